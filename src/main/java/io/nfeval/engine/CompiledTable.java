@@ -1,0 +1,200 @@
+package io.nfeval.engine;
+
+import io.nfeval.rules.Chain;
+import io.nfeval.rules.Rule;
+import io.nfeval.rules.Table;
+import io.nfeval.rules.ext.JumpTarget;
+import io.nfeval.rules.ext.Match;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One iptables table laid out as the kernel's table blob ({@code struct xt_table_info}): every chain's
+ * rules back to back in one array of entries, each chain followed by its end entry (the policy of a
+ * built-in chain — the kernel's "underflow" — or the implicit RETURN of a user chain), and jumps
+ * resolved to entry indexes. Counters are indexed by entry, like the kernel's per-entry counters.
+ *
+ * <p>Built once from the immutable rules model and validated here (missing chains, loops), so the
+ * evaluator trusts it (ip_tables.c: {@code mark_source_chains}, {@code check_underflow}).
+ */
+public final class CompiledTable {
+  /** Entry kinds. */
+  public static final int RULE = 0;
+  /** End of a built-in chain: its policy, counted as the chain's policy counter. */
+  public static final int POLICY = 1;
+  /** End of a user chain: implicit RETURN, not shown by iptables-save. */
+  public static final int CHAIN_END = 2;
+
+  final Table table;
+  /** Entry index → rule (null for POLICY/CHAIN_END entries). */
+  final Rule[] rules;
+  final int[] kind;
+  /** Entry index → chain index. */
+  final int[] chainOf;
+  /** For jump/goto rules: entry index of the target chain's first entry; else -1. */
+  final int[] jump;
+  /** Policy verdict of POLICY entries (XtVerdict.ACCEPT / DROP). */
+  final int[] policyVerdict;
+  /** Per hook number: first entry of the built-in chain, -1 when the table has no such chain. */
+  final int[] hookEntry = new int[5];
+  /** Per hook number: entry index of the policy (the kernel's underflow). */
+  final int[] underflow = new int[5];
+  /** Chain index → first entry index; chain index → end entry index. */
+  final int[] chainStart;
+  final int[] chainEnd;
+  final List<Chain> chains;
+  /** Entry index → index of the first match slot of that rule in the engine's match-state array. */
+  final int[] matchSlot;
+  final Match[][] matches;
+  final int maxDepth;
+
+  private static final String[] HOOK_CHAINS = {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"};
+
+  /** Index of this table in the engine (trace and counters). */
+  final int id;
+
+  CompiledTable(Table table, int firstMatchSlot, int id) {
+    this.table = table;
+    this.id = id;
+    this.chains = table.chains();
+    Map<String, Integer> chainIndex = new HashMap<>();
+    int n = 0;
+    for (int c = 0; c < chains.size(); c++) {
+      chainIndex.put(chains.get(c).name(), c);
+      n += chains.get(c).rules().size() + 1;
+    }
+    rules = new Rule[n];
+    kind = new int[n];
+    chainOf = new int[n];
+    jump = new int[n];
+    policyVerdict = new int[n];
+    matchSlot = new int[n];
+    matches = new Match[n][];
+    chainStart = new int[chains.size()];
+    chainEnd = new int[chains.size()];
+    Arrays.fill(jump, -1);
+    Arrays.fill(hookEntry, -1);
+    Arrays.fill(underflow, -1);
+    int e = 0;
+    int slot = firstMatchSlot;
+    for (int c = 0; c < chains.size(); c++) {
+      Chain ch = chains.get(c);
+      chainStart[c] = e;
+      for (Rule r : ch.rules()) {
+        rules[e] = r;
+        kind[e] = RULE;
+        chainOf[e] = c;
+        matches[e] = r.matches().toArray(new Match[0]);
+        matchSlot[e] = slot;
+        slot += matches[e].length;
+        e++;
+      }
+      chainEnd[c] = e;
+      chainOf[e] = c;
+      matches[e] = new Match[0];
+      matchSlot[e] = slot;
+      if (ch.builtin()) {
+        kind[e] = POLICY;
+        policyVerdict[e] = "DROP".equals(ch.policy())
+            ? io.nfeval.rules.ext.XtVerdict.DROP : io.nfeval.rules.ext.XtVerdict.ACCEPT;
+        for (int h = 0; h < 5; h++) {
+          if (HOOK_CHAINS[h].equals(ch.name())) {
+            hookEntry[h] = chainStart[c];
+            underflow[h] = e;
+          }
+        }
+      } else {
+        kind[e] = CHAIN_END;
+      }
+      e++;
+    }
+    this.matchSlotEnd = slot;
+    for (int i = 0; i < n; i++) {
+      if (kind[i] == RULE && rules[i].target() instanceof JumpTarget) {
+        JumpTarget jt = (JumpTarget) rules[i].target();
+        Integer target = chainIndex.get(jt.chain());
+        if (target == null) {
+          throw io.nfeval.InputException.atLine(rules[i].source().file(), rules[i].source().line(),
+              "jump to missing chain '" + jt.chain() + "'");
+        }
+        jump[i] = chainStart[target];
+      }
+    }
+    maxDepth = checkLoops(chainIndex);
+  }
+
+  final int matchSlotEnd;
+
+  /** Depth-first walk of the jump graph from each chain: a loop is an error (mark_source_chains). */
+  private int checkLoops(Map<String, Integer> chainIndex) {
+    int c = chains.size();
+    int[] state = new int[c]; // 0 unvisited, 1 on stack, 2 done
+    int[] depth = new int[c];
+    int max = 0;
+    for (int i = 0; i < c; i++) {
+      max = Math.max(max, visit(i, state, depth));
+    }
+    return max;
+  }
+
+  private int visit(int c, int[] state, int[] depth) {
+    if (state[c] == 2) {
+      return depth[c];
+    }
+    if (state[c] == 1) {
+      Chain ch = chains.get(c);
+      throw io.nfeval.InputException.usage("table " + table.name() + ": loop in the chain graph through chain '"
+          + ch.name() + "'");
+    }
+    state[c] = 1;
+    int d = 0;
+    for (int e = chainStart[c]; e < chainEnd[c]; e++) {
+      if (jump[e] >= 0) {
+        d = Math.max(d, 1 + visit(chainOf[jump[e]], state, depth));
+      }
+    }
+    state[c] = 2;
+    depth[c] = d;
+    return d;
+  }
+
+  public Table table() {
+    return table;
+  }
+
+  public String name() {
+    return table.name();
+  }
+
+  public int entries() {
+    return rules.length;
+  }
+
+  /** Entry index of a rule, by chain name and 1-based rule number. */
+  public int entryOf(String chain, int ruleNumber) {
+    for (int c = 0; c < chains.size(); c++) {
+      if (chains.get(c).name().equals(chain)) {
+        return chainStart[c] + ruleNumber - 1;
+      }
+    }
+    return -1;
+  }
+
+  /** Entry index of the policy (end entry) of a chain. */
+  public int endOf(String chain) {
+    for (int c = 0; c < chains.size(); c++) {
+      if (chains.get(c).name().equals(chain)) {
+        return chainEnd[c];
+      }
+    }
+    return -1;
+  }
+
+  /** All chains with their entry ranges, for reports. */
+  public List<Chain> chains() {
+    return new ArrayList<>(chains);
+  }
+}

@@ -1,0 +1,730 @@
+package io.nfeval.engine;
+
+import io.nfeval.conntrack.ConntrackTable;
+import io.nfeval.conntrack.Ct;
+import io.nfeval.conntrack.CtPacket;
+import io.nfeval.conntrack.CtResult;
+import io.nfeval.host.HostModel;
+import io.nfeval.host.NetInterface;
+import io.nfeval.host.RouteResult;
+import io.nfeval.host.RouteType;
+import io.nfeval.nat.NatCore;
+import io.nfeval.nat.NatRange;
+import io.nfeval.nat.NatRewrite;
+import io.nfeval.packet.PacketView;
+import io.nfeval.rules.Backend;
+import io.nfeval.rules.Rule;
+import io.nfeval.rules.Ruleset;
+import io.nfeval.rules.Table;
+import io.nfeval.rules.ext.Match;
+import io.nfeval.rules.ext.Target;
+import io.nfeval.rules.ext.XtVerdict;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The reference engine: runs one packet at a time through the IPv4 hook graph of a host, as the kernel
+ * does (net/ipv4/ip_input.c, ip_forward.c, ip_output.c with the netfilter hooks of each step).
+ *
+ * <p>Single-threaded and deterministic: all state (conntrack, NAT bindings, counters, match state)
+ * lives here and time comes only from packet timestamps.
+ */
+public final class Engine {
+  /** Options of a run. */
+  public static final class Options {
+    public boolean trace;
+    /** Matches a capture cannot decide (owner, socket, policy) are assumed to match. */
+    public boolean assumeUnknowable = true;
+    /** Back end to assume when the ruleset's header does not say (KERNEL-NOTES: nf_tables today). */
+    public Backend defaultBackend = Backend.NFT;
+    public long natSeed = 0x6e666576616cL;
+    public int conntrackMax = 262_144;
+  }
+
+  /** Called after each evaluated packet, with the skb still holding its final state. */
+  public interface PacketListener {
+    void packetDone(Skb skb, Disposition d, PacketInfo info);
+  }
+
+  final Ruleset ruleset;
+  final HostModel host;
+  final HostView hostView;
+  final HookGraph graph;
+  final Options options;
+  final List<CompiledTable> tables = new ArrayList<>();
+  final CompiledTable raw;
+  final CompiledTable mangle;
+  final CompiledTable nat;
+  final CompiledTable filter;
+  final CompiledTable security;
+  final TableCounters[] counters;
+  final TableEvaluator evaluator;
+  final boolean conntrackOn;
+  final ConntrackTable conntrack;
+  final NatCore natCore;
+  final Skb skb;
+  final CtPacket ctp = new CtPacket();
+  final CtResult ctr = new CtResult();
+  final NatRewrite rewrite = new NatRewrite();
+  final NatRange natRange = new NatRange();
+  final Defrag defrag = new Defrag();
+  final Object[] matchStates;
+  final ExtensionRunner ext;
+  final PacketInfo info = new PacketInfo();
+  private PacketListener listener;
+
+  public Engine(Ruleset ruleset, HostModel host, Options options) {
+    this.ruleset = ruleset;
+    this.host = host;
+    this.options = options;
+    this.hostView = new HostView(host);
+    Backend backend = ruleset.backend() == Backend.UNKNOWN ? options.defaultBackend : ruleset.backend();
+    this.graph = new HookGraph(backend);
+    int slot = 0;
+    int depth = 0;
+    CompiledTable r = null, m = null, n = null, f = null, s = null;
+    for (Table t : ruleset.tables()) {
+      CompiledTable ct = new CompiledTable(t, slot, tables.size());
+      slot = ct.matchSlotEnd;
+      depth = Math.max(depth, ct.maxDepth);
+      tables.add(ct);
+      switch (t.name()) {
+        case "raw": r = ct; break;
+        case "mangle": m = ct; break;
+        case "nat": n = ct; break;
+        case "filter": f = ct; break;
+        case "security": s = ct; break;
+        default: break;
+      }
+    }
+    raw = r;
+    mangle = m;
+    nat = n;
+    filter = f;
+    security = s;
+    counters = new TableCounters[tables.size()];
+    for (int i = 0; i < tables.size(); i++) {
+      counters[i] = new TableCounters(tables.get(i).entries());
+    }
+    evaluator = new TableEvaluator(depth);
+    matchStates = new Object[slot];
+    ext = new ExtensionRunner(this);
+    for (CompiledTable t : tables) {
+      for (int e = 0; e < t.entries(); e++) {
+        Match[] ms = t.matches[e];
+        for (int i = 0; i < ms.length; i++) {
+          matchStates[t.matchSlot[e] + i] = ext.newState(ms[i]);
+        }
+      }
+    }
+    conntrackOn = needsConntrack(ruleset);
+    conntrack = new ConntrackTable(options.conntrackMax);
+    natCore = new NatCore(conntrack, options.natSeed);
+    skb = new Skb(hostView, options.assumeUnknowable);
+    skb.ct = conntrack;
+    skb.engineTables = tables;
+    skb.matchStates = matchStates;
+    skb.tracing = options.trace;
+  }
+
+  public void setListener(PacketListener l) {
+    this.listener = l;
+  }
+
+  public List<CompiledTable> tables() {
+    return tables;
+  }
+
+  public TableCounters counters(CompiledTable t) {
+    return counters[t.id];
+  }
+
+  public boolean conntrackEnabled() {
+    return conntrackOn;
+  }
+
+  public HostModel host() {
+    return host;
+  }
+
+  /**
+   * Conntrack (and with it defragmentation) is registered in a network namespace only when something
+   * needs it: a nat table, or a rule using conntrack state (KERNEL-NOTES "Conntrack runs only when some
+   * rule needs it").
+   */
+  static boolean needsConntrack(Ruleset rs) {
+    for (Table t : rs.tables()) {
+      if (t.name().equals("nat") && !t.chains().isEmpty()) {
+        return true;
+      }
+      for (io.nfeval.rules.Chain c : t.chains()) {
+        for (Rule r : c.rules()) {
+          for (Match m : r.matches()) {
+            switch (m.name()) {
+              case "state": case "conntrack": case "connmark": case "connlimit": case "helper":
+              case "connbytes": case "connlabel": case "cluster":
+                return true;
+              default:
+                break;
+            }
+          }
+          switch (r.target().name()) {
+            case "CT": case "NOTRACK": case "CONNMARK": case "CONNSECMARK": case "DNAT": case "SNAT":
+            case "MASQUERADE": case "REDIRECT": case "NETMAP":
+              return true;
+            default:
+              break;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  // ---- entry points -------------------------------------------------------------------------
+
+  /**
+   * A packet arriving on {@code in} (PREROUTING). The view must be decoded and IPv4.
+   */
+  public Disposition arrive(PacketView raw, NetInterface in, long tsNanos, long index) {
+    beginPacket(raw, tsNanos, index);
+    skb.in = in;
+    info.inName = in == null ? null : in.name();
+    skb.pktType = pktTypeOf(raw, in);
+    info.entryHook = Hook.PREROUTING;
+    return finish(prerouting(false));
+  }
+
+  /**
+   * A packet the host originated (OUTPUT). {@code outHint} is the output device when the capture
+   * tells it (NFLOG), else null and the route decides.
+   */
+  public Disposition output(PacketView raw, NetInterface outHint, int uid, int gid, long tsNanos,
+      long index) {
+    beginPacket(raw, tsNanos, index);
+    skb.uid = uid;
+    skb.gid = gid;
+    skb.pktType = PacketView.PACKET_OUTGOING;
+    info.entryHook = Hook.OUTPUT;
+    return finish(localOut(outHint));
+  }
+
+  private void beginPacket(PacketView raw, long tsNanos, long index) {
+    skb.load(raw);
+    skb.tsNanos = tsNanos;
+    skb.index = index;
+    skb.in = null;
+    skb.out = null;
+    info.reset(skb);
+  }
+
+  private Disposition finish(Disposition d) {
+    // A connection whose first packet was dropped is freed (nf_ct_put of an unconfirmed entry) once
+    // the next packet shows it is not the kernel's own answer carrying it (nf_ct_attach).
+    if (unconfirmedHandle >= 0 && unconfirmedHandle != skb.ctHandle) {
+      conntrack.discardUnconfirmed(unconfirmedHandle);
+    }
+    unconfirmedHandle = skb.ctHandle >= 0 && !conntrack.isConfirmed(skb.ctHandle) ? skb.ctHandle : -1;
+    if (d != Disposition.FRAGMENT_HELD) {
+      rememberTrigger();
+    }
+    info.disposition = d;
+    if (listener != null) {
+      listener.packetDone(skb, d, info);
+    }
+    return d;
+  }
+
+  /** The unconfirmed entry the last packet left behind, or -1. */
+  private int unconfirmedHandle = -1;
+
+  /** The last packet, as a possible trigger of the kernel's own answer (REJECT, ICMP errors). */
+  private boolean triggerValid;
+  private int pSrc;
+  private int pDst;
+  private int pProto;
+  private int pSport;
+  private int pDport;
+  private boolean pTcpReset;
+  private int pCtHandle = -1;
+  private int pCtInfo;
+
+  private void rememberTrigger() {
+    triggerValid = skb.present >= 20;
+    pSrc = skb.saddr();
+    pDst = skb.daddr();
+    pProto = skb.protocol();
+    final boolean ports = skb.view.l4HeaderPresent()
+        && (pProto == PacketView.IPPROTO_TCP || pProto == PacketView.IPPROTO_UDP);
+    pSport = ports ? skb.view.srcPort() : -1;
+    pDport = ports ? skb.view.dstPort() : -1;
+    pTcpReset = info.rejectWithTcpReset;
+    pCtHandle = skb.ctHandle;
+    pCtInfo = skb.ctInfo;
+  }
+
+  // ---- the hooks ------------------------------------------------------------------------------
+
+  /** PREROUTING, then the routing decision, then INPUT or FORWARD. */
+  private Disposition prerouting(boolean looped) {
+    skb.hook = Hook.PREROUTING.number();
+    if (conntrackOn && !looped && skb.view.isFragment()) {
+      // nf_defrag_ipv4 (priority -400) holds fragments until the datagram is whole.
+      if (!defrag.add(skb)) {
+        return Disposition.FRAGMENT_HELD;
+      }
+    }
+    int v = runHook(Hook.PREROUTING, looped);
+    if (v != XtVerdict.ACCEPT) {
+      return dropped(v);
+    }
+    final RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in, null);
+    info.route = rt;
+    if (!looped && !rt.ok()) {
+      return Disposition.ROUTING_DROP;
+    }
+    if (looped || rt.isLocal() || rt.type() == RouteType.BROADCAST || rt.type() == RouteType.LOCAL
+        || rt.type() == RouteType.MULTICAST) {
+      return input();
+    }
+    return forward(rt);
+  }
+
+  private Disposition input() {
+    if (!conntrackOn && skb.view.isFragment()) {
+      // ip_local_deliver reassembles before the INPUT hook even without conntrack.
+      if (!defrag.add(skb)) {
+        return Disposition.FRAGMENT_HELD;
+      }
+    }
+    skb.hook = Hook.INPUT.number();
+    skb.out = null;
+    int v = runHook(Hook.INPUT, false);
+    if (v != XtVerdict.ACCEPT) {
+      return dropped(v);
+    }
+    return Disposition.DELIVERED;
+  }
+
+  private Disposition forward(RouteResult rt) {
+    // ip_forward: the TTL is checked and decremented before the FORWARD hook.
+    if (skb.view.ttl() <= 1) {
+      return Disposition.TTL_EXCEEDED;
+    }
+    skb.decrementTtl();
+    skb.hook = Hook.FORWARD.number();
+    skb.out = rt.oif();
+    info.route = rt;
+    int v = runHook(Hook.FORWARD, false);
+    if (v != XtVerdict.ACCEPT) {
+      return dropped(v);
+    }
+    v = postrouting(rt);
+    if (v != XtVerdict.ACCEPT) {
+      return dropped(v);
+    }
+    return Disposition.FORWARDED;
+  }
+
+  private int postrouting(RouteResult rt) {
+    skb.hook = Hook.POSTROUTING.number();
+    return runHook(Hook.POSTROUTING, false);
+  }
+
+  private Disposition localOut(NetInterface outHint) {
+    skb.hook = Hook.OUTPUT.number();
+    RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
+    info.route = rt;
+    skb.out = outHint != null ? outHint : (rt.ok() ? rt.oif() : null);
+    attachCandidate();
+    int v = runHook(Hook.OUTPUT, false);
+    if (v != XtVerdict.ACCEPT) {
+      return dropped(v);
+    }
+    if (rerouteWanted) {
+      rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
+      info.route = rt;
+      if (rt.ok()) {
+        skb.out = rt.oif();
+      }
+    }
+    v = postrouting(rt);
+    if (v != XtVerdict.ACCEPT) {
+      return dropped(v);
+    }
+    final boolean toSelf = (rt.ok() && (rt.isLocal() || rt.type() == RouteType.LOCAL))
+        || (skb.out != null && skb.out.isLoopback());
+    if (toSelf) {
+      // Loopback: the packet comes back in on lo with its conntrack entry attached (nf_conntrack_in
+      // ignores packets that already carry one), PREROUTING then INPUT.
+      skb.in = host.loopback();
+      skb.out = null;
+      skb.pktType = PacketView.PACKET_HOST;
+      info.looped = true;
+      Disposition d = prerouting(true);
+      return d == Disposition.DELIVERED ? Disposition.DELIVERED : d;
+    }
+    return Disposition.SENT;
+  }
+
+  /** Set by mangle OUTPUT / nat OUTPUT when the packet must be routed again (ip_route_me_harder). */
+  private boolean rerouteWanted;
+
+  private Disposition dropped(int v) {
+    if (v == XtVerdict.QUEUE) {
+      return Disposition.QUEUED;
+    }
+    if (info.rejected) {
+      return Disposition.REJECTED;
+    }
+    if (info.conntrackDrop) {
+      return Disposition.CONNTRACK_DROP;
+    }
+    return Disposition.DROPPED;
+  }
+
+  /**
+   * Runs every step of a hook in priority order. Returns ACCEPT or the verdict that stopped the
+   * packet. {@code looped}: the packet already carries its conntrack entry (loopback).
+   */
+  private int runHook(Hook hook, boolean looped) {
+    final int h = hook.number();
+    rerouteWanted = false;
+    for (HookGraph.Step step : graph.steps(hook)) {
+      int v = XtVerdict.ACCEPT;
+      switch (step) {
+        case RAW:
+          v = runTable(raw, h);
+          break;
+        case CONNTRACK_IN:
+          if (conntrackOn && !looped) {
+            v = conntrackIn(h);
+          }
+          break;
+        case MANGLE: {
+          final int mark0 = skb.mark;
+          final int s0 = skb.saddr();
+          final int d0 = skb.daddr();
+          final int tos0 = skb.view.tos();
+          v = runTable(mangle, h);
+          if (h == Hook.OUTPUT.number() && (skb.mark != mark0 || skb.saddr() != s0
+              || skb.daddr() != d0 || skb.view.tos() != tos0)) {
+            rerouteWanted = true; // iptable_mangle: ip_route_me_harder
+          }
+          break;
+        }
+        case NAT:
+          if (conntrackOn && nat != null) {
+            final int d0 = skb.daddr();
+            v = natHook(h);
+            if (h == Hook.OUTPUT.number() && skb.daddr() != d0) {
+              rerouteWanted = true; // nf_nat_ipv4_local_fn
+            }
+          }
+          break;
+        case FILTER:
+          v = runTable(filter, h);
+          break;
+        case SECURITY:
+          v = runTable(security, h);
+          break;
+        case CONNTRACK_CONFIRM:
+          if (conntrackOn) {
+            v = confirm();
+          }
+          break;
+        default:
+          throw new AssertionError(step);
+      }
+      if (v != XtVerdict.ACCEPT) {
+        info.dropHook = hook;
+        info.dropStep = step;
+        return v;
+      }
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  private int runTable(CompiledTable t, int hook) {
+    if (t == null) {
+      return XtVerdict.ACCEPT;
+    }
+    int v = evaluator.run(t, hook, skb, counters[t.id], ext, ext);
+    if (v == XtVerdict.STOLEN) {
+      return XtVerdict.DROP;
+    }
+    return v;
+  }
+
+  // ---- conntrack ------------------------------------------------------------------------------
+
+  /** nf_conntrack_in at PREROUTING (-200) or OUTPUT. */
+  private int conntrackIn(int hook) {
+    if (skb.ctHandle >= 0 || skb.ctInfo == Skb.CT_UNTRACKED) {
+      return XtVerdict.ACCEPT; // already attached (REJECT/ICMP answer) or NOTRACK
+    }
+    if (skb.notrack) {
+      skb.ctInfo = Skb.CT_UNTRACKED;
+      return XtVerdict.ACCEPT;
+    }
+    fillCtPacket(hook);
+    conntrack.in(ctp, ctr);
+    if (ctr.drop) {
+      info.conntrackDrop = true;
+      return XtVerdict.DROP;
+    }
+    skb.ctHandle = ctr.handle;
+    skb.ctInfo = ctr.ctinfo;
+    info.ctInvalidReason = ctr.invalidReason;
+    return XtVerdict.ACCEPT;
+  }
+
+  private void fillCtPacket(int hook) {
+    final PacketView v = skb.view;
+    final CtPacket p = ctp;
+    p.clear();
+    p.l3 = 4;
+    p.src = v.srcAddr();
+    p.dst = v.dstAddr();
+    p.proto = v.protocol();
+    p.ipLen = skb.len;
+    p.timeNanos = skb.tsNanos;
+    p.hook = hook == Hook.OUTPUT.number() ? Ct.HOOK_LOCAL_OUT : Ct.HOOK_PRE_ROUTING;
+    p.zone = skb.templateSet ? skb.templateZone : 0;
+    p.isFragment = v.fragmentOffset() != 0;
+    p.l4Truncated = !v.l4HeaderPresent();
+    if (v.l4HeaderPresent()) {
+      if (p.proto == PacketView.IPPROTO_TCP || p.proto == PacketView.IPPROTO_UDP) {
+        p.sport = v.srcPort();
+        p.dport = v.dstPort();
+      }
+      if (p.proto == PacketView.IPPROTO_TCP) {
+        p.tcpFlags = v.tcpFlags();
+        p.seq = v.tcpSeq();
+        p.ack = v.tcpAck();
+        p.window = v.tcpWindow();
+        p.tcpHdrLen = v.tcpDataOffset();
+        p.datalen = Math.max(0, skb.len - v.headerLength() - v.tcpDataOffset());
+        p.wscale = v.hasTcpOption(PacketView.TCPOPT_WINDOW) ? v.tcpWindowScale() : -1;
+        p.sackPerm = v.tcpSackPermitted();
+        final long sack = skb.tcpSackHighest();
+        p.hasSack = sack >= 0;
+        p.sackHighest = sack < 0 ? 0 : sack;
+      } else if (p.proto == PacketView.IPPROTO_ICMP) {
+        p.icmpType = v.icmpType();
+        p.icmpCode = v.icmpCode();
+        p.icmpId = v.icmpId();
+        if (v.isIcmpError()) {
+          p.innerIncomplete = v.icmpInnerOffset() < 0 || v.icmpInnerL4Offset() < 0;
+          if (v.icmpInnerOffset() >= 0) {
+            p.innerSrc = v.icmpInnerSrcAddr();
+            p.innerDst = v.icmpInnerDstAddr();
+            p.innerProto = v.icmpInnerProtocol();
+            if (p.innerProto == PacketView.IPPROTO_ICMP) {
+              p.innerIcmpId = Math.max(0, v.icmpInnerIcmpId());
+              p.innerIcmpType = skb.innerIcmpType();
+              p.innerIcmpCode = skb.innerIcmpCode();
+            } else {
+              p.innerSport = Math.max(0, v.icmpInnerSrcPort());
+              p.innerDport = Math.max(0, v.icmpInnerDstPort());
+            }
+          }
+        }
+      }
+      // Checksums are verified only where the kernel does (PREROUTING, nf_conntrack_checksum=1):
+      // loopback packets carry CHECKSUM_UNNECESSARY.
+      p.l4ChecksumOk = hook != Hook.PREROUTING.number() || !v.l4ChecksumVerifiable()
+          || v.l4ChecksumOk();
+    }
+  }
+
+  /**
+   * The kernel's own answers carry the entry of the packet they answer (nf_ct_attach from
+   * nf_send_reset and icmp_send): the answer is RELATED to it even when that entry was never
+   * confirmed. In a capture we see the answer as the next locally generated packet.
+   */
+  private void attachCandidate() {
+    if (!triggerValid || pCtHandle < 0) {
+      return;
+    }
+    final PacketView v = skb.view;
+    boolean answer = false;
+    if (v.protocol() == PacketView.IPPROTO_ICMP && v.isIcmpError() && v.icmpInnerOffset() >= 0) {
+      answer = v.icmpInnerSrcAddr() == pSrc && v.icmpInnerDstAddr() == pDst
+          && v.icmpInnerProtocol() == pProto
+          && (pSport < 0 || v.icmpInnerL4Offset() < 0
+              || (v.icmpInnerSrcPort() == pSport && v.icmpInnerDstPort() == pDport));
+    } else if (pTcpReset && v.protocol() == PacketView.IPPROTO_TCP && v.l4HeaderPresent()
+        && (v.tcpFlags() & PacketView.TCP_RST) != 0) {
+      answer = v.srcAddr() == pDst && v.dstAddr() == pSrc && v.srcPort() == pDport
+          && v.dstPort() == pSport;
+    }
+    triggerValid = false;
+    if (!answer) {
+      return;
+    }
+    // nf_conntrack_attach: an answer to an ORIGINAL packet is RELATED_REPLY, else RELATED.
+    skb.ctHandle = pCtHandle;
+    skb.ctInfo = Ct.dir(pCtInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
+    info.attached = true;
+  }
+
+  /** __nf_conntrack_confirm at the end of INPUT and POSTROUTING. */
+  private int confirm() {
+    if (skb.ctHandle < 0 || Ct.dir(skb.ctInfo) != Ct.DIR_ORIGINAL) {
+      return XtVerdict.ACCEPT;
+    }
+    if (!conntrack.confirm(skb.ctHandle, skb.tsNanos)) {
+      info.conntrackDrop = true;
+      skb.ctHandle = -1;
+      return XtVerdict.DROP;
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  // ---- NAT --------------------------------------------------------------------------------------
+
+  /** nf_nat_ipv4_fn / nf_nat_inet_fn for one hook. */
+  private int natHook(int hook) {
+    final int h = skb.ctHandle;
+    if (h < 0) {
+      return XtVerdict.ACCEPT; // INVALID or UNTRACKED: no NAT
+    }
+    final int ctinfo = skb.ctInfo;
+    final int manip = NatCore.manipForHook(hook);
+    if ((ctinfo == Ct.CTINFO_RELATED || ctinfo == Ct.CTINFO_RELATED_REPLY)
+        && skb.protocol() == PacketView.IPPROTO_ICMP) {
+      // Related ICMP errors never pass the nat chains: outer and quoted headers are translated
+      // from the master connection (nf_nat_icmp_reply_translation).
+      int r = natCore.icmpReplyTranslation(h, ctinfo, hook, skb.view.icmpType(), rewrite);
+      if (r == NatCore.ICMP_DROP) {
+        return XtVerdict.DROP;
+      }
+      if (r == NatCore.ICMP_REWRITE) {
+        skb.applyRewrite(rewrite);
+      }
+      return XtVerdict.ACCEPT;
+    }
+    if (natCore.needsNatChain(h, ctinfo, manip)) {
+      natSetupDone = false;
+      int v = runTable(nat, hook);
+      if (v != XtVerdict.ACCEPT) {
+        return v;
+      }
+      if (!natCore.isInitialized(h, manip)) {
+        natCore.nullBinding(h, hook, skb.tsNanos);
+      }
+    }
+    if (natCore.translate(h, ctinfo, hook, rewrite)) {
+      skb.applyRewrite(rewrite);
+      info.natRewritten = true;
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  boolean natSetupDone;
+
+  /** SNAT/DNAT: nf_nat_setup_info with the rule's range. */
+  int natSetup(NatRange range, int manip) {
+    final int h = skb.ctHandle;
+    if (h < 0) {
+      return XtVerdict.ACCEPT;
+    }
+    if (!natCore.setupInfo(h, range, manip, skb.tsNanos)) {
+      return XtVerdict.DROP;
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  /** MASQUERADE: the source of the outgoing interface toward the next hop (nf_nat_masquerade_ipv4). */
+  int masquerade(NatRange range) {
+    final int h = skb.ctHandle;
+    if (h < 0 || skb.out == null) {
+      return XtVerdict.ACCEPT;
+    }
+    RouteResult rt = info.route;
+    final int nexthop = rt != null && rt.ok() && rt.gateway() != 0 ? rt.gateway() : skb.daddr();
+    final int src = host.selectAddress(skb.out, nexthop, 0);
+    if (src == 0) {
+      return XtVerdict.DROP; // no address on the interface: the kernel drops
+    }
+    return natCore.masquerade(h, range, src, skb.tsNanos) ? XtVerdict.ACCEPT : XtVerdict.DROP;
+  }
+
+  /** REDIRECT: the primary address of the input device, 127.0.0.1 for local output. */
+  int redirect(NatRange range) {
+    final int h = skb.ctHandle;
+    if (h < 0) {
+      return XtVerdict.ACCEPT;
+    }
+    int dst;
+    if (skb.hook == Hook.OUTPUT.number()) {
+      dst = 0x7f000001;
+    } else {
+      dst = skb.in == null ? 0 : skb.in.primaryAddressFor(skb.daddr());
+      if (dst == 0) {
+        return XtVerdict.DROP;
+      }
+    }
+    return natCore.redirect(h, range, skb.hook, dst, skb.tsNanos) ? XtVerdict.ACCEPT : XtVerdict.DROP;
+  }
+
+  int netmap(NatRange range) {
+    final int h = skb.ctHandle;
+    if (h < 0) {
+      return XtVerdict.ACCEPT;
+    }
+    return natCore.netmap(h, range, skb.hook, skb.saddr(), skb.daddr(), skb.tsNanos)
+        ? XtVerdict.ACCEPT : XtVerdict.DROP;
+  }
+
+  /** Targets that decide the disposition record it here. */
+  void markRejected(boolean tcpReset) {
+    info.rejected = true;
+    info.rejectWithTcpReset = tcpReset;
+  }
+
+  /** CT --notrack / NOTRACK in the raw table. */
+  void notrack() {
+    skb.notrack = true;
+  }
+
+  void ctTemplate(int zone, String helper) {
+    if (!skb.templateSet) {
+      skb.templateSet = true;
+      skb.templateZone = zone;
+      skb.templateHelper = helper;
+    }
+  }
+
+  Skb skb() {
+    return skb;
+  }
+
+  private static int pktTypeOf(PacketView raw, NetInterface in) {
+    if (raw.sllPacketType() >= 0) {
+      return raw.sllPacketType();
+    }
+    if (raw.hasDstMac()) {
+      final long dst = raw.dstMac();
+      if (dst == 0xffffffffffffL) {
+        return PacketView.PACKET_BROADCAST;
+      }
+      if ((dst & 0x010000000000L) != 0) {
+        return PacketView.PACKET_MULTICAST;
+      }
+      if (in != null && in.mac() != 0 && in.mac() != dst) {
+        return PacketView.PACKET_OTHERHOST;
+      }
+      return PacketView.PACKET_HOST;
+    }
+    final int d = raw.isIpv4() ? raw.dstAddr() : 0;
+    if (d == -1) {
+      return PacketView.PACKET_BROADCAST;
+    }
+    if ((d & 0xf0000000) == 0xe0000000) {
+      return PacketView.PACKET_MULTICAST;
+    }
+    return PacketView.PACKET_HOST;
+  }
+}

@@ -1,0 +1,59 @@
+package io.nfeval.engine;
+
+import io.nfeval.host.RouteResult;
+
+/** What the engine learned about one packet beyond the skb itself: for trace and summary. */
+public final class PacketInfo {
+  public Hook entryHook;
+  /** Name of the input device the packet arrived on (null for locally generated packets). */
+  public String inName;
+  /** A rule with a module nfeval does not know matched or was tried (--unknown policy). */
+  public boolean unknownRule;
+  public Disposition disposition;
+  /** Hook and step where the packet was stopped, when it was. */
+  public Hook dropHook;
+  public HookGraph.Step dropStep;
+  public RouteResult route;
+  public boolean rejected;
+  public boolean rejectWithTcpReset;
+  public boolean conntrackDrop;
+  public int ctInvalidReason;
+  public boolean natRewritten;
+  public boolean looped;
+  /** The packet is the kernel's own answer and carries the entry of the packet it answers. */
+  public boolean attached;
+  /** Original tuple as captured. */
+  public int origSrc;
+  public int origDst;
+  public int origProto;
+  public int origSport;
+  public int origDport;
+  /** ct state as first seen by conntrack (IP_CT_* or CT_INVALID / CT_UNTRACKED). */
+  public int firstCtInfo;
+
+  void reset(Skb skb) {
+    entryHook = null;
+    inName = null;
+    unknownRule = false;
+    disposition = null;
+    dropHook = null;
+    dropStep = null;
+    route = null;
+    rejected = false;
+    rejectWithTcpReset = false;
+    conntrackDrop = false;
+    ctInvalidReason = 0;
+    natRewritten = false;
+    looped = false;
+    attached = false;
+    origSrc = skb.saddr();
+    origDst = skb.daddr();
+    origProto = skb.protocol();
+    final boolean ports = skb.view.l4HeaderPresent()
+        && (origProto == 6 || origProto == 17);
+    origSport = ports ? skb.view.srcPort() : (origProto == 1 && skb.view.l4HeaderPresent()
+        ? skb.view.icmpType() : -1);
+    origDport = ports ? skb.view.dstPort() : (origProto == 1 && skb.view.l4HeaderPresent()
+        ? skb.view.icmpCode() : -1);
+  }
+}

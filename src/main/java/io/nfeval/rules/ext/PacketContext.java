@@ -1,0 +1,167 @@
+package io.nfeval.rules.ext;
+
+import io.nfeval.packet.PacketView;
+
+/**
+ * What a match or target sees of a packet while netfilter evaluates it: the kernel's {@code struct
+ * sk_buff} plus {@code struct xt_action_param} (hook, in/out devices, fragment offset) and the
+ * connection-tracking and host state that extensions consult.
+ *
+ * <p>The engine implements this once per worker and reuses it for every packet: implementations and
+ * callers allocate nothing. The rules package defines it so that extensions (in {@code rules.ext})
+ * evaluate without depending on the engine.
+ */
+public interface PacketContext {
+  // ---- the datagram -------------------------------------------------------------------------
+
+  /** A view over the current IPv4 datagram, with every rewrite made so far (NAT, TTL, TOS...). */
+  PacketView ip();
+
+  /** skb->len: the IP datagram length, counted in byte counters. */
+  int length();
+
+  /** Fragment offset in bytes (xt_action_param.fragoff); 0 for a first or unfragmented packet. */
+  int fragOffset();
+
+  /** The hook being traversed: 0 PREROUTING, 1 INPUT, 2 FORWARD, 3 OUTPUT, 4 POSTROUTING. */
+  int hook();
+
+  /** The packet's timestamp in nanoseconds: all time in nfeval is packet time. */
+  long nowNanos();
+
+  /** Index of the packet in the run (for trace and statistic). */
+  long packetIndex();
+
+  // ---- devices ------------------------------------------------------------------------------
+
+  /** Input device name, or null (OUTPUT/POSTROUTING of local packets). */
+  String inIface();
+
+  /** Output device name, or null before routing (PREROUTING, INPUT). */
+  String outIface();
+
+  int inIfindex();
+
+  int outIfindex();
+
+  /** Device group of the input/output device (devgroup match), 0 when none. */
+  int inGroup();
+
+  int outGroup();
+
+  /** True when the packet carries a link-layer source address (mac match). */
+  boolean hasSourceMac();
+
+  /** Link-layer source address, 48 bits in the low bits. */
+  long sourceMac();
+
+  /** skb->pkt_type: 0 HOST, 1 BROADCAST, 2 MULTICAST, 3 OTHERHOST, 4 OUTGOING. */
+  int pktType();
+
+  /** Bridge ports (physdev match); null when the packet is not bridged. */
+  String physIn();
+
+  String physOut();
+
+  // ---- skb metadata -------------------------------------------------------------------------
+
+  int mark();
+
+  void setMark(int mark);
+
+  /** skb->priority (CLASSIFY). */
+  int priority();
+
+  void setPriority(int priority);
+
+  // ---- connection tracking ------------------------------------------------------------------
+
+  /** IP_CT_* value of this packet (0 ESTABLISHED, 1 RELATED, 2 NEW, 3 ESTABLISHED_REPLY,
+   * 4 RELATED_REPLY), {@link #CT_INVALID} when conntrack found no entry, {@link #CT_UNTRACKED}. */
+  int ctInfo();
+
+  int CT_INVALID = -1;
+  int CT_UNTRACKED = 7;
+
+  /** IPS_* status bits of the connection (0 when none). */
+  int ctStatus();
+
+  /** Direction of this packet in its connection: 0 ORIGINAL, 1 REPLY. */
+  int ctDirection();
+
+  int ctProto();
+
+  int ctOrigSrc();
+
+  int ctOrigDst();
+
+  int ctReplSrc();
+
+  int ctReplDst();
+
+  /** Ports (or ICMP id) of the tuples; 0 where the protocol has none. */
+  int ctOrigSrcPort();
+
+  int ctOrigDstPort();
+
+  int ctReplSrcPort();
+
+  int ctReplDstPort();
+
+  /** Seconds until the connection expires, as conntrack's --ctexpire sees it. */
+  long ctExpiresSeconds();
+
+  int ctMark();
+
+  void setCtMark(int mark);
+
+  /** Name of the helper assigned to the connection, or null. */
+  String ctHelper();
+
+  /** Conntrack zone of the connection (0 default). */
+  int ctZone();
+
+  // ---- host ---------------------------------------------------------------------------------
+
+  /**
+   * RTN_* type of {@code addr} as the addrtype match computes it; with {@code limitDev} the
+   * lookup is limited to that device (--limit-iface-in/out), null for no limit.
+   */
+  int addrType(int addr, String limitDev);
+
+  /**
+   * The reverse-path check of the rpfilter match: can {@code saddr} be reached back through the
+   * input device? {@code loose} accepts any device; {@code validMark} uses the packet mark.
+   */
+  boolean reversePathOk(boolean loose, boolean validMark, boolean acceptLocal);
+
+  // ---- what a capture cannot tell ---------------------------------------------------------
+
+  /** Socket owner uid of a locally generated packet, or -1 when the capture does not say. */
+  int socketUid();
+
+  int socketGid();
+
+  /**
+   * Records that a match had to assume its answer (owner, socket, policy, ...); the engine flags
+   * the packet in the trace and counts the assumption for reports.
+   */
+  void assume(String what);
+
+  /** The user's choice for matches the capture cannot decide: true = assume they match. */
+  boolean assumeUnknowableMatches();
+
+  /**
+   * Called by a match that finds the packet too broken to judge (the kernel's {@code par->hotdrop}):
+   * the table stops and the packet is dropped.
+   */
+  void hotdrop();
+
+  /** Per-(rule, match) mutable state created by the extension (limit buckets, nth counters...). */
+  Object matchState();
+
+  // ---- actions of targets ---------------------------------------------------------------------
+
+  /** Records a LOG/NFLOG/ULOG/TRACE/AUDIT event in the trace. */
+  void log(String target, String prefix);
+}
