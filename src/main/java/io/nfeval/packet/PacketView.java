@@ -567,7 +567,25 @@ public final class PacketView {
     if (fragOffset != 0) {
       return Malformed.OK;
     }
-    return decodeL4();
+    return firstFragmentL4(decodeL4());
+  }
+
+  /**
+   * A first fragment (MF set) may legitimately end inside the L4 header or hold less than the UDP
+   * length: nf_defrag reassembles fragments before any iptables table sees them
+   * ({@code nf_defrag_ipv4}, priority -400), so only the whole datagram can be judged. Such a fragment
+   * decodes OK with whatever L4 fields it holds ({@link #l4HeaderPresent()} false if the fixed header
+   * is incomplete).
+   */
+  private int firstFragmentL4(int r) {
+    if (!moreFragments) {
+      return r;
+    }
+    if (r == Malformed.L4_TRUNCATED || r == Malformed.TCP_DATA_OFFSET_BEYOND_PACKET
+        || r == Malformed.UDP_BAD_LENGTH) {
+      return Malformed.OK;
+    }
+    return r;
   }
 
   // ---------------------------------------------------------------- IPv6
@@ -649,7 +667,7 @@ public final class PacketView {
     l4Off = off;
     l4Len = dgEnd - off;
     l4CapEnd = capLimit;
-    return nxt == 59 ? Malformed.OK : decodeL4();
+    return nxt == 59 ? Malformed.OK : firstFragmentL4(decodeL4());
   }
 
   // ---------------------------------------------------------------- transport

@@ -259,6 +259,20 @@ class PacketViewTest {
   }
 
   @Test
+  void firstFragmentMayCutTheL4HeaderBecauseDefragComesFirst() {
+    final byte[] tiny = ipv4(6, new byte[8]);
+    tiny[6] = 0x20; // MF, offset 0
+    assertThat(decode(tiny, LinkType.IPV4)).isEqualTo(Malformed.OK);
+    assertThat(v.l4HeaderPresent()).isFalse();
+    final byte[] udpFirst = ipv4(17, udp(53, 5353, new byte[16]));
+    udpFirst[6] = 0x20;
+    udpFirst[20 + 5] = (byte) 200; // UDP length of the whole datagram
+    assertThat(decode(udpFirst, LinkType.IPV4)).isEqualTo(Malformed.OK);
+    assertThat(v.dstPort()).isEqualTo(5353);
+    assertThat(v.udpLength()).isEqualTo(200);
+  }
+
+  @Test
   void ipv4Malformations() {
     final byte[] good = eth(0x0800, ipv4(6, tcp(1, 2, 0, new byte[0], new byte[0])));
     byte[] f = good.clone();
