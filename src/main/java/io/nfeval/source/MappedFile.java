@@ -1,0 +1,90 @@
+package io.nfeval.source;
+
+import io.nfeval.InputException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A read-only file mapped in windows, so files beyond 2 GiB (a MappedByteBuffer holds at most 2 GiB)
+ * are read without copying. {@link #map(long, int)} makes a byte range addressable in
+ * {@link #window()}; a record never straddles windows because a new window starts at the record. Old
+ * windows stay valid while referenced (the mapping is released by GC), so packets handed out earlier
+ * keep their bytes.
+ */
+final class MappedFile implements AutoCloseable {
+  static final long DEFAULT_WINDOW = 1L << 30;
+
+  private final Path path;
+  private final FileChannel channel;
+  private final long size;
+  private final long windowSize;
+  private ByteOrder order = ByteOrder.BIG_ENDIAN;
+  private MappedByteBuffer window;
+  private long windowStart;
+  private int windowLen;
+
+  MappedFile(Path path, long windowSize) {
+    this.path = path;
+    this.windowSize = windowSize;
+    try {
+      this.channel = FileChannel.open(path, StandardOpenOption.READ);
+      this.size = channel.size();
+    } catch (IOException e) {
+      throw InputException.ofFile(path, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  long size() {
+    return size;
+  }
+
+  Path path() {
+    return path;
+  }
+
+  /** Byte order used for the window (the file's header byte order); packet bytes don't care. */
+  void order(ByteOrder o) {
+    order = o;
+    if (window != null) {
+      window.order(o);
+    }
+  }
+
+  ByteBuffer window() {
+    return window;
+  }
+
+  /** Offset of file position {@code pos} in {@link #window()} with {@code len} bytes readable, or -1 past EOF. */
+  int map(long pos, int len) {
+    if (pos < 0 || len < 0 || pos + len > size) {
+      return -1;
+    }
+    if (window != null && pos >= windowStart && pos + len <= windowStart + windowLen) {
+      return (int) (pos - windowStart);
+    }
+    final long n = Math.max(len, Math.min(windowSize, size - pos));
+    try {
+      window = channel.map(FileChannel.MapMode.READ_ONLY, pos, n);
+    } catch (IOException e) {
+      throw InputException.atOffset(path, pos, "cannot map: " + e.getMessage());
+    }
+    window.order(order);
+    windowStart = pos;
+    windowLen = (int) n;
+    return 0;
+  }
+
+  @Override
+  public void close() {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // read-only: nothing lost
+    }
+  }
+}
