@@ -1,0 +1,27 @@
+package io.nfeval.rules.ext;
+
+import java.util.List;
+import java.util.Map;
+
+/** {@code -j CHECKSUM --checksum-fill} ({@code xt_CHECKSUM.c}); mangle only. */
+public final class ChecksumTarget implements Target {
+  public static final ExtSpec<Target> SPEC = new ExtSpec<>("CHECKSUM",
+      List.of(OptSpec.flag("checksum-fill")), Map.of(), ChecksumTarget::new);
+
+  private ChecksumTarget(Opts o, ExtContext c) {
+    if (!c.tableIs("mangle")) {
+      throw new ExtException("CHECKSUM is only valid in the mangle table");
+    }
+    o.require("CHECKSUM target: Parameter --checksum-fill is required", "checksum-fill");
+  }
+
+  @Override
+  public String name() {
+    return "CHECKSUM";
+  }
+
+  @Override
+  public void save(StringBuilder sb) {
+    sb.append(" -j CHECKSUM --checksum-fill");
+  }
+}

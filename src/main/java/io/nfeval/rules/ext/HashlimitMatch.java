@@ -1,0 +1,176 @@
+package io.nfeval.rules.ext;
+
+import static io.nfeval.rules.ext.OptSpec.arg;
+import static io.nfeval.rules.ext.OptSpec.flag;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code -m hashlimit} revision 3 ({@code xt_hashlimit.c}): a limit bucket per hash key (mode of
+ * srcip/srcport/dstip/dstport). Packet rates are stored like {@link LimitMatch#avg()} but in 1/1000000 s;
+ * byte rates ({@code 4kb/s}) keep their text.
+ */
+public final class HashlimitMatch implements Match {
+  /** {@code XT_HASHLIMIT_SCALE_v2}. */
+  public static final long SCALE = 1_000_000;
+  public static final int MODE_SRCIP = 1;
+  public static final int MODE_DSTIP = 1 << 1;
+  public static final int MODE_SRCPORT = 1 << 2;
+  public static final int MODE_DSTPORT = 1 << 3;
+
+  public static final ExtSpec<Match> SPEC = new ExtSpec<>("hashlimit",
+      List.of(arg("hashlimit-upto"), arg("hashlimit-above"), arg("hashlimit-burst"), arg("hashlimit-mode"),
+          arg("hashlimit-name"), arg("hashlimit-htable-size"), arg("hashlimit-htable-max"),
+          arg("hashlimit-htable-gcinterval"), arg("hashlimit-htable-expire"), arg("hashlimit-srcmask"),
+          arg("hashlimit-dstmask"), flag("hashlimit-rate-match"), arg("hashlimit-rate-interval")),
+      Map.of("hashlimit", "hashlimit-upto"), HashlimitMatch::new);
+
+  private final boolean above;
+  private final long avg;
+  private final String byteRate;
+  private final int burst;
+  private final String byteBurst;
+  private final int mode;
+  private final String hashName;
+  private final long size;
+  private final long max;
+  private final long gcInterval;
+  private final long expire;
+  private final int srcMask;
+  private final int dstMask;
+  private final boolean rateMatch;
+  private final long rateInterval;
+
+  private HashlimitMatch(Opts o, ExtContext c) {
+    if (o.has("hashlimit-upto") == o.has("hashlimit-above")) {
+      throw new ExtException("hashlimit: exactly one of --hashlimit-upto/--hashlimit-above is required");
+    }
+    o.require("hashlimit: --hashlimit-name is required", "hashlimit-name");
+    above = o.has("hashlimit-above");
+    final String rate = o.str(above ? "hashlimit-above" : "hashlimit-upto");
+    if (rate.matches("(?i)\\d+[kmg]?b/s")) {
+      byteRate = rate.toLowerCase(java.util.Locale.ROOT);
+      avg = 0;
+    } else {
+      byteRate = null;
+      avg = Rates.parse(rate, SCALE);
+    }
+    final String b = o.str("hashlimit-burst");
+    if (byteRate != null) {
+      byteBurst = b;
+      burst = 0;
+    } else {
+      byteBurst = null;
+      burst = b == null ? 5 : (int) Num.parseUnsigned(b, 0xffffffffL, "burst");
+    }
+    int m = 0;
+    if (o.has("hashlimit-mode")) {
+      for (String s : o.str("hashlimit-mode").split(",")) {
+        m |= switch (s) {
+          case "srcip" -> MODE_SRCIP;
+          case "dstip" -> MODE_DSTIP;
+          case "srcport" -> MODE_SRCPORT;
+          case "dstport" -> MODE_DSTPORT;
+          default -> throw new ExtException("bad --hashlimit-mode \"" + s + "\"");
+        };
+      }
+    }
+    mode = m;
+    hashName = o.str("hashlimit-name");
+    if (hashName.length() > 31) {
+      throw new ExtException("hashlimit: name too long");
+    }
+    size = num(o, "hashlimit-htable-size", 0);
+    max = num(o, "hashlimit-htable-max", 0);
+    gcInterval = num(o, "hashlimit-htable-gcinterval", 1000);
+    expire = num(o, "hashlimit-htable-expire", 10000);
+    srcMask = (int) num(o, "hashlimit-srcmask", 32);
+    dstMask = (int) num(o, "hashlimit-dstmask", 32);
+    if (srcMask > 32 || dstMask > 32) {
+      throw new ExtException("hashlimit: mask must be 0..32");
+    }
+    rateMatch = o.has("hashlimit-rate-match");
+    rateInterval = num(o, "hashlimit-rate-interval", 1);
+  }
+
+  private static long num(Opts o, String n, long def) {
+    return o.has(n) ? Num.parseUnsigned(o.str(n), 0xffffffffL, n) : def;
+  }
+
+  /** {@code --hashlimit-above} (match when over the rate) rather than {@code --hashlimit-upto}. */
+  public boolean above() { return above; }
+  /** Interval between packets in 1/1000000 s (packet mode); 0 in byte mode. */
+  public long avg() { return avg; }
+  /** Byte-mode rate text such as {@code 4kb/s}, or null in packet mode. */
+  public String byteRate() { return byteRate; }
+  public int burst() { return burst; }
+  public int mode() { return mode; }
+  public String hashName() { return hashName; }
+  public long htableSize() { return size; }
+  public long htableMax() { return max; }
+  public long gcInterval() { return gcInterval; }
+  /** Entry expiry in milliseconds. */
+  public long expire() { return expire; }
+  public int srcMask() { return srcMask; }
+  public int dstMask() { return dstMask; }
+  public boolean rateMatch() { return rateMatch; }
+  public long rateInterval() { return rateInterval; }
+
+  @Override
+  public String name() {
+    return "hashlimit";
+  }
+
+  @Override
+  public void save(StringBuilder sb) {
+    sb.append(" -m hashlimit").append(above ? " --hashlimit-above " : " --hashlimit-upto ")
+        .append(byteRate != null ? byteRate : Rates.print(avg, SCALE));
+    if (byteRate == null) {
+      sb.append(" --hashlimit-burst ").append(burst);
+    } else if (byteBurst != null) {
+      sb.append(" --hashlimit-burst ").append(byteBurst);
+    }
+    if (mode != 0) {
+      final StringBuilder m = new StringBuilder();
+      if ((mode & MODE_SRCIP) != 0) {
+        m.append(",srcip");
+      }
+      if ((mode & MODE_SRCPORT) != 0) {
+        m.append(",srcport");
+      }
+      if ((mode & MODE_DSTIP) != 0) {
+        m.append(",dstip");
+      }
+      if ((mode & MODE_DSTPORT) != 0) {
+        m.append(",dstport");
+      }
+      sb.append(" --hashlimit-mode ").append(m.substring(1));
+    }
+    sb.append(" --hashlimit-name ").append(hashName);
+    if (size != 0) {
+      sb.append(" --hashlimit-htable-size ").append(size);
+    }
+    if (max != 0) {
+      sb.append(" --hashlimit-htable-max ").append(max);
+    }
+    if (gcInterval != 1000) {
+      sb.append(" --hashlimit-htable-gcinterval ").append(gcInterval);
+    }
+    if (expire != 10000) {
+      sb.append(" --hashlimit-htable-expire ").append(expire);
+    }
+    if (srcMask != 32) {
+      sb.append(" --hashlimit-srcmask ").append(srcMask);
+    }
+    if (dstMask != 32) {
+      sb.append(" --hashlimit-dstmask ").append(dstMask);
+    }
+    if (rateMatch) {
+      sb.append(" --hashlimit-rate-match");
+      if (rateInterval != 1) {
+        sb.append(" --hashlimit-rate-interval ").append(rateInterval);
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package io.nfeval.rules.ext;
+
+import java.util.List;
+import java.util.Map;
+
+/** {@code -m nfacct --nfacct-name NAME} ({@code xt_nfacct.c}): counts into an accounting object; always matches. */
+public final class NfacctMatch implements Match {
+  public static final ExtSpec<Match> SPEC = new ExtSpec<>("nfacct",
+      List.of(OptSpec.arg("nfacct-name")), Map.of(), NfacctMatch::new);
+
+  private final String objectName;
+
+  private NfacctMatch(Opts o, ExtContext c) {
+    o.require("nfacct: --nfacct-name is required", "nfacct-name");
+    objectName = o.str("nfacct-name");
+    if (objectName.length() > 31) {
+      throw new ExtException("nfacct: name too long");
+    }
+  }
+
+  public String objectName() { return objectName; }
+
+  @Override
+  public String name() {
+    return "nfacct";
+  }
+
+  @Override
+  public void save(StringBuilder sb) {
+    sb.append(" -m nfacct --nfacct-name");
+    Save.string(sb, objectName);
+  }
+}

@@ -1,0 +1,111 @@
+package io.nfeval.rules.ext;
+
+import static io.nfeval.rules.ext.OptSpec.flag;
+import static io.nfeval.rules.ext.OptSpec.invArg;
+import static io.nfeval.rules.ext.OptSpec.invFlag;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code -m set --match-set NAME src,dst} revision 4 ({@code xt_set.c}, {@code libxt_set.c}): looks
+ * the packet up in an ipset; each flag picks source or destination for one dimension of the set.
+ */
+public final class SetMatch implements Match {
+  public static final ExtSpec<Match> SPEC = new ExtSpec<>("set",
+      List.of(new OptSpec("match-set", 2, true, false), flag("return-nomatch"), invFlag("update-counters"),
+          invFlag("update-subcounters"), invArg("packets-eq"), invArg("packets-lt"), invArg("packets-gt"),
+          invArg("bytes-eq"), invArg("bytes-lt"), invArg("bytes-gt")),
+      Map.of("set", "match-set"), SetMatch::new);
+
+  private final String setName;
+  private final boolean[] dirSrc;
+  private final boolean invert;
+  private final boolean returnNomatch;
+  private final boolean noUpdateCounters;
+  private final boolean noUpdateSubcounters;
+  private final String counterOpts;
+
+  private SetMatch(Opts o, ExtContext c) {
+    o.require("set match: You must specify `--match-set' with proper arguments", "match-set");
+    final List<String> a = o.get("match-set").args();
+    setName = a.get(0);
+    if (setName.length() > 31) {
+      throw new ExtException("setname `" + setName + "' too long");
+    }
+    dirSrc = flags(a.get(1));
+    invert = o.inv("match-set");
+    returnNomatch = o.has("return-nomatch");
+    if (o.has("update-counters") && !o.inv("update-counters")
+        || o.has("update-subcounters") && !o.inv("update-subcounters")) {
+      throw new ExtException("--update-counters/--update-subcounters can only be negated");
+    }
+    noUpdateCounters = o.inv("update-counters");
+    noUpdateSubcounters = o.inv("update-subcounters");
+    final StringBuilder sb = new StringBuilder();
+    for (String n : new String[] {"packets-eq", "packets-lt", "packets-gt", "bytes-eq", "bytes-lt",
+        "bytes-gt"}) {
+      if (o.has(n)) {
+        Num.parseUnsigned(o.str(n), Long.MAX_VALUE, n);
+        Save.opt(sb, o.inv(n), n, o.str(n));
+      }
+    }
+    counterOpts = sb.toString();
+  }
+
+  /** Parses {@code src,dst,...} into one boolean per dimension (true = source). */
+  public static boolean[] flags(String s) {
+    final String[] p = s.split(",", -1);
+    if (p.length > 6) {
+      throw new ExtException("too many binding flags");
+    }
+    final boolean[] out = new boolean[p.length];
+    for (int i = 0; i < p.length; i++) {
+      if (p[i].equals("src")) {
+        out[i] = true;
+      } else if (!p[i].equals("dst")) {
+        throw new ExtException("you must specify (the comma separated list of) 'src' or 'dst'");
+      }
+    }
+    return out;
+  }
+
+  static String flagsText(boolean[] f) {
+    final StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < f.length; i++) {
+      sb.append(i == 0 ? "" : ",").append(f[i] ? "src" : "dst");
+    }
+    return sb.toString();
+  }
+
+  public String setName() { return setName; }
+  /** Number of dimensions given. */
+  public int dimensions() { return dirSrc.length; }
+  /** Whether dimension {@code i} takes the packet's source (else destination). */
+  public boolean src(int i) { return dirSrc[i]; }
+  public boolean invert() { return invert; }
+  public boolean returnNomatch() { return returnNomatch; }
+  public boolean noUpdateCounters() { return noUpdateCounters; }
+  public boolean noUpdateSubcounters() { return noUpdateSubcounters; }
+
+  @Override
+  public String name() {
+    return "set";
+  }
+
+  @Override
+  public void save(StringBuilder sb) {
+    sb.append(" -m set");
+    Save.opt(sb, invert, "match-set", setName).append(' ').append(flagsText(dirSrc));
+    if (returnNomatch) {
+      sb.append(" --return-nomatch");
+    }
+    if (noUpdateCounters) {
+      sb.append(" ! --update-counters");
+    }
+    if (noUpdateSubcounters) {
+      sb.append(" ! --update-subcounters");
+    }
+    sb.append(counterOpts);
+  }
+}

@@ -1,0 +1,137 @@
+package io.nfeval.rules.ext;
+
+import static io.nfeval.rules.ext.OptSpec.invArg;
+import static io.nfeval.rules.ext.OptSpec.invFlag;
+
+import java.util.List;
+import java.util.Map;
+
+/** {@code -m tcp} ({@code xt_tcpudp.c} tcp_mt, {@code libxt_tcp.c}): ports, flags, option. */
+public final class TcpMatch implements Match {
+  /** FIN SYN RST PSH ACK URG as in {@code tcp_flag_names}. */
+  static final String[] FLAG_NAMES = {"FIN", "SYN", "RST", "PSH", "ACK", "URG"};
+  public static final int FIN = 0x01;
+  public static final int SYN = 0x02;
+  public static final int RST = 0x04;
+  public static final int ACK = 0x10;
+
+  public static final ExtSpec<Match> SPEC = new ExtSpec<>("tcp",
+      List.of(invArg("sport"), invArg("dport"), invFlag("syn"),
+          new OptSpec("tcp-flags", 2, true, false), invArg("tcp-option")),
+      Map.of("source-port", "sport", "destination-port", "dport"), TcpMatch::new);
+
+  private final int sportMin;
+  private final int sportMax;
+  private final boolean invSport;
+  private final int dportMin;
+  private final int dportMax;
+  private final boolean invDport;
+  private final int flagsMask;
+  private final int flagsComp;
+  private final boolean invFlags;
+  private final int option;
+  private final boolean invOption;
+
+  private TcpMatch(Opts o, ExtContext c) {
+    c.requireProto("tcp", 6);
+    final int[] sp = o.has("sport") ? Num.portRange(o.str("sport"), ':') : new int[] {0, 65535};
+    final int[] dp = o.has("dport") ? Num.portRange(o.str("dport"), ':') : new int[] {0, 65535};
+    sportMin = sp[0];
+    sportMax = sp[1];
+    invSport = o.inv("sport");
+    dportMin = dp[0];
+    dportMax = dp[1];
+    invDport = o.inv("dport");
+    if (o.has("syn") && o.has("tcp-flags")) {
+      throw new ExtException("Only one of `--syn' or `--tcp-flags'  allowed");
+    }
+    if (o.has("syn")) {
+      flagsMask = FIN | SYN | RST | ACK;
+      flagsComp = SYN;
+      invFlags = o.inv("syn");
+    } else if (o.has("tcp-flags")) {
+      final List<String> a = o.get("tcp-flags").args();
+      flagsMask = flags(a.get(0));
+      flagsComp = flags(a.get(1));
+      invFlags = o.inv("tcp-flags");
+    } else {
+      flagsMask = 0;
+      flagsComp = 0;
+      invFlags = false;
+    }
+    if (o.has("tcp-option")) {
+      option = (int) Num.parseUnsigned(o.str("tcp-option"), 255, "TCP option");
+      invOption = o.inv("tcp-option");
+    } else {
+      option = 0;
+      invOption = false;
+    }
+  }
+
+  static int flags(String s) {
+    int v = 0;
+    for (String f : s.split(",")) {
+      switch (f.toUpperCase(java.util.Locale.ROOT)) {
+        case "FIN" -> v |= 0x01;
+        case "SYN" -> v |= 0x02;
+        case "RST" -> v |= 0x04;
+        case "PSH" -> v |= 0x08;
+        case "ACK" -> v |= 0x10;
+        case "URG" -> v |= 0x20;
+        case "ALL" -> v |= 0x3f;
+        case "NONE" -> v |= 0;
+        default -> throw new ExtException("Unknown TCP flag `" + f + "'");
+      }
+    }
+    return v;
+  }
+
+  static String flagsText(int v) {
+    if (v == 0) {
+      return "NONE";
+    }
+    final StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < FLAG_NAMES.length; i++) {
+      if ((v & (1 << i)) != 0) {
+        sb.append(sb.length() == 0 ? "" : ",").append(FLAG_NAMES[i]);
+      }
+    }
+    return sb.toString();
+  }
+
+  public int sportMin() { return sportMin; }
+  public int sportMax() { return sportMax; }
+  public boolean invSport() { return invSport; }
+  public int dportMin() { return dportMin; }
+  public int dportMax() { return dportMax; }
+  public boolean invDport() { return invDport; }
+  /** Flags examined ({@code --tcp-flags MASK COMP}); 0 = no flag test. */
+  public int flagsMask() { return flagsMask; }
+  public int flagsComp() { return flagsComp; }
+  public boolean invFlags() { return invFlags; }
+  /** TCP option kind required ({@code --tcp-option}); 0 = none. */
+  public int option() { return option; }
+  public boolean invOption() { return invOption; }
+
+  @Override
+  public String name() {
+    return "tcp";
+  }
+
+  @Override
+  public void save(StringBuilder sb) {
+    sb.append(" -m tcp");
+    if (sportMin != 0 || sportMax != 65535 || invSport) {
+      Save.opt(sb, invSport, "sport", Num.range(sportMin, sportMax));
+    }
+    if (dportMin != 0 || dportMax != 65535 || invDport) {
+      Save.opt(sb, invDport, "dport", Num.range(dportMin, dportMax));
+    }
+    if (option != 0 || invOption) {
+      Save.opt(sb, invOption, "tcp-option", Integer.toString(option));
+    }
+    if (flagsMask != 0 || invFlags) {
+      Save.opt(sb, invFlags, "tcp-flags", flagsText(flagsMask)).append(' ').append(flagsText(flagsComp));
+    }
+  }
+}

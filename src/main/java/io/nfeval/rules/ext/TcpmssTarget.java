@@ -1,0 +1,41 @@
+package io.nfeval.rules.ext;
+
+import static io.nfeval.rules.ext.OptSpec.arg;
+import static io.nfeval.rules.ext.OptSpec.flag;
+
+import java.util.List;
+import java.util.Map;
+
+/** {@code -j TCPMSS} ({@code xt_TCPMSS.c}): set or clamp the MSS option of SYNs; needs {@code -p tcp}. */
+public final class TcpmssTarget implements Target {
+  public static final ExtSpec<Target> SPEC = new ExtSpec<>("TCPMSS",
+      List.of(arg("set-mss"), flag("clamp-mss-to-pmtu")), Map.of(), TcpmssTarget::new);
+
+  private final int mss;
+  private final boolean clampToPmtu;
+
+  private TcpmssTarget(Opts o, ExtContext c) {
+    if (o.has("set-mss") == o.has("clamp-mss-to-pmtu")) {
+      throw new ExtException("TCPMSS target: exactly one of --set-mss or --clamp-mss-to-pmtu is required");
+    }
+    if (c.proto() != 6 || c.invProto()) {
+      throw new ExtException("TCPMSS target: only valid for protocol tcp");
+    }
+    clampToPmtu = o.has("clamp-mss-to-pmtu");
+    mss = clampToPmtu ? 0 : (int) Num.parseUnsigned(o.str("set-mss"), 65535, "mss");
+  }
+
+  /** The MSS to set; 0 when clamping to the path MTU. */
+  public int mss() { return mss; }
+  public boolean clampToPmtu() { return clampToPmtu; }
+
+  @Override
+  public String name() {
+    return "TCPMSS";
+  }
+
+  @Override
+  public void save(StringBuilder sb) {
+    sb.append(" -j TCPMSS").append(clampToPmtu ? " --clamp-mss-to-pmtu" : " --set-mss " + mss);
+  }
+}

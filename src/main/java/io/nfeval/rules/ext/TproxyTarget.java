@@ -1,0 +1,49 @@
+package io.nfeval.rules.ext;
+
+import static io.nfeval.rules.ext.OptSpec.arg;
+
+import java.util.List;
+import java.util.Map;
+
+/** {@code -j TPROXY} revision 1 ({@code xt_TPROXY.c}): deliver to a local socket; mangle PREROUTING, tcp/udp. */
+public final class TproxyTarget implements Target {
+  public static final ExtSpec<Target> SPEC = new ExtSpec<>("TPROXY",
+      List.of(arg("on-port"), arg("on-ip"), arg("tproxy-mark")), Map.of(), TproxyTarget::new);
+
+  private final int port;
+  private final int addr;
+  private final int mark;
+  private final int mask;
+
+  private TproxyTarget(Opts o, ExtContext c) {
+    if (!c.tableIs("mangle") || c.hookOutside(ExtContext.PRE_ROUTING)) {
+      throw new ExtException("TPROXY is only valid in mangle PREROUTING");
+    }
+    if (c.invProto() || c.proto() != 6 && c.proto() != 17) {
+      throw new ExtException("TPROXY: Can be used only with -p tcp or -p udp");
+    }
+    o.require("TPROXY: --on-port is required", "on-port");
+    port = Num.port(o.str("on-port"));
+    addr = o.has("on-ip") ? Num.ipv4(o.str("on-ip")) : 0;
+    final long[] vm = o.has("tproxy-mark") ? Num.valueMask(o.str("tproxy-mark"), 0xffffffffL, "mark")
+        : new long[] {0, 0};
+    mark = (int) vm[0];
+    mask = (int) vm[1];
+  }
+
+  public int port() { return port; }
+  public int addr() { return addr; }
+  public int mark() { return mark; }
+  public int mask() { return mask; }
+
+  @Override
+  public String name() {
+    return "TPROXY";
+  }
+
+  @Override
+  public void save(StringBuilder sb) {
+    sb.append(" -j TPROXY --on-port ").append(port).append(" --on-ip ").append(Num.ipv4(addr))
+        .append(" --tproxy-mark ").append(Num.hex(mark)).append('/').append(Num.hex(mask));
+  }
+}
