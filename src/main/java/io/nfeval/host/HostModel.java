@@ -517,7 +517,7 @@ public final class HostModel {
       type = RouteType.BROADCAST;
     } else if (Inet4.isMulticast(daddr)) {
       type = RouteType.MULTICAST;
-    } else if (Inet4.isZeronet(daddr)) {
+    } else if (daddr == 0) {
       r.fail(Errno.EINVAL, RouteResult.Reason.MARTIAN_DESTINATION);
       return;
     }
@@ -527,7 +527,11 @@ public final class HostModel {
     }
     if (type == RouteType.BROADCAST) {
       flags |= RouteResult.RTCF_BROADCAST | RouteResult.RTCF_LOCAL;
+      r.gateway = 0; // fi = NULL: no nexthop, the frame goes to the link broadcast
     } else if (type == RouteType.MULTICAST) {
+      if (r.route != null && r.route.prefixLen() < 4) {
+        r.gateway = 0; // "fi = NULL" for multicast via a default-like route (prefixlen < 4)
+      }
       flags |= RouteResult.RTCF_MULTICAST;
       if (devOut != null && joined(devOut, daddr)) {
         flags |= RouteResult.RTCF_LOCAL;
@@ -544,11 +548,12 @@ public final class HostModel {
 
   /**
    * Whether the host is a member of multicast group {@code group} on {@code dev} ({@code ip_check_mc_rcu}).
-   * Only the all-hosts group 224.0.0.1, which every multicast-capable device joins, is known; sockets'
+   * Only the all-hosts group 224.0.0.1, which every multicast-capable device joins while up, is known; sockets'
    * memberships are not in a snapshot.
    */
   public boolean joined(NetInterface dev, int group) {
-    return group == 0xe0000001 && (dev.flags() & NetInterface.IFF_MULTICAST) != 0;
+    // ip_mc_down drops the memberships of a device that is down
+    return group == 0xe0000001 && dev.isUp() && (dev.flags() & NetInterface.IFF_MULTICAST) != 0;
   }
 
   /** {@code ip_route_input_rcu} / {@code ip_route_input_slow}. */
@@ -571,11 +576,12 @@ public final class HostModel {
       brdInput(r, saddr, tos, mark, dev);
       return;
     }
-    if (Inet4.isZeronet(saddr)) {
+    // Since "ipv4: Allow 0.0.0.0/8 as a valid address range" only 0.0.0.0 itself is martian here.
+    if (saddr == 0) {
       r.fail(Errno.EINVAL, RouteResult.Reason.MARTIAN_SOURCE);
       return;
     }
-    if (Inet4.isZeronet(daddr)) {
+    if (daddr == 0) {
       r.fail(Errno.EINVAL, RouteResult.Reason.MARTIAN_DESTINATION);
       return;
     }
@@ -608,7 +614,7 @@ public final class HostModel {
     if (route.type() == RouteType.LOCAL) {
       int v = fibValidateSource(saddr, daddr, tos, mark, 0, dev);
       if (v < 0) {
-        r.fail(-v, v == -Errno.EXDEV ? RouteResult.Reason.RP_FILTER : RouteResult.Reason.MARTIAN_SOURCE);
+        failSource(r, v);
         return;
       }
       localInput(r, RouteType.LOCAL, 0);
@@ -625,6 +631,11 @@ public final class HostModel {
     mkrouteInput(r, saddr, daddr, tos, mark, dev);
   }
 
+  /** A failed fib_validate_source: ip_route_input returns -EINVAL (martian_source) whatever the cause. */
+  private static void failSource(RouteResult r, int v) {
+    r.fail(Errno.EINVAL, v == -Errno.EXDEV ? RouteResult.Reason.RP_FILTER : RouteResult.Reason.MARTIAN_SOURCE);
+  }
+
   /** {@code __mkroute_input}: source validation against the output device, redirect decision. */
   private void mkrouteInput(RouteResult r, int saddr, int daddr, int tos, int mark, NetInterface dev) {
     NetInterface out = r.oif;
@@ -634,7 +645,7 @@ public final class HostModel {
     int v = fibValidateSource(saddr, daddr, tos, mark, out == null ? 0 : out.index(), dev);
     if (v < 0) {
       r.reset();
-      r.fail(-v, v == -Errno.EXDEV ? RouteResult.Reason.RP_FILTER : RouteResult.Reason.MARTIAN_SOURCE);
+      failSource(r, v);
       return;
     }
     r.route = route;
@@ -662,11 +673,11 @@ public final class HostModel {
   }
 
   private void brdInput(RouteResult r, int saddr, int tos, int mark, NetInterface dev) {
-    if (!Inet4.isZeronet(saddr)) {
+    if (saddr != 0) { // the kernel now treats only 0.0.0.0 as "no source" (0/8 is routable)
       int v = fibValidateSource(saddr, 0, tos, mark, 0, dev);
       if (v < 0) {
         r.reset();
-        r.fail(-v, v == -Errno.EXDEV ? RouteResult.Reason.RP_FILTER : RouteResult.Reason.MARTIAN_SOURCE);
+        failSource(r, v);
         return;
       }
     }
@@ -692,7 +703,7 @@ public final class HostModel {
       r.fail(Errno.EINVAL, RouteResult.Reason.MARTIAN_SOURCE);
       return;
     }
-    if (Inet4.isZeronet(saddr)) {
+    if (saddr == 0) {
       if (!Inet4.isLocalMulticast(daddr)) {
         // IGMP from 0.0.0.0 is accepted too; the protocol is not known here.
         r.fail(Errno.EINVAL, RouteResult.Reason.MARTIAN_SOURCE);
@@ -702,7 +713,7 @@ public final class HostModel {
       int v = fibValidateSource(saddr, 0, tos, mark, 0, dev);
       if (v < 0) {
         r.reset();
-        r.fail(-v, v == -Errno.EXDEV ? RouteResult.Reason.RP_FILTER : RouteResult.Reason.MARTIAN_SOURCE);
+        failSource(r, v);
         return;
       }
     }
