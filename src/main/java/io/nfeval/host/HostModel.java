@@ -26,11 +26,17 @@ public final class HostModel {
   private static final int ICMP_HOST_UNREACH = 1;
   private static final int ICMP_PKT_FILTERED = 13;
 
+  /** Scratch results for the reverse lookups of fib_validate_source, one pair per thread. */
+  private static final ThreadLocal<RouteResult[]> SCRATCH =
+      ThreadLocal.withInitial(() -> new RouteResult[] {new RouteResult(), new RouteResult()});
+
   private final List<NetInterface> interfaces;
   private final Map<String, NetInterface> byName = new HashMap<>();
   private final Map<Integer, NetInterface> byIndex = new HashMap<>();
   private final NetInterface loopback;
-  private final Map<Integer, Route[]> tables = new HashMap<>();
+  /** Table ids and their routes in lookup order; a linear scan (hosts have few tables) avoids boxing. */
+  private final int[] tableIds;
+  private final Route[][] tableRoutes;
   private final Map<Integer, String> tableNames;
   private final PolicyRule[] rules;
   private final Sysctls sysctls;
@@ -70,10 +76,14 @@ public final class HostModel {
     // the dump order for ties.
     Comparator<Route> order = Comparator.comparingInt((Route r) -> -r.prefixLen())
         .thenComparingInt(r -> -r.tos()).thenComparingInt(Route::metric);
+    tableIds = new int[byTable.size()];
+    tableRoutes = new Route[byTable.size()][];
+    int ti = 0;
     for (Map.Entry<Integer, List<Route>> e : byTable.entrySet()) {
       List<Route> l = new ArrayList<>(e.getValue());
       l.sort(order);
-      tables.put(e.getKey(), l.toArray(new Route[0]));
+      tableIds[ti] = e.getKey();
+      tableRoutes[ti++] = l.toArray(new Route[0]);
     }
     this.customLocalRoutes = customLocal;
     List<PolicyRule> rl = rules == null ? defaultRules() : new ArrayList<>(rules);
@@ -137,9 +147,24 @@ public final class HostModel {
     return loopback;
   }
 
+  private Route[] tableOf(int id) {
+    final int[] ids = tableIds;
+    for (int i = 0; i < ids.length; i++) {
+      if (ids[i] == id) {
+        return tableRoutes[i];
+      }
+    }
+    return null;
+  }
+
+  /** Ids of the tables that have routes. */
+  public int[] tableIds() {
+    return tableIds.clone();
+  }
+
   /** Routes of one table in lookup order (longest prefix first), or an empty list. */
   public List<Route> table(int id) {
-    Route[] t = tables.get(id);
+    Route[] t = tableOf(id);
     return t == null ? List.of() : Collections.unmodifiableList(java.util.Arrays.asList(t));
   }
 
@@ -209,7 +234,8 @@ public final class HostModel {
 
   /** The device holding address {@code addr}, or null ({@code __ip_dev_find} without the table fallback). */
   public NetInterface ownerOf(int addr) {
-    for (NetInterface i : interfaces) {
+    for (int k = 0; k < interfaces.size(); k++) {
+      NetInterface i = interfaces.get(k);
       if (i.hasAddress(addr)) {
         return i;
       }
@@ -232,7 +258,7 @@ public final class HostModel {
     if (Inet4.isMulticast(addr)) {
       return RouteType.MULTICAST;
     }
-    Route[] t = tables.get(TABLE_LOCAL);
+    Route[] t = tableOf(TABLE_LOCAL);
     if (t == null) {
       return RouteType.UNICAST;
     }
@@ -311,7 +337,7 @@ public final class HostModel {
   /** {@code fib_table_lookup}: longest prefix, TOS, scope, route type error, then a usable nexthop. */
   private int tableLookup(RouteResult r, int tableId, int daddr, int tos, int oif, int scope,
       boolean ignoreLinkState) {
-    Route[] t = tables.get(tableId);
+    Route[] t = tableOf(tableId);
     r.route = null;
     if (t == null) {
       return Errno.EAGAIN;
@@ -351,7 +377,9 @@ public final class HostModel {
    * ({@code fib_select_multipath}) is not modelled: the first usable nexthop wins.
    */
   private Nexthop firstUsable(Route route, int oif, boolean ignoreLinkState) {
-    for (Nexthop nh : route.nexthops()) {
+    final List<Nexthop> nhs = route.nexthops();
+    for (int i = 0; i < nhs.size(); i++) {
+      final Nexthop nh = nhs.get(i);
       if (nh.isDead()) {
         continue;
       }
@@ -386,8 +414,8 @@ public final class HostModel {
         return a;
       }
     }
-    for (NetInterface i : interfaces) {
-      int a = i.selectAnyAddress(scope);
+    for (int k = 0; k < interfaces.size(); k++) {
+      int a = interfaces.get(k).selectAnyAddress(scope);
       if (a != 0) {
         return a;
       }
@@ -664,7 +692,9 @@ public final class HostModel {
 
   /** {@code inet_addr_onlink}: one address of {@code dev} whose subnet holds both a and b (b 0 = any). */
   private static boolean onLink(NetInterface dev, int a, int b) {
-    for (IfAddress ifa : dev.addresses()) {
+    final List<IfAddress> l = dev.addresses();
+    for (int i = 0; i < l.size(); i++) {
+      final IfAddress ifa = l.get(i);
       if (ifa.matches(a) && (b == 0 || ifa.matches(b))) {
         return true;
       }
@@ -793,7 +823,9 @@ public final class HostModel {
   /** {@code __fib_validate_source}: the reverse lookup, with iif and oif swapped. */
   private int fullValidateSource(int src, int dst, int tos, int mark, int oif, NetInterface dev, int rpf) {
     DevConf c = dev.conf;
-    RouteResult res = new RouteResult(); // slow path only: rp_filter or custom rules
+    RouteResult[] scratch = SCRATCH.get(); // per thread, so the slow path allocates nothing either
+    RouteResult res = scratch[0];
+    res.reset();
     int flowMark = c.srcValidMark ? mark : 0;
     int iif = oif != 0 ? oif : loopbackIndex();
     boolean noAddr = dev.addresses().isEmpty();
@@ -811,7 +843,8 @@ public final class HostModel {
         if (rpf == 1) {
           return -Errno.EXDEV;
         }
-        RouteResult res2 = new RouteResult();
+        RouteResult res2 = scratch[1];
+        res2.reset();
         int ret = 0;
         if (fibLookup(res2, dst, src, tos, flowMark, iif, dev.index(), RouteScope.UNIVERSE, true) == 0
             && res2.route.type() == RouteType.UNICAST) {
@@ -825,8 +858,9 @@ public final class HostModel {
   }
 
   private static boolean usesDev(Route route, NetInterface dev) {
-    for (Nexthop nh : route.nexthops()) {
-      if (nh.dev() == dev) {
+    final List<Nexthop> nhs = route.nexthops();
+    for (int i = 0; i < nhs.size(); i++) {
+      if (nhs.get(i).dev() == dev) {
         return true;
       }
     }
@@ -837,9 +871,10 @@ public final class HostModel {
     if (route.type() == RouteType.LOCAL) {
       return RouteScope.NOWHERE; // fib_create_info: host-scope routes get nh scope NOWHERE
     }
-    for (Nexthop nh : route.nexthops()) {
-      if (nh.dev() == dev) {
-        return nh.scope();
+    final List<Nexthop> nhs = route.nexthops();
+    for (int i = 0; i < nhs.size(); i++) {
+      if (nhs.get(i).dev() == dev) {
+        return nhs.get(i).scope();
       }
     }
     return route.nexthops().isEmpty() ? RouteScope.UNIVERSE : route.nexthops().get(0).scope();

@@ -125,7 +125,8 @@ public final class NetInterface {
   /** The device part of {@code inet_select_addr}; {@code localnetScope} is HOST, or LINK with route_localnet. */
   int selectAddress(int dst, int scope, int localnetScope) {
     int addr = 0;
-    for (IfAddress ifa : addresses) {
+    for (int i = 0; i < addresses.size(); i++) {
+      final IfAddress ifa = addresses.get(i);
       if (ifa.isSecondary()) {
         continue;
       }
@@ -144,7 +145,8 @@ public final class NetInterface {
 
   /** {@code in_dev_select_addr}: the first primary address of at most {@code scope}, not link scope. */
   int selectAnyAddress(int scope) {
-    for (IfAddress ifa : addresses) {
+    for (int i = 0; i < addresses.size(); i++) {
+      final IfAddress ifa = addresses.get(i);
       if (!ifa.isSecondary() && ifa.scope() != RouteScope.LINK && ifa.scope() <= scope) {
         return ifa.address();
       }
@@ -154,8 +156,8 @@ public final class NetInterface {
 
   /** Whether one of this device's addresses is {@code addr}. */
   public boolean hasAddress(int addr) {
-    for (IfAddress a : addresses) {
-      if (a.address() == addr) {
+    for (int i = 0; i < addresses.size(); i++) {
+      if (addresses.get(i).address() == addr) {
         return true;
       }
     }
