@@ -1,0 +1,113 @@
+package io.nfeval.host;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nfeval.InputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a snapshot directory: {@code ip-addr.json} ({@code ip -j addr show}), {@code ip-route.json}
+ * ({@code ip -j route show table all}), optional {@code ip-rule.json} ({@code ip -j rule show}) and
+ * {@code sysctl.txt}, in the exact JSON iproute2 prints. IPv6 entries are skipped.
+ */
+final class SnapshotReader {
+  static final String ADDR = "ip-addr.json";
+  static final String ROUTE = "ip-route.json";
+  static final String RULE = "ip-rule.json";
+  static final String SYSCTL = "sysctl.txt";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private SnapshotReader() {}
+
+  static HostModel read(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      throw InputException.ofFile(dir, "not a snapshot directory", null);
+    }
+    Path addrFile = dir.resolve(ADDR);
+    Path routeFile = dir.resolve(ROUTE);
+    Path ruleFile = dir.resolve(RULE);
+    Path sysctlFile = dir.resolve(SYSCTL);
+    Sysctls sysctls = Files.exists(sysctlFile) ? Sysctls.parse(sysctlFile) : Sysctls.empty();
+    List<NetInterface> ifs = IprouteJson.interfaces(addrFile, readJson(addrFile));
+    Map<String, NetInterface> byName = new HashMap<>();
+    for (NetInterface i : ifs) {
+      byName.put(i.name(), i);
+    }
+    TableIds ids = new TableIds();
+    List<Route> routes = IprouteJson.routes(routeFile, readJson(routeFile), byName, ids);
+    List<PolicyRule> rules = null;
+    if (Files.exists(ruleFile)) {
+      rules = IprouteJson.rules(ruleFile, readJson(ruleFile), byName, ids);
+    }
+    return new HostModel(ifs, routes, rules, sysctls, ids.names());
+  }
+
+  /** Parses a JSON file; a syntax error becomes an InputException with the line Jackson reports. */
+  static JsonNode readJson(Path file) {
+    try {
+      byte[] bytes = Files.readAllBytes(file);
+      JsonNode n = JSON.readTree(bytes);
+      if (n == null || n.isMissingNode()) {
+        throw InputException.ofFile(file, "empty file, expected JSON", null);
+      }
+      return n;
+    } catch (JsonProcessingException e) {
+      long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+      String msg = "bad JSON: " + e.getOriginalMessage();
+      throw line > 0 ? InputException.atLine(file, line, msg) : InputException.ofFile(file, msg, e);
+    } catch (NoSuchFileException e) {
+      throw InputException.ofFile(file, "missing", e);
+    } catch (IOException e) {
+      throw InputException.ofFile(file, "cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** Table names to ids: local/main/default/numbers, and names from rt_tables given stable ids. */
+  static final class TableIds {
+    private final Map<String, Integer> custom = new HashMap<>();
+    private final Map<Integer, String> names = new HashMap<>();
+
+    int id(String name) {
+      switch (name) {
+        case "local": return HostModel.TABLE_LOCAL;
+        case "main": return HostModel.TABLE_MAIN;
+        case "default": return HostModel.TABLE_DEFAULT;
+        case "unspec": return HostModel.TABLE_UNSPEC;
+        default:
+          try {
+            return Integer.parseUnsignedInt(name);
+          } catch (NumberFormatException e) {
+            // A name from /etc/iproute2/rt_tables: the snapshot has no number for it; give it one well
+            // above the usual range, the same for routes and rules.
+            return custom.computeIfAbsent(name, n -> {
+              int id = 0x7fff0000 + custom.size();
+              names.put(id, n);
+              return id;
+            });
+          }
+      }
+    }
+
+    Map<Integer, String> names() {
+      return names;
+    }
+  }
+
+  /** Helper kept for callers that want an empty list instead of a missing node. */
+  static List<JsonNode> elements(JsonNode n) {
+    List<JsonNode> l = new ArrayList<>();
+    if (n != null) {
+      n.forEach(l::add);
+    }
+    return l;
+  }
+}

@@ -1,0 +1,334 @@
+package io.nfeval.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Builds network namespaces with varied addressing, routing and sysctls, snapshots them, and compares
+ * {@link HostModel#route} and {@link HostModel#addrType} with the kernel's {@code ip -j route get} for many
+ * addresses (run in one {@code ip -batch} per namespace). Root only; skipped visibly otherwise.
+ */
+class KernelRoutingDifferentialTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern FAILED = Pattern.compile("Command failed -:(\\d+)");
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void root() {
+    Netns.assumeRoot();
+  }
+
+  static final String PEERS = "ip link set lo up\n"
+      + "for i in v1 v2 v4; do ip link add $i type veth peer name ${i}p; ip link set $i up; ip link set ${i}p up; done\n";
+
+  /** Policy routing heavy: rules of every kind, several tables, special route types, forwarding on. */
+  static final String SETUP_POLICY = PEERS
+      + "ip link add br0 type bridge; ip link set br0 up\n"
+      + "ip link add v3 type veth peer name v3p; ip link set v3 master br0; ip link set v3 up; ip link set v3p up\n"
+      + "ip addr add 10.1.0.1/24 dev v1; ip addr add 10.1.0.7/24 dev v1\n"
+      + "ip addr add 10.2.0.1/16 brd + dev v1 label v1:sec\n"
+      + "ip addr add 192.168.5.1/24 dev br0\n"
+      + "ip addr add 172.20.0.1/30 dev v2; ip addr add 100.64.0.1 peer 100.64.0.2/32 dev v2\n"
+      + "ip addr add 198.18.0.5/31 dev v2; ip addr add 203.0.113.200/32 dev v2\n"
+      + "ip addr add 10.4.0.1/24 dev v4; ip link set v4 down\n"
+      + "ip route add 10.44.0.0/16 via 10.1.0.44\n"
+      + "ip route add default via 10.1.0.254 dev v1\n"
+      + "ip route add blackhole 172.16.0.0/12; ip route add unreachable 203.0.113.0/24\n"
+      + "ip route add prohibit 198.51.100.0/24\n"
+      + "ip route add 8.8.8.0/24 via 10.1.0.253 src 10.1.0.7 metric 10\n"
+      + "ip route add 8.8.8.0/24 via 10.1.0.252 metric 5\n"
+      + "ip route add 8.8.0.0/16 via 172.20.0.2\n"
+      + "ip route add 6.6.6.0/24 dev v1 tos 0x10; ip route add 6.6.0.0/16 via 172.20.0.2\n"
+      + "ip route add table 100 default via 10.1.0.100; ip route add table 100 throw 10.0.0.0/8\n"
+      + "ip route add table 100 10.9.0.0/16 via 172.20.0.2\n"
+      + "ip route add table 200 local 44.0.0.0/8 dev lo\n"
+      + "ip rule add fwmark 1 table 100\n"
+      + "ip rule add from 192.168.5.0/24 lookup 100 pref 200\n"
+      + "ip rule add to 9.9.9.9 prohibit pref 199\n"
+      + "ip rule add to 9.9.9.10 unreachable pref 198\n"
+      + "ip rule add to 9.9.9.11 blackhole pref 197\n"
+      + "ip rule add fwmark 0x2/0xff lookup 200 pref 300\n"
+      + "ip rule add not fwmark 0x4/0x4 to 44.1.0.0/16 lookup 200 pref 301\n"
+      + "ip rule add iif v2 lookup 100 pref 400\n"
+      + "ip rule add to 7.7.0.0/16 goto 32766 pref 500\n"
+      + "ip rule add nop pref 501\n"
+      + "ip rule add lookup main suppress_prefixlength 0 pref 600\n"
+      + "ip rule add oif v2 lookup 100 pref 601\n"
+      + "sysctl -qw net.ipv4.ip_forward=1\n";
+
+  /** Reverse-path filtering and per-device sysctls with the kernel's default rules. */
+  static final String SETUP_RPF = PEERS
+      + "ip link add v3 type veth peer name v3p; ip link set v3 up; ip link set v3p up\n"
+      + "ip addr add 10.10.0.1/24 dev v1; ip addr add 10.20.0.1/24 dev v2; ip addr add 10.30.0.1/24 dev v3\n"
+      + "ip addr add 10.40.0.1/24 dev v4\n"
+      + "ip route add 10.41.0.0/16 via 10.40.0.254\n"
+      + "ip link set v4 down\n"
+      + "ip route add 10.50.0.0/16 via 10.20.0.254\n"
+      + "ip route add default via 10.10.0.254\n"
+      + "ip route add blackhole 10.66.0.0/16\n"
+      + "sysctl -qw net.ipv4.ip_forward=1\n"
+      + "sysctl -qw net.ipv4.conf.all.rp_filter=0\n"
+      + "sysctl -qw net.ipv4.conf.v1.rp_filter=1\n"
+      + "sysctl -qw net.ipv4.conf.v2.rp_filter=2\n"
+      + "sysctl -qw net.ipv4.conf.v3.forwarding=0\n"
+      + "sysctl -qw net.ipv4.conf.v2.accept_local=1\n"
+      + "sysctl -qw net.ipv4.conf.v3.route_localnet=1\n";
+
+  /** The same with one custom rule (full source validation path) and src_valid_mark. */
+  static final String SETUP_RPF_RULES = SETUP_RPF
+      + "ip route add table 100 10.60.0.0/16 via 10.30.0.254\n"
+      + "ip rule add fwmark 5 table 100\n"
+      + "sysctl -qw net.ipv4.conf.v3.src_valid_mark=1\n"
+      + "sysctl -qw net.ipv4.conf.v3.rp_filter=1\n";
+
+  /** A plain host: forwarding off, default rules. */
+  static final String SETUP_PLAIN = PEERS
+      + "ip addr add 192.0.2.10/24 dev v1; ip addr add 192.0.2.11/24 dev v1; ip addr add 198.51.100.1/25 dev v2\n"
+      + "ip route add default via 192.0.2.1\n";
+
+  @Test
+  void policyRouting() throws Exception {
+    compare("p", SETUP_POLICY);
+  }
+
+  @Test
+  void reversePathFilter() throws Exception {
+    compare("r", SETUP_RPF);
+  }
+
+  @Test
+  void reversePathFilterWithRules() throws Exception {
+    compare("q", SETUP_RPF_RULES);
+  }
+
+  @Test
+  void plainHostNoForwarding() throws Exception {
+    compare("n", SETUP_PLAIN);
+  }
+
+  private void compare(String tag, String setup) throws Exception {
+    List<String> mismatches = new ArrayList<>();
+    int compared;
+    try (Netns ns = Netns.create(tag)) {
+      ns.sh(setup);
+      ns.snapshot(tmp);
+      HostModel host = HostModel.load(tmp);
+      List<Query> queries = queries(host);
+      StringBuilder batch = new StringBuilder();
+      for (Query q : queries) {
+        batch.append(q.command()).append('\n');
+      }
+      Netns.Result r = ns.exec(List.of("ip", "-j", "-force", "-batch", "-"), batch.toString());
+      // stdout: one JSON line per successful command; stderr: the error, then "Command failed -:N".
+      String[] errLines = r.err.split("\n");
+      String[] errors = new String[queries.size() + 1];
+      String last = null;
+      for (String l : errLines) {
+        Matcher m = FAILED.matcher(l);
+        if (m.find()) {
+          errors[Integer.parseInt(m.group(1))] = last == null ? "?" : last.replace("RTNETLINK answers: ", "");
+          last = null;
+        } else if (!l.isBlank()) {
+          last = l.strip();
+        }
+      }
+      String[] outLines = r.out.isEmpty() ? new String[0] : r.out.split("\n");
+      int o = 0;
+      for (int i = 0; i < queries.size(); i++) {
+        Query q = queries.get(i);
+        RouteResult model = q.run(host);
+        String kernelError = errors[i + 1];
+        if (kernelError != null) {
+          if (model.ok() || !Errno.message(model.error()).equals(kernelError)) {
+            mismatches.add(q.command() + ": kernel error '" + kernelError + "', model " + model);
+          }
+          continue;
+        }
+        JsonNode k = JSON.readTree(outLines[o++]).get(0);
+        String diff = diff(host, q, k, model);
+        if (diff != null) {
+          mismatches.add(q.command() + ": kernel " + k + " | model " + model + " | " + diff);
+        }
+        if (q.iif == null && q.src == null && q.mark == 0 && q.oif == null) {
+          // addrtype: the kernel's type for a plain lookup of a local-table address
+          String kt = k.path("type").asText("unicast");
+          int mt = host.addrType(q.dst, null);
+          if ((kt.equals("local") || kt.equals("broadcast")) && !RouteType.name(mt).equals(kt)
+              && !Inet4.isZeronet(q.dst) && host.rules().size() == 3) {
+            mismatches.add("addrType " + Inet4.format(q.dst) + ": kernel " + kt + ", model " + RouteType.name(mt));
+          }
+        }
+      }
+      compared = queries.size();
+      assertThat(o).as("stdout lines consumed").isEqualTo(outLines.length);
+    }
+    System.out.println("[" + tag + "] compared " + compared + " route lookups with the kernel, "
+        + mismatches.size() + " mismatches");
+    assertThat(mismatches).as("model vs kernel (first 40)")
+        .satisfies(l -> assertThat(l.subList(0, Math.min(40, l.size()))).isEmpty());
+  }
+
+  private static String diff(HostModel host, Query q, JsonNode k, RouteResult m) {
+    if (!m.ok()) {
+      return "kernel routed, model failed";
+    }
+    String type = k.path("type").asText("unicast");
+    if (!type.equals(RouteType.name(m.type()))) {
+      return "type";
+    }
+    String dev = k.path("dev").asText(null);
+    if (dev != null && (m.oif() == null || !dev.equals(m.oif().name()))) {
+      return "dev";
+    }
+    int gw = k.hasNonNull("gateway") ? Inet4.parse(k.get("gateway").asText()) : 0;
+    if (gw != m.gateway()) {
+      return "gateway";
+    }
+    if (k.hasNonNull("prefsrc") && Inet4.parse(k.get("prefsrc").asText()) != m.prefsrc()) {
+      return "prefsrc";
+    }
+    boolean redirect = false;
+    for (JsonNode c : k.path("cache")) {
+      redirect |= c.asText().equals("redirect");
+    }
+    if (redirect != m.doRedirect()) {
+      return "redirect";
+    }
+    if (host.rules().size() != 3 && m.table() != 0) {
+      // without custom rules the kernel merges local into main and reports main
+      String kt = k.path("table").asText("main");
+      if (!kt.equals(host.tableName(m.table()))) {
+        return "table";
+      }
+    }
+    return null;
+  }
+
+  private static final class Query {
+    final int dst;
+    final Integer src;
+    final String iif;
+    final String oif;
+    final int mark;
+    final int tos;
+
+    Query(int dst, Integer src, String iif, String oif, int mark, int tos) {
+      this.dst = dst;
+      this.src = src;
+      this.iif = iif;
+      this.oif = oif;
+      this.mark = mark;
+      this.tos = tos;
+    }
+
+    String command() {
+      StringBuilder b = new StringBuilder("route get ").append(Inet4.format(dst));
+      if (src != null) {
+        b.append(" from ").append(Inet4.format(src));
+      }
+      if (iif != null) {
+        b.append(" iif ").append(iif);
+      }
+      if (oif != null) {
+        b.append(" oif ").append(oif);
+      }
+      if (mark != 0) {
+        b.append(" mark ").append(mark);
+      }
+      if (tos != 0) {
+        b.append(" tos 0x").append(Integer.toHexString(tos));
+      }
+      return b.toString();
+    }
+
+    RouteResult run(HostModel h) {
+      return h.route(src == null ? 0 : src, dst, tos, mark, iif == null ? null : h.byName(iif),
+          oif == null ? null : h.byName(oif));
+    }
+  }
+
+  private static List<Query> queries(HostModel host) {
+    Set<Integer> dsts = new LinkedHashSet<>();
+    Set<Integer> own = new LinkedHashSet<>();
+    for (NetInterface i : host.interfaces()) {
+      for (IfAddress a : i.addresses()) {
+        own.add(a.address());
+        dsts.add(a.address());
+        dsts.add(a.address() + 1);
+        dsts.add(a.peer() & a.mask());
+        dsts.add((a.peer() & a.mask()) | ~a.mask());
+      }
+    }
+    for (int t : new int[] {HostModel.TABLE_MAIN, HostModel.TABLE_LOCAL, 100, 200}) {
+      for (Route r : host.table(t)) {
+        dsts.add(r.dst());
+        dsts.add(r.dst() | ~Inet4.mask(r.prefixLen()));
+        dsts.add(r.dst() + 3);
+        for (Nexthop nh : r.nexthops()) {
+          if (nh.gateway() != 0) {
+            dsts.add(nh.gateway());
+          }
+        }
+      }
+    }
+    for (String s : new String[] {"0.0.0.0", "255.255.255.255", "127.0.0.1", "127.1.2.3", "224.0.0.1",
+        "224.0.0.251", "239.1.1.1", "9.9.9.9", "9.9.9.10", "9.9.9.11", "7.7.7.7", "44.1.2.3", "44.2.0.1",
+        "6.6.6.6", "1.1.1.1", "10.9.1.1", "10.3.3.3", "10.60.1.1", "10.50.1.1", "10.66.0.1"}) {
+      dsts.add(Inet4.parse(s));
+    }
+    Random rnd = new Random(42);
+    for (int i = 0; i < 30; i++) {
+      dsts.add(rnd.nextInt());
+    }
+    List<Integer> sources = new ArrayList<>();
+    for (int d : dsts) {
+      if (!Inet4.isMulticast(d) && d != -1 && d != 0) {
+        sources.add(d);
+      }
+    }
+    sources.add(Inet4.parse("127.0.0.1"));
+    sources.add(0);
+    sources.add(3);
+    sources.add(Inet4.parse("224.0.0.9"));
+    List<String> inIfs = new ArrayList<>();
+    for (NetInterface i : host.interfaces()) {
+      if (!i.isLoopback() && !i.name().endsWith("p")) {
+        inIfs.add(i.name());
+      }
+    }
+    int ownFirst = own.stream().filter(a -> !Inet4.isLoopback(a)).findFirst().orElse(0);
+    List<Query> q = new ArrayList<>();
+    int s = 0;
+    for (int d : dsts) {
+      q.add(new Query(d, null, null, null, 0, 0));
+      q.add(new Query(d, null, null, null, 1, 0));
+      q.add(new Query(d, null, null, null, 2, 0));
+      q.add(new Query(d, null, null, null, 0, 0x10));
+      if (ownFirst != 0) {
+        q.add(new Query(d, ownFirst, null, null, 0, 0));
+      }
+      q.add(new Query(d, null, null, inIfs.get(s % inIfs.size()), 0, 0));
+      for (String iif : inIfs) {
+        for (int k = 0; k < 3; k++) {
+          int src = sources.get((s++ * 7 + k) % sources.size());
+          q.add(new Query(d, src, iif, null, k == 2 ? (s % 2 == 0 ? 1 : 5) : 0, 0));
+        }
+      }
+    }
+    return q;
+  }
+}
