@@ -1,0 +1,108 @@
+package io.nfeval.conntrack;
+
+/**
+ * Conntrack constants in the kernel's own numbering, so values can be compared with
+ * {@code include/uapi/linux/netfilter/nf_conntrack_common.h} and {@code xt_conntrack.h}.
+ */
+public final class Ct {
+    private Ct() {
+    }
+
+    // enum ip_conntrack_dir
+    public static final int DIR_ORIGINAL = 0;
+    public static final int DIR_REPLY = 1;
+
+    // enum ip_conntrack_info (IP_CT_*). INVALID is ours: "no conntrack attached" (skb->_nfct == 0).
+    public static final int CTINFO_ESTABLISHED = 0;
+    public static final int CTINFO_RELATED = 1;
+    public static final int CTINFO_NEW = 2;
+    public static final int CTINFO_IS_REPLY = 3;
+    public static final int CTINFO_ESTABLISHED_REPLY = 3;
+    public static final int CTINFO_RELATED_REPLY = 4;
+    public static final int CTINFO_UNTRACKED = 7;
+    public static final int CTINFO_INVALID = -1;
+
+    // enum ip_conntrack_status bits (IPS_*)
+    public static final int IPS_EXPECTED = 1;
+    public static final int IPS_SEEN_REPLY = 1 << 1;
+    public static final int IPS_ASSURED = 1 << 2;
+    public static final int IPS_CONFIRMED = 1 << 3;
+    public static final int IPS_SRC_NAT = 1 << 4;
+    public static final int IPS_DST_NAT = 1 << 5;
+    public static final int IPS_NAT_MASK = IPS_SRC_NAT | IPS_DST_NAT;
+    public static final int IPS_SEQ_ADJUST = 1 << 6;
+    public static final int IPS_SRC_NAT_DONE = 1 << 7;
+    public static final int IPS_DST_NAT_DONE = 1 << 8;
+    public static final int IPS_NAT_DONE_MASK = IPS_SRC_NAT_DONE | IPS_DST_NAT_DONE;
+    public static final int IPS_DYING = 1 << 9;
+    public static final int IPS_FIXED_TIMEOUT = 1 << 10;
+    public static final int IPS_TEMPLATE = 1 << 11;
+    public static final int IPS_UNTRACKED = 1 << 12;
+    public static final int IPS_HELPER = 1 << 13;
+
+    // xt_conntrack --ctstate bits (XT_CONNTRACK_STATE_BIT(ctinfo) = 1 << (ctinfo % IP_CT_IS_REPLY + 1))
+    public static final int CTSTATE_INVALID = 1;
+    public static final int CTSTATE_ESTABLISHED = 1 << 1;
+    public static final int CTSTATE_RELATED = 1 << 2;
+    public static final int CTSTATE_NEW = 1 << 3;
+    public static final int CTSTATE_SNAT = 1 << 8;
+    public static final int CTSTATE_DNAT = 1 << 9;
+    public static final int CTSTATE_UNTRACKED = 1 << 10;
+
+    // hooks (enum nf_inet_hooks)
+    public static final int HOOK_PRE_ROUTING = 0;
+    public static final int HOOK_LOCAL_IN = 1;
+    public static final int HOOK_FORWARD = 2;
+    public static final int HOOK_LOCAL_OUT = 3;
+    public static final int HOOK_POST_ROUTING = 4;
+
+    // IP protocol numbers
+    public static final int IPPROTO_ICMP = 1;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_UDP = 17;
+    public static final int IPPROTO_GRE = 47;
+    public static final int IPPROTO_SCTP = 132;
+    public static final int IPPROTO_UDPLITE = 136;
+
+    // TCP header flag bits
+    public static final int TCP_FIN = 0x01;
+    public static final int TCP_SYN = 0x02;
+    public static final int TCP_RST = 0x04;
+    public static final int TCP_PSH = 0x08;
+    public static final int TCP_ACK = 0x10;
+    public static final int TCP_URG = 0x20;
+    public static final int TCP_ECE = 0x40;
+    public static final int TCP_CWR = 0x80;
+
+    /** ctinfo → direction, as CTINFO2DIR. */
+    public static int dir(int ctinfo) {
+        return ctinfo >= CTINFO_IS_REPLY ? DIR_REPLY : DIR_ORIGINAL;
+    }
+
+    /**
+     * The --ctstate bits xt_conntrack's conntrack_mt computes for a packet: the ctinfo bit (or INVALID when
+     * no entry, UNTRACKED), plus SNAT/DNAT when the entry's status has IPS_SRC_NAT/IPS_DST_NAT (both
+     * directions, as KERNEL-NOTES observes).
+     */
+    public static int ctstateBits(int ctinfo, int status) {
+        if (ctinfo == CTINFO_INVALID) {
+            return CTSTATE_INVALID;
+        }
+        if (ctinfo == CTINFO_UNTRACKED) {
+            return CTSTATE_UNTRACKED;
+        }
+        int bits = 1 << (ctinfo % CTINFO_IS_REPLY + 1);
+        if ((status & IPS_SRC_NAT) != 0) {
+            bits |= CTSTATE_SNAT;
+        }
+        if ((status & IPS_DST_NAT) != 0) {
+            bits |= CTSTATE_DNAT;
+        }
+        return bits;
+    }
+
+    /** Seconds to nanoseconds. */
+    static long secs(long s) {
+        return s * 1_000_000_000L;
+    }
+}
