@@ -10,4 +10,20 @@ public interface Match {
 
   /** Appends the canonical iptables-save text of this match, starting with {@code " -m name"}. */
   void save(StringBuilder sb);
+
+  /**
+   * Evaluates the match on a packet, as the kernel's {@code xt_match->match()}: true when it matches
+   * (inversion included). A match that finds the packet too broken calls {@link PacketContext#hotdrop()}.
+   */
+  default boolean matches(PacketContext ctx) {
+    throw new UnsupportedOperationException("match '" + name() + "' has no evaluation yet");
+  }
+
+  /**
+   * Per-rule mutable state this match needs while evaluating (token buckets, counters), created once
+   * per rule by the engine and handed back through {@link PacketContext#matchState()}; null if none.
+   */
+  default Object newState() {
+    return null;
+  }
 }

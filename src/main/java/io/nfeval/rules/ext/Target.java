@@ -9,4 +9,13 @@ public interface Target {
 
   /** Appends the canonical iptables-save text, starting with {@code " -j NAME"} (or {@code " -g"}). */
   void save(StringBuilder sb);
+
+  /**
+   * Runs the target on a packet, as the kernel's {@code xt_target->target()}: returns an
+   * {@link XtVerdict} ({@code CONTINUE} for non-terminal targets). Targets that act on the engine's own
+   * state (NAT, REJECT, CT, NFQUEUE) are carried out by the engine instead.
+   */
+  default int execute(PacketContext ctx) {
+    throw new UnsupportedOperationException("target '" + name() + "' has no evaluation yet");
+  }
 }
