@@ -72,7 +72,8 @@ public final class DecodeSummary {
    */
   public void add(CapturedPacket p, PacketView v, int code, boolean isLocal, String ingress) {
     add(p, v, code, isLocal);
-    ingressPackets[ingressIndex(ingress)]++;
+    final int i = ingressIndex(ingress); // before reading the field: ingressIndex may grow the array
+    ingressPackets[i]++;
   }
 
   private int ingressIndex(String name) {
@@ -135,7 +136,8 @@ public final class DecodeSummary {
       codes[i] += o.codes[i];
     }
     for (int i = 0; i < o.nIngress; i++) {
-      ingressPackets[ingressIndex(o.ingressNames[i])] += o.ingressPackets[i];
+      final int j = ingressIndex(o.ingressNames[i]);
+      ingressPackets[j] += o.ingressPackets[i];
     }
     packets += o.packets;
     bytes += o.bytes;
