@@ -1,16 +1,29 @@
 package io.nfeval.cli;
 
 import io.nfeval.InputException;
-import io.nfeval.packet.PacketView;
+import io.nfeval.engine.CountersWriter;
+import io.nfeval.engine.Engine;
+import io.nfeval.engine.ReplaySummary;
+import io.nfeval.engine.Replayer;
+import io.nfeval.engine.Snapshot;
+import io.nfeval.engine.TraceWriter;
+import io.nfeval.rules.Backend;
+import io.nfeval.rules.ParseOptions;
 import io.nfeval.source.CaptureReader;
 import io.nfeval.source.CaptureReaders;
-import io.nfeval.source.CapturedPacket;
-import io.nfeval.source.DecodeSummary;
 import io.nfeval.source.MergingReader;
 import io.nfeval.source.PacketOrigins;
 import io.nfeval.source.ReaderKind;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -20,12 +33,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code nfeval replay}: replays captures through the host's firewall. For now it reads every capture
- * (merged by time stamp), decodes each packet and prints the decode summary; the evaluation engine is
- * wired in later. A broken file: the summary of what was read, then the one-line error, exit 2.
+ * {@code nfeval replay}: replays captures through the snapshot's netfilter hooks and reports what the
+ * kernel would do with every packet. Without {@code --snapshot} it only decodes and summarises.
+ * A broken capture: everything read before the break is evaluated and written, then the one-line error
+ * and exit 2.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
-    description = "Replay captures through the snapshot's netfilter hooks.")
+    description = {"Replay captures through the snapshot's netfilter hooks.",
+        "Packets of --pcap captures arrive at the host (PREROUTING); --local packets were sent by it"
+            + " (OUTPUT); NFLOG captures (linktype 239) name their hook."})
 final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--snapshot", description = "Snapshot directory (iptables.rules, ip-addr.json, ...).")
   Path snapshot;
@@ -51,6 +67,25 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--reader", defaultValue = "mmap", description = "Capture reader: mmap|libpcap.")
   String reader;
 
+  @Option(names = "--rules", description = "Use this ruleset instead of the snapshot's iptables.rules.")
+  Path rules;
+
+  @Option(names = "--list", description = "Print iptables -L -v -n -x style tables with the predicted"
+      + " counters.")
+  boolean list;
+
+  @Option(names = "--unknown", description = "Rules with a module nfeval does not know: fail (default),"
+      + " match or nomatch (the rule is kept and flagged).", defaultValue = "fail")
+  RulesCommand.Unknown unknown;
+
+  @Option(names = "--backend", description = "iptables back end when the ruleset does not say:"
+      + " nft (default) or legacy (decides where the security table sits).", defaultValue = "nft")
+  String backend;
+
+  @Option(names = "--assume", defaultValue = "match", description = "Matches a capture cannot decide"
+      + " (owner without uid, socket, policy): match (default) or nomatch. Always flagged in the trace.")
+  String assume;
+
   @Spec CommandSpec spec;
 
   private static final long PROGRESS_NANOS = 500_000_000L;
@@ -61,8 +96,13 @@ final class ReplayCommand implements Callable<Integer> {
     if (pcaps.isEmpty() && locals.isEmpty()) {
       throw InputException.usage("replay: give at least one --pcap or --local capture");
     }
+    if (threads < 1) {
+      throw InputException.usage("replay: --threads must be at least 1");
+    }
     final PrintWriter out = spec.commandLine().getOut();
     final PrintWriter err = spec.commandLine().getErr();
+    final Snapshot snap = snapshot == null ? null
+        : Snapshot.load(snapshot, rules, unknown.options());
     final PacketOrigins origins = PacketOrigins.fromSnapshot(snapshot, in);
     final List<Path> files = new ArrayList<>(pcaps);
     files.addAll(locals);
@@ -79,12 +119,114 @@ final class ReplayCommand implements Callable<Integer> {
         }
       }
     }
-    final DecodeSummary summary = new DecodeSummary();
+    if (snap == null) {
+      return decodeOnly(readers, origins, firstLocal, out, err, openError);
+    }
+    final Engine.Options opts = new Engine.Options();
+    opts.trace = traceOut != null;
+    opts.defaultBackend = "legacy".equalsIgnoreCase(backend) ? Backend.LEGACY : Backend.NFT;
+    opts.assumeUnknowable = !"nomatch".equalsIgnoreCase(assume);
+    final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), opts);
+    final ReplaySummary summary = new ReplaySummary();
+    InputException readError;
+    Writer traceWriter = null;
+    Path traceTmp = null;
+    try {
+      TraceWriter trace = null;
+      if (traceOut != null) {
+        traceTmp = tmpBeside(traceOut);
+        traceWriter = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(traceTmp),
+            StandardCharsets.UTF_8), 1 << 16);
+        trace = new TraceWriter(traceWriter);
+      }
+      final TraceWriter tw = trace;
+      engine.setListener((skb, d, info) -> {
+        summary.packetDone(skb, d, info);
+        if (tw != null) {
+          tw.packetDone(skb, d, info);
+        }
+      });
+      final Replayer replayer = new Replayer(engine, origins, firstLocal, summary, trace);
+      final boolean progress = System.console() != null;
+      final long start = System.nanoTime();
+      final long[] last = {start};
+      try (CaptureReader r = new MergingReader(readers)) {
+        replayer.run(r, progress ? n -> {
+          final long now = System.nanoTime();
+          if (now - last[0] >= PROGRESS_NANOS) {
+            last[0] = now;
+            progress(err, r, n, now - start);
+          }
+        } : null);
+        if (progress) {
+          err.print("\r\033[K");
+          err.flush();
+        }
+        readError = r.error();
+      }
+      if (traceWriter != null) {
+        traceWriter.close();
+        traceWriter = null;
+        Files.move(traceTmp, traceOut, StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
+      }
+      if (countersOut != null) {
+        final Path tmp = tmpBeside(countersOut);
+        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+          CountersWriter.write(engine, w, null);
+        }
+        Files.move(tmp, countersOut, StandardCopyOption.REPLACE_EXISTING,
+            StandardCopyOption.ATOMIC_MOVE);
+      }
+      if (list) {
+        CountersWriter.list(engine, out);
+      } else if (countersOut == null && traceOut == null) {
+        summary.print(out, engine, engine.conntrackEnabled());
+        out.println();
+        replayer.decodeSummary().print(out);
+      }
+      if (replayer.unknownIngress() > 0) {
+        err.println("nfeval: " + replayer.unknownIngress()
+            + " packets were not evaluated: their ingress interface is unknown (give --in IFACE)");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      if (traceWriter != null) {
+        try {
+          traceWriter.close();
+        } catch (IOException ignored) {
+          // the original failure matters more
+        }
+      }
+    }
+    out.flush();
+    if (openError != null) {
+      throw openError;
+    }
+    if (readError != null) {
+      throw readError;
+    }
+    return Main.EXIT_OK;
+  }
+
+  private static Path tmpBeside(Path target) throws IOException {
+    final Path abs = target.toAbsolutePath();
+    final Path dir = abs.getParent();
+    if (dir != null) {
+      Files.createDirectories(dir);
+    }
+    return abs.resolveSibling("." + abs.getFileName() + ".tmp");
+  }
+
+  private Integer decodeOnly(List<CaptureReader> readers, PacketOrigins origins, int firstLocal,
+      PrintWriter out, PrintWriter err, InputException openError) {
+    final io.nfeval.source.DecodeSummary summary = new io.nfeval.source.DecodeSummary();
     final boolean progress = System.console() != null;
     InputException readError;
     try (CaptureReader r = new MergingReader(readers)) {
-      final CapturedPacket p = new CapturedPacket();
-      final PacketView v = new PacketView();
+      final io.nfeval.source.CapturedPacket p = new io.nfeval.source.CapturedPacket();
+      final io.nfeval.packet.PacketView v = new io.nfeval.packet.PacketView();
       final long start = System.nanoTime();
       long lastReport = start;
       long n = 0;

@@ -47,6 +47,7 @@ public final class Engine {
   }
 
   final Ruleset ruleset;
+  final io.nfeval.ipset.IpsetRegistry ipsets;
   final HostModel host;
   final HostView hostView;
   final HookGraph graph;
@@ -73,8 +74,9 @@ public final class Engine {
   final PacketInfo info = new PacketInfo();
   private PacketListener listener;
 
-  public Engine(Ruleset ruleset, HostModel host, Options options) {
+  public Engine(Ruleset ruleset, HostModel host, io.nfeval.ipset.IpsetRegistry ipsets, Options options) {
     this.ruleset = ruleset;
+    this.ipsets = ipsets;
     this.host = host;
     this.options = options;
     this.hostView = new HostView(host);
