@@ -335,6 +335,12 @@ public final class ConntrackTable {
                 return udpPacket(e, p, dir, now);
             case Ct.IPPROTO_ICMP:
                 return icmpPacket(e, p, dir, now);
+            case Ct.IPPROTO_GRE:
+                if (cfg.greTracker) {
+                    return grePacket(e, p, dir, now);
+                }
+                refreshAcct(e, dir, p.ipLen, now, cfg.generic);
+                return 0;
             default:
                 refreshAcct(e, dir, p.ipLen, now, cfg.generic);
                 return 0;
@@ -363,6 +369,20 @@ public final class ConntrackTable {
             }
         } else {
             refreshAcct(e, dir, p.ipLen, now, cfg.udpUnreplied);
+        }
+        return 0;
+    }
+
+    /**
+     * nf_conntrack_gre_packet for plain GRE (no PPTP keymap: keys are 0, as gre_pkt_to_tuple does for
+     * anything but an enhanced GREv1 header): unreplied timeout, then stream timeout and ASSURED.
+     */
+    private int grePacket(int e, CtPacket p, int dir, long now) {
+        if ((status[e] & Ct.IPS_SEEN_REPLY) != 0) {
+            refreshAcct(e, dir, p.ipLen, now, cfg.greReplied);
+            status[e] |= Ct.IPS_ASSURED;
+        } else {
+            refreshAcct(e, dir, p.ipLen, now, cfg.greUnreplied);
         }
         return 0;
     }
