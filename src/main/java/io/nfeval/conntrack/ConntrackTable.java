@@ -50,6 +50,7 @@ public final class ConntrackTable {
     final int[] mark;
     final long[] timeout;
     final long[] udpStreamTs;
+    private final int[] masqIndex;
     final byte[] used;
     private final int[] nextFree;
     private int freeHead;
@@ -94,6 +95,7 @@ public final class ConntrackTable {
         mark = new int[slots];
         timeout = new long[slots];
         udpStreamTs = new long[slots];
+        masqIndex = new int[slots];
         used = new byte[slots];
         nextFree = new int[slots];
         for (int i = 0; i < slots; i++) {
@@ -197,12 +199,26 @@ public final class ConntrackTable {
         return tcp.state[h];
     }
 
+    /** TCP td_end of seen[dir] (u32 in an int): the highest sequence end sent in that direction. */
+    public int tcpTdEnd(int h, int dir) {
+        return tcp.tdEnd[2 * h + dir];
+    }
+
     public long packets(int h, int dir) {
         return packets[2 * h + dir];
     }
 
     public long bytes(int h, int dir) {
         return bytes[2 * h + dir];
+    }
+
+    /** nf_conn_nat.masq_index: output interface index recorded by MASQUERADE (0 = none). */
+    public int masqIndex(int h) {
+        return masqIndex[h];
+    }
+
+    public void setMasqIndex(int h, int ifindex) {
+        masqIndex[h] = ifindex;
     }
 
     /** Mark the entry as expected (RELATED), the seam for helpers/expectations. */
@@ -319,6 +335,12 @@ public final class ConntrackTable {
                 return udpPacket(e, p, dir, now);
             case Ct.IPPROTO_ICMP:
                 return icmpPacket(e, p, dir, now);
+            case Ct.IPPROTO_GRE:
+                if (cfg.greTracker) {
+                    return grePacket(e, p, dir, now);
+                }
+                refreshAcct(e, dir, p.ipLen, now, cfg.generic);
+                return 0;
             default:
                 refreshAcct(e, dir, p.ipLen, now, cfg.generic);
                 return 0;
@@ -347,6 +369,20 @@ public final class ConntrackTable {
             }
         } else {
             refreshAcct(e, dir, p.ipLen, now, cfg.udpUnreplied);
+        }
+        return 0;
+    }
+
+    /**
+     * nf_conntrack_gre_packet for plain GRE (no PPTP keymap: keys are 0, as gre_pkt_to_tuple does for
+     * anything but an enhanced GREv1 header): unreplied timeout, then stream timeout and ASSURED.
+     */
+    private int grePacket(int e, CtPacket p, int dir, long now) {
+        if ((status[e] & Ct.IPS_SEEN_REPLY) != 0) {
+            refreshAcct(e, dir, p.ipLen, now, cfg.greReplied);
+            status[e] |= Ct.IPS_ASSURED;
+        } else {
+            refreshAcct(e, dir, p.ipLen, now, cfg.greUnreplied);
         }
         return 0;
     }
@@ -623,6 +659,7 @@ public final class ConntrackTable {
         mark[e] = 0;
         timeout[e] = now;
         udpStreamTs[e] = 0;
+        masqIndex[e] = 0;
         bsPrev[e] = -2;
         bsNext[e] = -1;
         tcp.clear(e);

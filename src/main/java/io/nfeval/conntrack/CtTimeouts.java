@@ -13,6 +13,12 @@ public final class CtTimeouts {
     public long udpReplied = Ct.secs(120);
     /** nf_conntrack_icmp_timeout. */
     public long icmp = Ct.secs(30);
+    /** nf_conntrack_gre_timeout (unreplied). */
+    public long greUnreplied = Ct.secs(30);
+    /** nf_conntrack_gre_timeout_stream. */
+    public long greReplied = Ct.secs(180);
+    /** CONFIG_NF_CT_PROTO_GRE: track GRE with its own timeouts (else as a generic protocol). */
+    public boolean greTracker = true;
     /** nf_conntrack_generic_timeout. */
     public long generic = Ct.secs(600);
     /** nf_conntrack_tcp_max_retrans. */

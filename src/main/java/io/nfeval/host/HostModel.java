@@ -576,12 +576,12 @@ public final class HostModel {
 
   /**
    * Whether the host is a member of multicast group {@code group} on {@code dev} ({@code ip_check_mc_rcu}).
-   * Only the all-hosts group 224.0.0.1, which every multicast-capable device joins while up, is known; sockets'
+   * Only the all-hosts group 224.0.0.1, which every device joins while up, is known; sockets'
    * memberships are not in a snapshot.
    */
   public boolean joined(NetInterface dev, int group) {
-    // ip_mc_down drops the memberships of a device that is down
-    return group == 0xe0000001 && dev.isUp() && (dev.flags() & NetInterface.IFF_MULTICAST) != 0;
+    // ip_mc_up joins all-hosts on every device (lo too, whatever its IFF_MULTICAST); ip_mc_down leaves it
+    return group == 0xe0000001 && dev.isUp();
   }
 
   /** {@code ip_route_input_rcu} / {@code ip_route_input_slow}. */

@@ -64,6 +64,16 @@ public final class NatCore {
                 && !isInitialized(h, manip);
     }
 
+    /**
+     * nf_nat_oif_changed: a masqueraded connection's original-direction packet leaving POST_ROUTING through
+     * another interface than the one it was masqueraded on. The engine then kills the entry
+     * ({@link ConntrackTable#kill}) and drops the packet, as nf_nat_inet_fn does.
+     */
+    public boolean oifChanged(int h, int ctinfo, int hook, int oifIndex) {
+        final int mi = ct.masqIndex(h);
+        return mi != 0 && hook == Ct.HOOK_POST_ROUTING && Ct.dir(ctinfo) == Ct.DIR_ORIGINAL && mi != oifIndex;
+    }
+
     // ------------------------------------------------------------------ bindings
 
     /**
@@ -112,14 +122,16 @@ public final class NatCore {
      * MASQUERADE (nf_nat_masquerade_ipv4): source NAT to {@code newSrc}, the address the engine chose for the
      * outgoing interface toward the next hop (inet_select_addr). Returns false (NF_DROP) when the interface
      * has no address (newSrc == 0). An entry whose original source is 0.0.0.0 is left alone (NF_ACCEPT).
+     * The output interface index is remembered for {@link #oifChanged}.
      */
-    public boolean masquerade(int h, NatRange range, int newSrc, long nowNanos) {
+    public boolean masquerade(int h, NatRange range, int newSrc, int oifIndex, long nowNanos) {
         if (ct.tupleSrc(h, Ct.DIR_ORIGINAL) == 0) {
             return true;
         }
         if (newSrc == 0) {
             return false;
         }
+        ct.setMasqIndex(h, oifIndex);
         scratch.copyFrom(range);
         scratch.flags |= NatRange.MAP_IPS;
         scratch.minAddr = scratch.maxAddr = newSrc;
@@ -333,31 +345,75 @@ public final class NatCore {
     }
 
     /**
-     * nf_nat_used_tuple_new: as usedTuple, but a clash with the exact mirror entry (the peer opened the same
-     * flow the other way, simultaneous open), not itself NATed, does not count.
+     * nf_nat_used_tuple_new: as usedTuple, but for protocols that allow clashes (UDP, UDPLITE, generic;
+     * l4proto->allow_clash) a clash with an entry that is exactly our reverse (both opened at once from
+     * either end), where neither is NATed, does not count: confirm resolves it.
      */
     private boolean usedTupleNew(int s, int d, int p, int pr, int zone, int ignored) {
         if (!usedTuple(s, d, p, pr, zone, ignored)) {
             return false;
         }
-        if (pr != Ct.IPPROTO_TCP) {
+        if (!allowClash(pr)) {
             return true;
         }
-        final int ref = ct.find(s, d, p, pr, zone, now);
+        final int usesNat = Ct.IPS_NAT_MASK | Ct.IPS_SEQ_ADJUST;
+        if ((ct.status(ignored) & usesNat) != 0) {
+            return true;
+        }
+        int ref = ct.find(s, d, p, pr, zone, now);
+        if (ref < 0) {
+            ref = ct.find(d, s, ConntrackTable.invertPorts(pr, p), pr, zone, now);
+            if (ref < 0) {
+                return false; // clashing entry went away
+            }
+        }
+        final int other = ref >> 1;
+        if ((ct.status(other) & usesNat) != 0) {
+            return true;
+        }
+        final boolean reverse = ct.tupleSrc(other, 0) == ct.tupleSrc(ignored, 1)
+                && ct.tupleDst(other, 0) == ct.tupleDst(ignored, 1)
+                && ct.tuplePorts(other, 0) == ct.tuplePorts(ignored, 1);
+        return !reverse;
+    }
+
+    /** l4proto->allow_clash. */
+    static boolean allowClash(int pr) {
+        return pr == Ct.IPPROTO_UDP || pr == Ct.IPPROTO_UDPLITE
+                || (pr != Ct.IPPROTO_TCP && pr != Ct.IPPROTO_ICMP);
+    }
+
+    /** NF_NAT_HARDER_THRESH. */
+    static final int HARDER_THRESH = MAX_ATTEMPTS / 4;
+
+    /**
+     * nf_nat_used_tuple_harder: during the last {@value #HARDER_THRESH} attempts for a TCP SYN, a clashing
+     * source-NATed entry in TIME_WAIT or later whose sequence numbers the new SYN has passed is evicted and
+     * its tuple reused.
+     */
+    private boolean usedTupleHarder(int s, int d, int p, int pr, int zone, int ignored, int attemptsLeft) {
+        if (attemptsLeft > HARDER_THRESH || pr != Ct.IPPROTO_TCP
+                || ct.tcpState(ignored) != io.nfeval.conntrack.TcpConntrack.SYN_SENT) {
+            return usedTuple(s, d, p, pr, zone, ignored);
+        }
+        final int ref = ct.find(d, s, ConntrackTable.invertPorts(pr, p), pr, zone, now);
         if (ref < 0) {
             return false;
         }
         final int other = ref >> 1;
-        if ((ref & 1) != Ct.DIR_REPLY || (ct.status(other) & (Ct.IPS_NAT_MASK | Ct.IPS_SEQ_ADJUST)) != 0) {
+        if ((ref & 1) == Ct.DIR_ORIGINAL || other == ignored) {
             return true;
         }
-        final boolean mirror = ct.tupleSrc(other, 0) == ct.tupleSrc(ignored, 1)
-                && ct.tupleDst(other, 0) == ct.tupleDst(ignored, 1)
-                && ct.tuplePorts(other, 0) == ct.tuplePorts(ignored, 1)
-                && ct.tupleSrc(other, 1) == ct.tupleSrc(ignored, 0)
-                && ct.tupleDst(other, 1) == ct.tupleDst(ignored, 0)
-                && ct.tuplePorts(other, 1) == ct.tuplePorts(ignored, 0);
-        return !mirror;
+        final int flags = ct.status(other);
+        if (ct.tcpState(other) < io.nfeval.conntrack.TcpConntrack.TIME_WAIT
+                || (flags & (Ct.IPS_FIXED_TIMEOUT | Ct.IPS_DYING)) != 0 || (flags & Ct.IPS_SRC_NAT) == 0) {
+            return true;
+        }
+        if (ct.tcpTdEnd(ignored, 0) - ct.tcpTdEnd(other, 0) <= 0) {
+            return true; // sequence has not advanced
+        }
+        ct.kill(other);
+        return false;
     }
 
     /**
@@ -492,7 +548,7 @@ public final class NatCore {
             for (int i = 0; i < attempts; i++, off = (off + 1) & 0xffff) {
                 final int v = (min + Integer.remainderUnsigned(off, rangeSize)) & 0xffff;
                 tp = srcKey ? (v << 16) | (tp & 0xffff) : (tp & 0xffff0000) | v;
-                if (!usedTuple(ts, td, tp, pr, zone, h)) {
+                if (!usedTupleHarder(ts, td, tp, pr, zone, h, attempts - i)) {
                     return;
                 }
             }

@@ -262,4 +262,35 @@ class TcpConntrackTest {
         assertThat(t.expiresAt(h) - k.now).isEqualTo(300 * SEC);
         assertThat(t.tcp.retrans[h]).isGreaterThanOrEqualTo(3);
     }
+
+    @Test
+    void simultaneousOpenReachesEstablished() {
+        final int h = k.pass(k.tcp(C, CP, S, SP, Ct.TCP_SYN, CISN, 0, 1000, 0)).handle;
+        assertThat(k.pass(k.tcp(S, SP, C, CP, Ct.TCP_SYN, SISN, 0, 1000, 0)).ctinfo)
+                .isEqualTo(Ct.CTINFO_ESTABLISHED_REPLY);
+        assertThat(t.tcpState(h)).isEqualTo(TcpConntrack.SYN_SENT2);
+        k.pass(k.tcp(C, CP, S, SP, Ct.TCP_SYN | A, CISN, SISN + 1, 1000, 0));
+        assertThat(t.tcpState(h)).isEqualTo(TcpConntrack.SYN_RECV);
+        k.pass(k.tcp(S, SP, C, CP, A, SISN + 1, CISN + 1, 1000, 0));
+        assertThat(t.tcpState(h)).isEqualTo(TcpConntrack.ESTABLISHED);
+        assertThat(t.status(h) & Ct.IPS_ASSURED).isNotZero();
+    }
+
+    @Test
+    void synAckAnsweringAnIgnoredSynResyncs() {
+        final int h = handshake();
+        // client lost its state and opens anew with another ISN: SYN in ESTABLISHED is ignored
+        final CtResult r = k.lookup(k.syn(C, CP, S, SP, 777_777, 64240, 7));
+        assertThat(r.ctinfo).isEqualTo(Ct.CTINFO_ESTABLISHED);
+        assertThat(t.tcpState(h)).isEqualTo(TcpConntrack.ESTABLISHED);
+        // the server answers it with a SYN/ACK: conntrack resyncs to SYN_RECV
+        k.syn(S, SP, C, CP, 999_999, 65160, 7);
+        k.p.tcpFlags = Ct.TCP_SYN | A;
+        k.p.ack = 777_778;
+        assertThat(k.lookup(k.p).ctinfo).isEqualTo(Ct.CTINFO_ESTABLISHED_REPLY);
+        assertThat(t.tcpState(h)).isEqualTo(TcpConntrack.SYN_RECV);
+        assertThat(k.lookup(k.tcp(C, CP, S, SP, A, 777_778, 1_000_000, 502, 0)).ctinfo)
+                .isEqualTo(Ct.CTINFO_ESTABLISHED);
+        assertThat(t.tcpState(h)).isEqualTo(TcpConntrack.ESTABLISHED);
+    }
 }

@@ -148,12 +148,25 @@ class UdpIcmpConntrackTest {
 
     @Test
     void genericProtocolTimeoutAndFragments() {
-        k.udp(C, 0, S, 0).proto = 47;
+        k.udp(C, 0, S, 0).proto = 50; // ESP
         final CtResult r = k.pass(k.p);
         assertThat(r.ctinfo).isEqualTo(Ct.CTINFO_NEW);
         assertThat(t.expiresAt(r.handle) - k.now).isEqualTo(600 * SEC);
         k.udp(C, 1, S, 2).isFragment = true;
         assertThat(k.lookup(k.p).invalidReason).isEqualTo(CtResult.REASON_FRAGMENT);
+    }
+
+    @Test
+    void greUnrepliedThenStream() {
+        k.udp(C, 0, S, 0).proto = Ct.IPPROTO_GRE;
+        final int h = k.pass(k.p).handle;
+        assertThat(t.expiresAt(h) - k.now).isEqualTo(30 * SEC);
+        k.udp(S, 0, C, 0).proto = Ct.IPPROTO_GRE;
+        assertThat(k.pass(k.p).ctinfo).isEqualTo(Ct.CTINFO_ESTABLISHED_REPLY);
+        k.udp(C, 0, S, 0).proto = Ct.IPPROTO_GRE;
+        k.pass(k.p);
+        assertThat(t.expiresAt(h) - k.now).isEqualTo(180 * SEC);
+        assertThat(t.status(h) & Ct.IPS_ASSURED).isNotZero();
     }
 
     @Test

@@ -121,63 +121,102 @@ class KernelRoutingDifferentialTest {
   }
 
   private void compare(String tag, String setup) throws Exception {
-    List<String> mismatches = new ArrayList<>();
-    int compared;
+    List<Query> queries;
+    List<String> answers;
+    HostModel host;
     try (Netns ns = Netns.create(tag)) {
       ns.sh(setup);
       ns.snapshot(tmp);
-      HostModel host = HostModel.load(tmp);
-      List<Query> queries = queries(host);
-      StringBuilder batch = new StringBuilder();
-      for (Query q : queries) {
-        batch.append(q.command()).append('\n');
-      }
-      Netns.Result r = ns.exec(List.of("ip", "-j", "-force", "-batch", "-"), batch.toString());
-      // stdout: one JSON line per successful command; stderr: the error, then "Command failed -:N".
-      String[] errLines = r.err.split("\n");
-      String[] errors = new String[queries.size() + 1];
-      String last = null;
-      for (String l : errLines) {
-        Matcher m = FAILED.matcher(l);
-        if (m.find()) {
-          errors[Integer.parseInt(m.group(1))] = last == null ? "?" : last.replace("RTNETLINK answers: ", "");
-          last = null;
-        } else if (!l.isBlank()) {
-          last = l.strip();
-        }
-      }
-      String[] outLines = r.out.isEmpty() ? new String[0] : r.out.split("\n");
-      int o = 0;
-      for (int i = 0; i < queries.size(); i++) {
-        Query q = queries.get(i);
-        RouteResult model = q.run(host);
-        String kernelError = errors[i + 1];
-        if (kernelError != null) {
-          if (model.ok() || !Errno.message(model.error()).equals(kernelError)) {
-            mismatches.add(q.command() + ": kernel error '" + kernelError + "', model " + model);
-          }
-          continue;
-        }
-        JsonNode k = JSON.readTree(outLines[o++]).get(0);
-        String diff = diff(host, q, k, model);
-        if (diff != null) {
-          mismatches.add(q.command() + ": kernel " + k + " | model " + model + " | " + diff);
-        }
-        if (q.iif == null && q.src == null && q.mark == 0 && q.oif == null) {
-          // addrtype: the kernel's type for a plain lookup of a local-table address
-          String kt = k.path("type").asText("unicast");
-          int mt = host.addrType(q.dst, null);
-          if ((kt.equals("local") || kt.equals("broadcast")) && !RouteType.name(mt).equals(kt)
-              && !Inet4.isZeronet(q.dst) && host.rules().size() == 3) {
-            mismatches.add("addrType " + Inet4.format(q.dst) + ": kernel " + kt + ", model " + RouteType.name(mt));
-          }
-        }
-      }
-      compared = queries.size();
-      assertThat(o).as("stdout lines consumed").isEqualTo(outLines.length);
+      host = HostModel.load(tmp);
+      queries = queries(host);
+      answers = kernelAnswers(ns, queries);
     }
-    System.out.println("[" + tag + "] compared " + compared + " route lookups with the kernel, "
-        + mismatches.size() + " mismatches");
+    String golden = System.getProperty("nfeval.writeGolden");
+    if (golden != null) {
+      writeGolden(Path.of(golden).resolve("kernel-" + tag), queries, answers);
+    }
+    check(tag, host, queries, answers);
+  }
+
+  /** Writes the snapshot and every 8th query with the kernel's answer as a golden test resource. */
+  private void writeGolden(Path dir, List<Query> queries, List<String> answers) throws Exception {
+    java.nio.file.Files.createDirectories(dir);
+    for (String f : new String[] {"ip-addr.json", "ip-route.json", "ip-rule.json", "sysctl.txt"}) {
+      java.nio.file.Files.copy(tmp.resolve(f), dir.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < queries.size(); i += 8) {
+      b.append(queries.get(i).command()).append('\t').append(answers.get(i)).append('\n');
+    }
+    java.nio.file.Files.writeString(dir.resolve("route-get.txt"), b.toString());
+  }
+
+  /**
+   * Runs all queries through one {@code ip -j -force -batch -}. stdout has one JSON line per successful
+   * command; stderr has the error text followed by "Command failed -:N". Answers are the JSON line or
+   * "ERROR message".
+   */
+  static List<String> kernelAnswers(Netns ns, List<Query> queries) {
+    StringBuilder batch = new StringBuilder();
+    for (Query q : queries) {
+      batch.append(q.command()).append('\n');
+    }
+    Netns.Result r = ns.exec(List.of("ip", "-j", "-force", "-batch", "-"), batch.toString());
+    String[] errors = new String[queries.size() + 1];
+    String last = null;
+    for (String l : r.err.split("\n")) {
+      Matcher m = FAILED.matcher(l);
+      if (m.find()) {
+        errors[Integer.parseInt(m.group(1))] = last == null ? "?" : last.replace("RTNETLINK answers: ", "");
+        last = null;
+      } else if (!l.isBlank()) {
+        last = l.strip();
+      }
+    }
+    String[] outLines = r.out.isEmpty() ? new String[0] : r.out.split("\n");
+    List<String> answers = new ArrayList<>();
+    int o = 0;
+    for (int i = 0; i < queries.size(); i++) {
+      answers.add(errors[i + 1] != null ? "ERROR " + errors[i + 1] : outLines[o++]);
+    }
+    assertThat(o).as("stdout lines consumed").isEqualTo(outLines.length);
+    return answers;
+  }
+
+  /** Compares the model with the kernel's answers; fails listing the first 40 mismatches. */
+  static void check(String tag, HostModel host, List<Query> queries, List<String> answers) throws Exception {
+    List<String> mismatches = new ArrayList<>();
+    java.util.TreeMap<String, Integer> outcomes = new java.util.TreeMap<>();
+    for (int i = 0; i < queries.size(); i++) {
+      Query q = queries.get(i);
+      RouteResult model = q.run(host);
+      outcomes.merge((q.iif == null ? "out " : "in ") + (model.ok() ? RouteType.name(model.type())
+          + (model.doRedirect() ? "+redirect" : "") : model.reason().toString()), 1, Integer::sum);
+      String answer = answers.get(i);
+      if (answer.startsWith("ERROR ")) {
+        String kernelError = answer.substring(6);
+        if (model.ok() || !Errno.message(model.error()).equals(kernelError)) {
+          mismatches.add(q.command() + ": kernel error '" + kernelError + "', model " + model);
+        }
+        continue;
+      }
+      JsonNode k = JSON.readTree(answer).get(0);
+      String diff = diff(host, q, k, model);
+      if (diff != null) {
+        mismatches.add(q.command() + ": kernel " + k + " | model " + model + " | " + diff);
+      }
+      if (q.iif == null && q.src == null && q.mark == 0 && q.oif == null && q.tos == 0) {
+        // addrtype: the kernel's type for a plain lookup of a local-table address
+        String kt = k.path("type").asText("unicast");
+        int mt = host.addrType(q.dst, null);
+        if ((kt.equals("local") || kt.equals("broadcast")) && !RouteType.name(mt).equals(kt)
+            && !Inet4.isZeronet(q.dst) && host.rules().size() == 3) {
+          mismatches.add("addrType " + Inet4.format(q.dst) + ": kernel " + kt + ", model " + RouteType.name(mt));
+        }
+      }
+    }
+    System.out.println("[" + tag + "] compared " + queries.size() + " route lookups with the kernel, "
+        + mismatches.size() + " mismatches; outcomes " + outcomes);
     assertThat(mismatches).as("model vs kernel (first 40)")
         .satisfies(l -> assertThat(l.subList(0, Math.min(40, l.size()))).isEmpty());
   }
@@ -218,7 +257,7 @@ class KernelRoutingDifferentialTest {
     return null;
   }
 
-  private static final class Query {
+  static final class Query {
     final int dst;
     final Integer src;
     final String iif;
@@ -233,6 +272,28 @@ class KernelRoutingDifferentialTest {
       this.oif = oif;
       this.mark = mark;
       this.tos = tos;
+    }
+
+    /** Parses a command as {@link #command()} writes it. */
+    static Query parse(String cmd) {
+      String[] t = cmd.trim().split("\\s+");
+      int dst = Inet4.parse(t[2]);
+      Integer src = null;
+      String iif = null;
+      String oif = null;
+      int mark = 0;
+      int tos = 0;
+      for (int i = 3; i + 1 < t.length; i += 2) {
+        switch (t[i]) {
+          case "from": src = Inet4.parse(t[i + 1]); break;
+          case "iif": iif = t[i + 1]; break;
+          case "oif": oif = t[i + 1]; break;
+          case "mark": mark = Integer.decode(t[i + 1]); break;
+          case "tos": tos = Integer.decode(t[i + 1]); break;
+          default: throw new IllegalArgumentException(cmd);
+        }
+      }
+      return new Query(dst, src, iif, oif, mark, tos);
     }
 
     String command() {
@@ -306,7 +367,7 @@ class KernelRoutingDifferentialTest {
     sources.add(Inet4.parse("224.0.0.9"));
     List<String> inIfs = new ArrayList<>();
     for (NetInterface i : host.interfaces()) {
-      if (!i.isLoopback() && !i.name().endsWith("p")) {
+      if (!i.name().endsWith("p")) {
         inIfs.add(i.name());
       }
     }

@@ -237,9 +237,12 @@ class NatCoreTest {
     void masqueradeRedirectNetmap() {
         t.in(udp(CLIENT, 40000, SERVER, 53), r);
         final int h = r.handle;
-        assertThat(nat.masquerade(h, new NatRange(), 0, NOW)).isFalse();
-        assertThat(nat.masquerade(h, new NatRange(), PUB, NOW)).isTrue();
+        assertThat(nat.masquerade(h, new NatRange(), 0, 3, NOW)).isFalse();
+        assertThat(nat.masquerade(h, new NatRange(), PUB, 3, NOW)).isTrue();
         assertThat(t.tupleDst(h, Ct.DIR_REPLY)).isEqualTo(PUB);
+        assertThat(nat.oifChanged(h, Ct.CTINFO_ESTABLISHED, Ct.HOOK_POST_ROUTING, 3)).isFalse();
+        assertThat(nat.oifChanged(h, Ct.CTINFO_ESTABLISHED, Ct.HOOK_POST_ROUTING, 4)).isTrue();
+        assertThat(nat.oifChanged(h, Ct.CTINFO_ESTABLISHED_REPLY, Ct.HOOK_POST_ROUTING, 4)).isFalse();
 
         t.in(udp(CLIENT, 40001, SERVER, 80), r);
         final int h2 = r.handle;
@@ -253,6 +256,62 @@ class NatCoreTest {
         assertThat(nat.netmap(h3, NatRange.addresses(0x0a010000, 0x0a01ffff), Ct.HOOK_PRE_ROUTING, CLIENT,
                 0xc0a80507, NOW)).isTrue();
         assertThat(t.tupleSrc(h3, Ct.DIR_REPLY)).isEqualTo(0x0a010507);
+    }
+
+    @Test
+    void timeWaitEntryIsEvictedForANewSynWhenPortsRunOut() {
+        // one port only: the second connection can only get it by evicting the first in TIME_WAIT
+        final NatRange one = NatRange.addressesAndPorts(PUB, PUB, 20000, 20000);
+        final int h1 = tcpSnat(CLIENT, 1000, 100, one);
+        // close h1 to TIME_WAIT
+        tcp(SERVER, 80, PUB, 20000, Ct.TCP_SYN | Ct.TCP_ACK, 9000, 101);
+        tcp(CLIENT, 1000, SERVER, 80, Ct.TCP_ACK, 101, 9001);
+        tcp(CLIENT, 1000, SERVER, 80, Ct.TCP_FIN | Ct.TCP_ACK, 101, 9001);
+        tcp(SERVER, 80, PUB, 20000, Ct.TCP_FIN | Ct.TCP_ACK, 9001, 102);
+        tcp(CLIENT, 1000, SERVER, 80, Ct.TCP_ACK, 102, 9002);
+        assertThat(t.tcpState(h1)).isEqualTo(io.nfeval.conntrack.TcpConntrack.TIME_WAIT);
+        final int h2 = tcpSnat(CLIENT + 1, 1000, 5000, one);
+        assertThat(t.isDying(h1)).isTrue();
+        assertThat(t.tupleDport(h2, Ct.DIR_REPLY)).isEqualTo(20000);
+        assertThat(t.isConfirmed(h2)).isTrue();
+    }
+
+    private CtResult tcp(int src, int sport, int dst, int dport, int flags, long seq, long ack) {
+        p.clear();
+        p.proto = Ct.IPPROTO_TCP;
+        p.src = src;
+        p.sport = sport;
+        p.dst = dst;
+        p.dport = dport;
+        p.tcpFlags = flags;
+        p.seq = seq;
+        p.ack = ack;
+        p.window = 1000;
+        p.timeNanos = NOW;
+        t.in(p, r);
+        if (r.unconfirmed) {
+            t.confirm(r.handle, NOW);
+        }
+        return r;
+    }
+
+    private int tcpSnat(int src, int sport, long isn, NatRange range) {
+        p.clear();
+        p.proto = Ct.IPPROTO_TCP;
+        p.src = src;
+        p.sport = sport;
+        p.dst = SERVER;
+        p.dport = 80;
+        p.tcpFlags = Ct.TCP_SYN;
+        p.seq = isn;
+        p.window = 1000;
+        p.timeNanos = NOW;
+        t.in(p, r);
+        final int h = r.handle;
+        nat.nullBinding(h, Ct.HOOK_PRE_ROUTING, NOW);
+        nat.setupInfo(h, range, NatCore.MANIP_SRC, NOW);
+        assertThat(t.confirm(h, NOW)).isTrue();
+        return h;
     }
 
     @Test
