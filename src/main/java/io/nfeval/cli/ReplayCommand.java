@@ -86,6 +86,10 @@ final class ReplayCommand implements Callable<Integer> {
       + " (owner without uid, socket, policy): match (default) or nomatch. Always flagged in the trace.")
   String assume;
 
+  @Option(names = "--decode-only", description = "Only read and decode the captures and print the decode"
+      + " summary (no evaluation; the snapshot is used for interface names only).")
+  boolean decodeOnly;
+
   @Spec CommandSpec spec;
 
   private static final long PROGRESS_NANOS = 500_000_000L;
@@ -101,7 +105,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
     final PrintWriter out = spec.commandLine().getOut();
     final PrintWriter err = spec.commandLine().getErr();
-    final Snapshot snap = snapshot == null ? null
+    final Snapshot snap = snapshot == null || decodeOnly ? null
         : Snapshot.load(snapshot, rules, unknown.options());
     final PacketOrigins origins = PacketOrigins.fromSnapshot(snapshot, in);
     final List<Path> files = new ArrayList<>(pcaps);

@@ -650,7 +650,7 @@ public final class Engine {
     if (src == 0) {
       return XtVerdict.DROP; // no address on the interface: the kernel drops
     }
-    return natCore.masquerade(h, range, src, skb.tsNanos) ? XtVerdict.ACCEPT : XtVerdict.DROP;
+    return natCore.masquerade(h, range, src, skb.out.index(), skb.tsNanos) ? XtVerdict.ACCEPT : XtVerdict.DROP;
   }
 
   /** REDIRECT: the primary address of the input device, 127.0.0.1 for local output. */

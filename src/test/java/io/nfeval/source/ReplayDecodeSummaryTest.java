@@ -34,7 +34,7 @@ class ReplayDecodeSummaryTest {
   void summaryOfMergedCapturesWithDirectionAndIngress() throws Exception {
     Files.writeString(dir.resolve("ip-addr.json"),
         "[{\"ifindex\":1,\"ifname\":\"lo\"},{\"ifindex\":2,\"ifname\":\"ifb0\"}]");
-    final Run r = run("replay", "--snapshot", dir.toString(),
+    final Run r = run("replay", "--decode-only", "--snapshot", dir.toString(),
         "--pcap", res("zeek/linux_dlt_sll2.pcap"),
         "--pcap", res("suricata-verify/decode-sll2-01/input.pcap"),
         "--pcap", res("zeek/pcapng-multi-interface.pcapng"),
