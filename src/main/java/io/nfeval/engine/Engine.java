@@ -190,6 +190,9 @@ public final class Engine {
    */
   public Disposition arrive(PacketView raw, NetInterface in, long tsNanos, long index) {
     beginPacket(raw, tsNanos, index);
+    if (raw.linkType() == io.nfeval.packet.LinkType.NFLOG) {
+      skb.mark = raw.mark(); // NFULA_MARK: the mark the packet had when it was logged
+    }
     skb.in = in;
     info.inName = in == null ? null : in.name();
     skb.pktType = pktTypeOf(raw, in);
@@ -204,6 +207,9 @@ public final class Engine {
   public Disposition output(PacketView raw, NetInterface outHint, int uid, int gid, long tsNanos,
       long index) {
     beginPacket(raw, tsNanos, index);
+    if (raw.linkType() == io.nfeval.packet.LinkType.NFLOG) {
+      skb.mark = raw.mark(); // the socket's SO_MARK, as logged before raw OUTPUT
+    }
     skb.uid = uid;
     skb.gid = gid;
     skb.pktType = PacketView.PACKET_OUTGOING;
@@ -330,6 +336,7 @@ public final class Engine {
 
   private int postrouting(RouteResult rt) {
     skb.hook = Hook.POSTROUTING.number();
+    skb.in = null; // ip_output runs POSTROUTING with no input device
     return runHook(Hook.POSTROUTING, false);
   }
 
@@ -536,8 +543,28 @@ public final class Engine {
       // Checksums are verified only where the kernel does (PREROUTING, nf_conntrack_checksum=1):
       // loopback packets carry CHECKSUM_UNNECESSARY.
       p.l4ChecksumOk = hook != Hook.PREROUTING.number() || !v.l4ChecksumVerifiable()
-          || v.l4ChecksumOk();
+          || v.l4ChecksumOk() || partialChecksum(v);
     }
+  }
+
+  /**
+   * A checksum left for the NIC to finish (CHECKSUM_PARTIAL: the field holds the folded pseudo-header
+   * sum). Captures taken inside the kernel (NFLOG, veth peers with tx offload) show such packets; the
+   * kernel never verifies them (nf_ip_checksum skips CHECKSUM_PARTIAL), so neither do we.
+   */
+  private boolean partialChecksum(PacketView v) {
+    final int proto = v.protocol();
+    if (proto != PacketView.IPPROTO_TCP && proto != PacketView.IPPROTO_UDP) {
+      return false;
+    }
+    final int field = v.l4Offset() + (proto == PacketView.IPPROTO_TCP ? 16 : 6);
+    if (field + 2 > skb.present) {
+      return false;
+    }
+    final int stored = skb.buffer.getShort(field) & 0xffff;
+    final int partial = io.nfeval.packet.Checksums.fold(
+        io.nfeval.packet.Checksums.ipv4Pseudo(v.srcAddr(), v.dstAddr(), proto, v.l4Length()));
+    return stored == partial;
   }
 
   /**
