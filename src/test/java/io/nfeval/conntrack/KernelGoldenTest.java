@@ -55,7 +55,7 @@ class KernelGoldenTest {
                 now += 50_000_000L;
                 p.timeNanos = now;
                 p.hook = Ct.HOOK_PRE_ROUTING;
-                t.in(p, r);
+                t.lookupOrCreate(p, r);
                 if (r.unconfirmed) {
                     assertThat(t.confirm(r.handle, now)).isTrue();
                 }

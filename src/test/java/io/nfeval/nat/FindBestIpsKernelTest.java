@@ -34,7 +34,7 @@ class FindBestIpsKernelTest {
         p.dst = ip(10, 8, 0, dstLast);
         p.dport = 53;
         p.timeNanos = 1;
-        t.in(p, r);
+        t.lookupOrCreate(p, r);
         final NatRange range = new NatRange(NatRange.MAP_IPS | (persistent ? NatRange.PERSISTENT : 0),
                 ip(10, 8, 0, 10), ip(10, 8, 0, 20), 0, 0);
         nat.setupInfo(r.handle, range, NatCore.MANIP_SRC, 1);
