@@ -82,6 +82,10 @@ class NatCoreTest {
         assertThat(nat.translate(h, r.ctinfo, Ct.HOOK_POST_ROUTING, rw)).isFalse();
     }
 
+    /**
+     * Linux 6.18, SNAT --to-source to one address, two clients with the same source port to one server:
+     * the second got 500 -> 206, 700 -> 678, 5000 -> 1322 (random within the class, as asserted here).
+     */
     @Test
     void clashingSourcesGetDistinctPortsInTheSameClass() {
         final NatRange range = NatRange.addresses(PUB, PUB);
