@@ -237,7 +237,7 @@ public final class ConntrackTable {
         return master[h];
     }
 
-    /** Mark the entry as expected (RELATED), the seam for helpers/expectations. */
+    /** Sets status bits (IPS_*): NAT sets SRC_NAT/DST_NAT and *_NAT_DONE; helpers may set EXPECTED. */
     public void setStatusBits(int h, int bits) {
         status[h] |= bits;
     }
