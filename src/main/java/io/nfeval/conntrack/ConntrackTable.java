@@ -21,7 +21,7 @@ package io.nfeval.conntrack;
  * is the bounded stand-in for gc_worker.
  *
  * <h2>Lifecycle</h2>
- * {@link #in} attaches an entry to the packet; a new one is unconfirmed (not hashed) until
+ * {@link #lookupOrCreate} attaches an entry to the packet; a new one is unconfirmed (not hashed) until
  * {@link #confirm} at the end of POSTROUTING / LOCAL_IN, or vanishes with {@link #discardUnconfirmed} when
  * the packet is dropped first. Killed entries (RST without reply, TIME_WAIT reopen, early drop) leave the
  * hash at once but their slot is reused only after {@value #DEFER_SLOTS} later kills, so a handle held by a
@@ -51,6 +51,8 @@ public final class ConntrackTable {
     final long[] timeout;
     final long[] udpStreamTs;
     private final int[] masqIndex;
+    final int[] master;
+    private Expectations expectations;
     final byte[] used;
     private final int[] nextFree;
     private int freeHead;
@@ -96,6 +98,7 @@ public final class ConntrackTable {
         timeout = new long[slots];
         udpStreamTs = new long[slots];
         masqIndex = new int[slots];
+        master = new int[slots];
         used = new byte[slots];
         nextFree = new int[slots];
         for (int i = 0; i < slots; i++) {
@@ -221,7 +224,20 @@ public final class ConntrackTable {
         masqIndex[h] = ifindex;
     }
 
-    /** Mark the entry as expected (RELATED), the seam for helpers/expectations. */
+    /**
+     * The seam for helpers: consulted by init_conntrack for every new entry. A matching expectation makes
+     * the entry EXPECTED (its packets RELATED until a reply is seen) with the master's connmark.
+     */
+    public void setExpectations(Expectations e) {
+        this.expectations = e;
+    }
+
+    /** The master connection of an expected entry, or -1. */
+    public int master(int h) {
+        return master[h];
+    }
+
+    /** Sets status bits (IPS_*): NAT sets SRC_NAT/DST_NAT and *_NAT_DONE; helpers may set EXPECTED. */
     public void setStatusBits(int h, int bits) {
         status[h] |= bits;
     }
@@ -233,7 +249,7 @@ public final class ConntrackTable {
      * one when none matches) and run the protocol tracker. The engine handles packets that already carry
      * an entry (loopback, NOTRACK): it must not call this for them.
      */
-    public void in(CtPacket p, CtResult r) {
+    public void lookupOrCreate(CtPacket p, CtResult r) {
         r.reset();
         if (p.l3 != 4) {
             r.invalid(CtResult.REASON_NOT_IPV4);
@@ -287,7 +303,7 @@ public final class ConntrackTable {
                     return;
                 }
                 dir = Ct.DIR_ORIGINAL;
-                ctinfo = Ct.CTINFO_NEW;
+                ctinfo = (status[e] & Ct.IPS_EXPECTED) != 0 ? Ct.CTINFO_RELATED : Ct.CTINFO_NEW;
                 fresh = true;
             } else {
                 e = ref >> 1;
@@ -660,9 +676,19 @@ public final class ConntrackTable {
         timeout[e] = now;
         udpStreamTs[e] = 0;
         masqIndex[e] = 0;
+        master[e] = -1;
         bsPrev[e] = -2;
         bsNext[e] = -1;
         tcp.clear(e);
+        if (expectations != null) {
+            final int m = expectations.find(src, dst, ports, pr, zn, now);
+            if (m >= 0) {
+                // init_conntrack with an expectation: IPS_EXPECTED, master, inherited connmark
+                status[e] |= Ct.IPS_EXPECTED;
+                master[e] = m;
+                mark[e] = mark[m];
+            }
+        }
         return e;
     }
 

@@ -1,7 +1,7 @@
 package io.nfeval.conntrack;
 
 /**
- * Reusable holder for the outcome of {@link ConntrackTable#in}: what the kernel attaches to the skb
+ * Reusable holder for the outcome of {@link ConntrackTable#lookupOrCreate}: what the kernel attaches to the skb
  * ({@code skb->_nfct}: the entry and its ctinfo) and the hook verdict.
  */
 public final class CtResult {

@@ -12,6 +12,7 @@ public final class Jhash {
     static final int JHASH_INITVAL = 0xdeadbeef;
 
     /** jhash2 over {@code k[0..length)} 32-bit words. */
+    @SuppressWarnings("fallthrough")
     public static int jhash2(int[] k, int length, int initval) {
         int a = JHASH_INITVAL + (length << 2) + initval;
         int b = a;

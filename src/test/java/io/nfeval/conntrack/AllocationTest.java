@@ -47,7 +47,7 @@ class AllocationTest {
             p.dport = reply ? 30000 : 53;
             p.timeNanos = base + i * 1000L;
             p.ipLen = 60;
-            t.in(p, r);
+            t.lookupOrCreate(p, r);
             if (r.unconfirmed) {
                 nat.nullBinding(r.handle, Ct.HOOK_PRE_ROUTING, p.timeNanos);
                 nat.setupInfo(r.handle, range, io.nfeval.nat.NatCore.MANIP_SRC, p.timeNanos);
@@ -68,7 +68,7 @@ class AllocationTest {
             p.ack = 5000;
             p.window = 500;
             p.timeNanos = base + i * 1000L;
-            t.in(p, r);
+            t.lookupOrCreate(p, r);
             if (r.unconfirmed) {
                 t.confirm(r.handle, p.timeNanos);
             }

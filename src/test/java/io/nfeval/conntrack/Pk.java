@@ -81,7 +81,7 @@ final class Pk {
 
     /** Run conntrack and confirm a new entry, as if the packet was accepted. */
     CtResult pass(CtPacket pkt) {
-        t.in(pkt, r);
+        t.lookupOrCreate(pkt, r);
         if (r.unconfirmed) {
             t.confirm(r.handle, pkt.timeNanos);
         }
@@ -89,7 +89,7 @@ final class Pk {
     }
 
     CtResult lookup(CtPacket pkt) {
-        t.in(pkt, r);
+        t.lookupOrCreate(pkt, r);
         return r;
     }
 }

@@ -39,7 +39,7 @@ class TableProperties {
                 p.sport = 53;
                 p.dport = 1000 + (flow & 7);
             }
-            t.in(p, r);
+            t.lookupOrCreate(p, r);
             if (r.drop || r.isInvalid()) {
                 continue;
             }

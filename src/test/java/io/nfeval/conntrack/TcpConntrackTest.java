@@ -43,7 +43,7 @@ class TcpConntrackTest {
 
     @Test
     void synIsNewAndUnconfirmedUntilConfirm() {
-        t.in(k.syn(C, CP, S, SP, CISN, 64240, 7), k.r);
+        t.lookupOrCreate(k.syn(C, CP, S, SP, CISN, 64240, 7), k.r);
         assertThat(k.r.ctinfo).isEqualTo(Ct.CTINFO_NEW);
         assertThat(k.r.unconfirmed).isTrue();
         assertThat(t.ctstate(k.r.handle, k.r.ctinfo)).isEqualTo(Ct.CTSTATE_NEW);
@@ -53,7 +53,7 @@ class TcpConntrackTest {
         // dropped before confirm: the entry vanishes, a retransmission is NEW again
         t.discardUnconfirmed(h);
         assertThat(t.count()).isZero();
-        t.in(k.syn(C, CP, S, SP, CISN, 64240, 7), k.r);
+        t.lookupOrCreate(k.syn(C, CP, S, SP, CISN, 64240, 7), k.r);
         assertThat(k.r.unconfirmed).isTrue();
         assertThat(t.confirm(k.r.handle, k.now)).isTrue();
         assertThat(t.isConfirmed(k.r.handle)).isTrue();

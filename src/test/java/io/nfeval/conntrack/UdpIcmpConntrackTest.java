@@ -178,4 +178,17 @@ class UdpIcmpConntrackTest {
         assertThat(r.handle).isNotEqualTo(h0);
         assertThat(t.zone(r.handle)).isEqualTo(7);
     }
+
+    @Test
+    void expectedConnectionIsRelatedAndInheritsTheMark() {
+        final int ctl = k.pass(k.udp(C, 5000, S, 21)).handle;
+        t.setMark(ctl, 0x42);
+        t.setExpectations((src, dst, ports, pr, zn, now) -> dst == S && (ports & 0xffff) == 2121 ? ctl : -1);
+        final CtResult r = k.pass(k.udp(C, 6000, S, 2121));
+        assertThat(r.ctinfo).isEqualTo(Ct.CTINFO_RELATED);
+        assertThat(t.master(r.handle)).isEqualTo(ctl);
+        assertThat(t.mark(r.handle)).isEqualTo(0x42);
+        assertThat(k.pass(k.udp(S, 2121, C, 6000)).ctinfo).isEqualTo(Ct.CTINFO_ESTABLISHED_REPLY);
+        assertThat(k.pass(k.udp(C, 6000, S, 2121)).ctinfo).isEqualTo(Ct.CTINFO_ESTABLISHED);
+    }
 }

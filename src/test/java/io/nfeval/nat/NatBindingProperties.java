@@ -49,7 +49,7 @@ class NatBindingProperties {
             p.icmpType = 8;
             p.icmpId = (f >> 4) & 7;
             p.timeNanos = now;
-            t.in(p, r);
+            t.lookupOrCreate(p, r);
             if (!r.unconfirmed) {
                 continue;
             }
