@@ -130,6 +130,8 @@ final class ReplayCommand implements Callable<Integer> {
     opts.trace = traceOut != null;
     opts.defaultBackend = "legacy".equalsIgnoreCase(backend) ? Backend.LEGACY : Backend.NFT;
     opts.assumeUnknowable = !"nomatch".equalsIgnoreCase(assume);
+    // The host's own answers are in --local captures already; do not build them twice.
+    opts.generateAnswers = locals.isEmpty();
     final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), opts);
     final ReplaySummary summary = new ReplaySummary();
     InputException readError;

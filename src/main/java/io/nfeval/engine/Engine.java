@@ -39,6 +39,11 @@ public final class Engine {
     public Backend defaultBackend = Backend.NFT;
     public long natSeed = 0x6e666576616cL;
     public int conntrackMax = 262_144;
+    /**
+     * Build the kernel's answers to REJECT (RST, ICMP errors) and send them through OUTPUT. Off when
+     * the captures contain the host's own packets (NFLOG OUTPUT, --local), where they already are.
+     */
+    public boolean generateAnswers = true;
   }
 
   /** Called after each evaluated packet, with the skb still holding its final state. */
@@ -72,6 +77,7 @@ public final class Engine {
   final Object[] matchStates;
   final ExtensionRunner ext;
   final PacketInfo info = new PacketInfo();
+  final Answers answers;
   private PacketListener listener;
 
   public Engine(Ruleset ruleset, HostModel host, io.nfeval.ipset.IpsetRegistry ipsets, Options options) {
@@ -122,6 +128,7 @@ public final class Engine {
     conntrackOn = needsConntrack(ruleset);
     conntrack = new ConntrackTable(options.conntrackMax);
     natCore = new NatCore(conntrack, options.natSeed);
+    answers = new Answers(host);
     skb = new Skb(hostView, options.assumeUnknowable);
     skb.ct = conntrack;
     skb.engineTables = tables;
@@ -197,7 +204,9 @@ public final class Engine {
     info.inName = in == null ? null : in.name();
     skb.pktType = pktTypeOf(raw, in);
     info.entryHook = Hook.PREROUTING;
-    return finish(prerouting(false));
+    final Disposition d = finish(prerouting(false));
+    sendAnswer(index);
+    return d;
   }
 
   /**
@@ -214,7 +223,58 @@ public final class Engine {
     skb.gid = gid;
     skb.pktType = PacketView.PACKET_OUTGOING;
     info.entryHook = Hook.OUTPUT;
-    return finish(localOut(outHint));
+    final Disposition d = finish(localOut(outHint));
+    sendAnswer(index);
+    return d;
+  }
+
+  /** Stops building answers: the captures hold the host's own packets. */
+  public void capturesHoldHostPackets() {
+    options.generateAnswers = false;
+  }
+
+  /**
+   * Sends the answer a REJECT built (nf_send_reset / icmp_send → ip_local_out): through OUTPUT and
+   * POSTROUTING, carrying the rejected packet's connection as RELATED (nf_ct_attach).
+   */
+  private void sendAnswer(long index) {
+    while (answers.pending) {
+      answers.pending = false;
+      final int ctHandle = pCtHandle;
+      final int ctInfo = pCtInfo;
+      beginPacket(answers.view, skb.tsNanos, index);
+      skb.pktType = PacketView.PACKET_OUTGOING;
+      info.entryHook = Hook.OUTPUT;
+      info.generated = true;
+      if (ctHandle >= 0) {
+        skb.ctHandle = ctHandle;
+        skb.ctInfo = Ct.dir(ctInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
+        info.attached = true;
+      }
+      triggerValid = false;
+      finish(localOut(null));
+    }
+  }
+
+  /** REJECT: build the answer now, from the packet as this hook sees it. */
+  void buildAnswer(io.nfeval.rules.ext.RejectTarget.With with) {
+    if (!options.generateAnswers) {
+      return;
+    }
+    switch (with) {
+      case TCP_RESET:
+        answers.buildReset(skb);
+        break;
+      case ICMP_NET_UNREACHABLE: answers.buildUnreach(skb, 0, skb.tsNanos); break;
+      case ICMP_HOST_UNREACHABLE: answers.buildUnreach(skb, 1, skb.tsNanos); break;
+      case ICMP_PROT_UNREACHABLE: answers.buildUnreach(skb, 2, skb.tsNanos); break;
+      case ICMP_PORT_UNREACHABLE: answers.buildUnreach(skb, 3, skb.tsNanos); break;
+      case ICMP_NET_PROHIBITED: answers.buildUnreach(skb, 9, skb.tsNanos); break;
+      case ICMP_HOST_PROHIBITED: answers.buildUnreach(skb, 10, skb.tsNanos); break;
+      case ICMP_ADMIN_PROHIBITED: answers.buildUnreach(skb, 13, skb.tsNanos); break;
+      default:
+        break; // echo-reply: obsolete, the kernel sends nothing
+    }
   }
 
   private void beginPacket(PacketView raw, long tsNanos, long index) {
@@ -477,7 +537,7 @@ public final class Engine {
       return XtVerdict.ACCEPT;
     }
     fillCtPacket(hook);
-    conntrack.in(ctp, ctr);
+    conntrack.lookupOrCreate(ctp, ctr);
     if (ctr.drop) {
       info.conntrackDrop = true;
       return XtVerdict.DROP;
@@ -643,6 +703,11 @@ public final class Engine {
       if (!natCore.isInitialized(h, manip)) {
         natCore.nullBinding(h, hook, skb.tsNanos);
       }
+    }
+    if (skb.out != null && natCore.oifChanged(h, ctinfo, hook, skb.out.index())) {
+      // nf_nat_oif_changed: a masqueraded connection now leaves through another interface.
+      conntrack.kill(h);
+      return XtVerdict.DROP;
     }
     if (natCore.translate(h, ctinfo, hook, rewrite)) {
       skb.applyRewrite(rewrite);

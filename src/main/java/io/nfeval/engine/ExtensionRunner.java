@@ -77,6 +77,7 @@ final class ExtensionRunner implements TableEvaluator.MatchRunner, TableEvaluato
     }
     if (t instanceof RejectTarget) {
       engine.markRejected(((RejectTarget) t).with() == RejectTarget.With.TCP_RESET);
+      engine.buildAnswer(((RejectTarget) t).with());
       skb.log("REJECT", ((RejectTarget) t).with().text());
       return XtVerdict.DROP;
     }

@@ -22,6 +22,8 @@ public final class PacketInfo {
   public boolean looped;
   /** The packet is the kernel's own answer and carries the entry of the packet it answers. */
   public boolean attached;
+  /** Built by nfeval: the kernel's answer to a REJECT, not in the capture. */
+  public boolean generated;
   /** Original tuple as captured. */
   public int origSrc;
   public int origDst;
@@ -46,6 +48,7 @@ public final class PacketInfo {
     natRewritten = false;
     looped = false;
     attached = false;
+    generated = false;
     origSrc = skb.saddr();
     origDst = skb.daddr();
     origProto = skb.protocol();

@@ -95,6 +95,7 @@ public final class Replayer {
       return;
     }
     if (v.linkType() == LinkType.NFLOG) {
+      engine.capturesHoldHostPackets();
       final int hook = v.nflogHook();
       if (hook == PacketView.NF_INET_LOCAL_OUT) {
         final NetInterface out = v.outIfindex() > 0 ? host.byIndex(v.outIfindex()) : null;

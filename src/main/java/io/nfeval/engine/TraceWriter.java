@@ -111,6 +111,7 @@ public final class TraceWriter implements Engine.PacketListener {
     boolean any = false;
     any = flag(any, info.looped, "loopback");
     any = flag(any, info.attached, "kernel-answer");
+    any = flag(any, info.generated, "generated");
     any = flag(any, skb.view.truncated(), "truncated");
     any = flag(any, info.unknownRule, "unknown-rule");
     for (int i = 0; i < skb.assumptionCount; i++) {
