@@ -279,6 +279,23 @@ public final class HostModel {
     return RouteType.UNICAST;
   }
 
+  /** The device of the {@code local} route covering {@code addr} (the fallback of __ip_dev_find), or null. */
+  private NetInterface localRouteDev(int addr) {
+    Route[] t = tableOf(TABLE_LOCAL);
+    if (t == null) {
+      return null;
+    }
+    for (Route r : t) {
+      if (r.covers(addr) && r.tos() == 0) {
+        if (r.type() != RouteType.LOCAL || r.nexthops().isEmpty()) {
+          return null;
+        }
+        return r.nexthops().get(0).dev();
+      }
+    }
+    return null;
+  }
+
   // ---------------------------------------------------------------- fib lookup
 
   /**
@@ -455,21 +472,26 @@ public final class HostModel {
     NetInterface devOut;
     int oif = oifDev == null ? 0 : oifDev.index();
     if (saddr != 0) {
-      if (Inet4.isMulticast(saddr) || Inet4.isLimitedBroadcast(saddr) || Inet4.isZeronet(saddr)) {
+      // 0.0.0.0/8 is an ordinary (unowned) source since "ipv4: Allow 0.0.0.0/8 as a valid address range"
+      if (Inet4.isMulticast(saddr) || Inet4.isLimitedBroadcast(saddr)) {
         r.fail(Errno.EINVAL, RouteResult.Reason.BAD_SOURCE);
         return;
       }
+      // __ip_dev_find: the device holding saddr, else the device of its local-table route
       NetInterface owner = ownerOf(saddr);
+      if (owner == null) {
+        owner = localRouteDev(saddr);
+      }
       if (oif == 0 && (Inet4.isMulticast(daddr) || Inet4.isLimitedBroadcast(daddr))) {
         if (owner == null) {
-          r.fail(Errno.EINVAL, RouteResult.Reason.BAD_SOURCE);
+          r.fail(Errno.ENETUNREACH, RouteResult.Reason.BAD_SOURCE);
           return;
         }
         makeOutput(r, saddr, daddr, owner, RouteType.UNSPEC);
         return;
       }
-      if (owner == null && addrType(saddr, null) != RouteType.LOCAL) {
-        r.fail(Errno.EINVAL, RouteResult.Reason.BAD_SOURCE);
+      if (owner == null) {
+        r.fail(Errno.ENETUNREACH, RouteResult.Reason.BAD_SOURCE);
         return;
       }
     }
@@ -537,7 +559,7 @@ public final class HostModel {
 
   /** {@code __mkroute_output}: broadcast/multicast typing and RTCF flags. */
   private void makeOutput(RouteResult r, int saddr, int daddr, NetInterface devOut, int type) {
-    if (Inet4.isLoopback(saddr) && devOut != null && !devOut.isLoopback()) {
+    if (Inet4.isLoopback(saddr) && devOut != null && !devOut.isLoopback() && !devOut.conf.routeLocalnet) {
       r.fail(Errno.EINVAL, RouteResult.Reason.BAD_SOURCE);
       return;
     }
