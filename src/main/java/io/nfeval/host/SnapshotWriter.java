@@ -83,6 +83,12 @@ public final class SnapshotWriter {
       info.add("kernel: " + kernel);
     }
     boolean rules = save("iptables.rules", true, "iptables-save", "-c");
+    if (rules && Files.readString(out.resolve("iptables.rules")).contains("iptables-legacy tables present")) {
+      // iptables-nft warns when the other backend also holds rules; nfeval sees only this file
+      err.println("nfeval snapshot: warning: iptables-legacy tables are present too; they are not in"
+          + " iptables.rules (see iptables-legacy-save)");
+      info.add("legacy-tables-present: yes");
+    }
     save("ipset.save", false, "ipset", "save");
     save("ip-addr.json", true, "ip", "-j", "addr", "show");
     save("ip-route.json", true, "ip", "-j", "route", "show", "table", "all");
