@@ -46,7 +46,8 @@ public final class HostModel {
 
   /**
    * Builds a model. {@code rules} null means the kernel's default rules. Routes need not be sorted.
-   * {@code tableNames} maps table ids to the names iproute2 printed (for messages only).
+   * {@code tableNames} maps table ids to the names iproute2 printed (for messages only). The interfaces
+   * take this model's per-device sysctls: do not share NetInterface objects between models.
    */
   public HostModel(List<NetInterface> interfaces, List<Route> routes, List<PolicyRule> rules, Sysctls sysctls,
       Map<Integer, String> tableNames) {
@@ -475,7 +476,6 @@ public final class HostModel {
   private void routeOutput(RouteResult r, int saddr, int daddr, int tos, int mark, NetInterface oifDev) {
     final int scope = (tos & 0x01) != 0 ? RouteScope.LINK : RouteScope.UNIVERSE; // RTO_ONLINK
     final int iif = loopbackIndex();
-    NetInterface devOut;
     int oif = oifDev == null ? 0 : oifDev.index();
     if (saddr != 0) {
       // 0.0.0.0/8 is an ordinary (unowned) source since "ipv4: Allow 0.0.0.0/8 as a valid address range"
@@ -559,8 +559,7 @@ public final class HostModel {
     if (saddr == 0) {
       saddr = route.prefsrc() != 0 ? route.prefsrc() : selectAddress(r.oif, r.gateway, route.scope());
     }
-    devOut = r.oif;
-    makeOutput(r, saddr, daddr, devOut, route.type());
+    makeOutput(r, saddr, daddr, r.oif, route.type());
   }
 
   /** {@code __mkroute_output}: broadcast/multicast typing and RTCF flags. */
