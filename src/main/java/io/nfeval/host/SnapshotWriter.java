@@ -68,6 +68,10 @@ public final class SnapshotWriter {
 
   /** Writes the snapshot; returns whether iptables.rules was written (the one file nfeval cannot do without). */
   public boolean write() throws IOException {
+    if (netns != null && capture("true") == null) {
+      err.println("nfeval snapshot: cannot enter network namespace " + netns + "; nothing written");
+      return false;
+    }
     Files.createDirectories(out);
     List<String> info = new ArrayList<>();
     info.add("created: " + Instant.now());
@@ -164,7 +168,7 @@ public final class SnapshotWriter {
       full.addAll(List.of("ip", "netns", "exec", netns));
     }
     full.addAll(List.of(cmd));
-    String what = String.join(" ", cmd);
+    String what = cmd[0].equals("sh") ? "reading /proc/sys" : String.join(" ", cmd);
     Path o = null;
     Path e = null;
     try {
