@@ -31,8 +31,11 @@ final class HostDescription {
     for (JsonNode i : ifsNode) {
       hasLo |= "lo".equals(i.path("name").asText());
     }
+    // lo is ifindex 1 on every Linux host; the others follow in the order given unless "index" is set
     int next = 1;
-    if (!hasLo) {
+    if (hasLo) {
+      next = 2;
+    } else {
       ifs.add(new NetInterface("lo", next++, NetInterface.IFF_UP | NetInterface.IFF_LOOPBACK
           | NetInterface.IFF_LOWER_UP, 65536, 0, 0, null, "loopback",
           List.of(new IfAddress(0x7f000001, 8, 0, 0x7f000001, RouteScope.HOST, false, false, "lo"))));
@@ -41,8 +44,11 @@ final class HostDescription {
     for (JsonNode i : ifsNode) {
       n++;
       String name = IprouteJson.requireText(file, i, "name", "interface " + n);
-      ifs.add(iface(file, i, name, i.has("index") ? i.get("index").asInt() : next));
-      next = Math.max(next, ifs.get(ifs.size() - 1).index()) + 1;
+      boolean lo = name.equals("lo");
+      ifs.add(iface(file, i, name, i.has("index") ? i.get("index").asInt() : lo ? 1 : next));
+      if (!lo) {
+        next = Math.max(next, ifs.get(ifs.size() - 1).index()) + 1;
+      }
     }
     Map<String, NetInterface> byName = new HashMap<>();
     for (NetInterface i : ifs) {
@@ -53,9 +59,7 @@ final class HostDescription {
     SnapshotReader.TableIds ids = new SnapshotReader.TableIds();
     List<Route> routes = new ArrayList<>();
     for (NetInterface i : ifs) {
-      if (i.isUp()) {
-        impliedRoutes(file, i, routes);
-      }
+      impliedRoutes(file, i, routes);
     }
     int rn = 0;
     for (JsonNode r : SnapshotReader.elements(root.get("routes"))) {
@@ -142,6 +146,11 @@ final class HostDescription {
       int src = prim.address();
       out.add(new Route(HostModel.TABLE_LOCAL, RouteType.LOCAL, ifa.address(), 32, 0, 0, RouteScope.HOST,
           "kernel", src, nh));
+      if (!dev.isUp()) {
+        // NETDEV_DOWN (fib_disable_ip -> fib_sync_down_dev) flushes the device's routes except the local
+        // ones, whose nexthop scope is NOWHERE: the host keeps answering on a down device's address.
+        continue;
+      }
       if (ifa.broadcast() != 0 && ifa.broadcast() != -1) {
         out.add(new Route(HostModel.TABLE_LOCAL, RouteType.BROADCAST, ifa.broadcast(), 32, 0, 0,
             RouteScope.LINK, "kernel", src, nh));

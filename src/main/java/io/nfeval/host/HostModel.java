@@ -34,9 +34,8 @@ public final class HostModel {
   private final Map<String, NetInterface> byName = new HashMap<>();
   private final Map<Integer, NetInterface> byIndex = new HashMap<>();
   private final NetInterface loopback;
-  /** Table ids and their routes in lookup order; a linear scan (hosts have few tables) avoids boxing. */
-  private final int[] tableIds;
-  private final Route[][] tableRoutes;
+  /** The routing tables; found by a linear scan (hosts have few tables), which avoids boxing. */
+  private final FibTable[] tables;
   private final Map<Integer, String> tableNames;
   private final PolicyRule[] rules;
   private final Sysctls sysctls;
@@ -47,7 +46,8 @@ public final class HostModel {
 
   /**
    * Builds a model. {@code rules} null means the kernel's default rules. Routes need not be sorted.
-   * {@code tableNames} maps table ids to the names iproute2 printed (for messages only).
+   * {@code tableNames} maps table ids to the names iproute2 printed (for messages only). The interfaces
+   * take this model's per-device sysctls: do not share NetInterface objects between models.
    */
   public HostModel(List<NetInterface> interfaces, List<Route> routes, List<PolicyRule> rules, Sysctls sysctls,
       Map<Integer, String> tableNames) {
@@ -71,19 +71,10 @@ public final class HostModel {
         customLocal = true;
       }
     }
-    // fib_trie order: longest prefix first; within one prefix the aliases are kept sorted by TOS
-    // (non-zero first, fib_find_alias) and then by priority (metric) ascending; a stable sort keeps
-    // the dump order for ties.
-    Comparator<Route> order = Comparator.comparingInt((Route r) -> -r.prefixLen())
-        .thenComparingInt(r -> -r.tos()).thenComparingInt(Route::metric);
-    tableIds = new int[byTable.size()];
-    tableRoutes = new Route[byTable.size()][];
+    tables = new FibTable[byTable.size()];
     int ti = 0;
     for (Map.Entry<Integer, List<Route>> e : byTable.entrySet()) {
-      List<Route> l = new ArrayList<>(e.getValue());
-      l.sort(order);
-      tableIds[ti] = e.getKey();
-      tableRoutes[ti++] = l.toArray(new Route[0]);
+      tables[ti++] = new FibTable(e.getKey(), e.getValue());
     }
     this.customLocalRoutes = customLocal;
     List<PolicyRule> rl = rules == null ? defaultRules() : new ArrayList<>(rules);
@@ -147,11 +138,11 @@ public final class HostModel {
     return loopback;
   }
 
-  private Route[] tableOf(int id) {
-    final int[] ids = tableIds;
-    for (int i = 0; i < ids.length; i++) {
-      if (ids[i] == id) {
-        return tableRoutes[i];
+  private FibTable tableOf(int id) {
+    final FibTable[] ts = tables;
+    for (int i = 0; i < ts.length; i++) {
+      if (ts[i].id == id) {
+        return ts[i];
       }
     }
     return null;
@@ -159,13 +150,20 @@ public final class HostModel {
 
   /** Ids of the tables that have routes. */
   public int[] tableIds() {
-    return tableIds.clone();
+    int[] ids = new int[tables.length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = tables[i].id;
+    }
+    return ids;
   }
 
-  /** Routes of one table in lookup order (longest prefix first), or an empty list. */
+  /**
+   * Routes of one table in lookup order (longest prefix first; the aliases of one prefix by TOS descending,
+   * then metric), or an empty list.
+   */
   public List<Route> table(int id) {
-    Route[] t = tableOf(id);
-    return t == null ? List.of() : Collections.unmodifiableList(java.util.Arrays.asList(t));
+    FibTable t = tableOf(id);
+    return t == null ? List.of() : Collections.unmodifiableList(java.util.Arrays.asList(t.routes));
   }
 
   public String tableName(int id) {
@@ -258,25 +256,49 @@ public final class HostModel {
     if (Inet4.isMulticast(addr)) {
       return RouteType.MULTICAST;
     }
-    Route[] t = tableOf(TABLE_LOCAL);
+    FibTable t = tableOf(TABLE_LOCAL);
     if (t == null) {
       return RouteType.UNICAST;
     }
-    for (Route r : t) {
-      if (!r.covers(addr) || r.tos() != 0) {
-        continue;
+    for (int pi = 0; pi < t.prefixLengths(); pi++) {
+      final int plen = t.prefixLength(pi);
+      final int key = addr & Inet4.mask(plen);
+      for (int i = t.runStart(pi, addr); i >= 0 && t.inRun(i, plen, key); i++) {
+        Route r = t.routes[i];
+        if (r.tos() != 0) {
+          continue;
+        }
+        if (RouteType.lookupError(r.type()) != 0) {
+          return RouteType.UNICAST;
+        }
+        Nexthop nh = firstUsable(r, 0, false);
+        if (nh == null) {
+          continue;
+        }
+        NetInterface first = r.nexthops().isEmpty() ? null : r.nexthops().get(0).dev();
+        return limitDev == null || limitDev == first ? r.type() : RouteType.UNICAST;
       }
-      if (RouteType.lookupError(r.type()) != 0) {
-        return RouteType.UNICAST;
-      }
-      Nexthop nh = firstUsable(r, 0, false);
-      if (nh == null) {
-        continue;
-      }
-      NetInterface first = r.nexthops().isEmpty() ? null : r.nexthops().get(0).dev();
-      return limitDev == null || limitDev == first ? r.type() : RouteType.UNICAST;
     }
     return RouteType.UNICAST;
+  }
+
+  /** The device of the {@code local} route covering {@code addr} (the fallback of __ip_dev_find), or null. */
+  private NetInterface localRouteDev(int addr) {
+    FibTable t = tableOf(TABLE_LOCAL);
+    if (t == null) {
+      return null;
+    }
+    for (int pi = 0; pi < t.prefixLengths(); pi++) {
+      final int plen = t.prefixLength(pi);
+      final int key = addr & Inet4.mask(plen);
+      for (int i = t.runStart(pi, addr); i >= 0 && t.inRun(i, plen, key); i++) {
+        Route r = t.routes[i];
+        if (r.tos() == 0) {
+          return r.type() != RouteType.LOCAL || r.nexthops().isEmpty() ? null : r.nexthops().get(0).dev();
+        }
+      }
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- fib lookup
@@ -337,37 +359,39 @@ public final class HostModel {
   /** {@code fib_table_lookup}: longest prefix, TOS, scope, route type error, then a usable nexthop. */
   private int tableLookup(RouteResult r, int tableId, int daddr, int tos, int oif, int scope,
       boolean ignoreLinkState) {
-    Route[] t = tableOf(tableId);
+    FibTable t = tableOf(tableId);
     r.route = null;
     if (t == null) {
       return Errno.EAGAIN;
     }
-    for (Route route : t) {
-      if (!route.covers(daddr)) {
-        continue;
-      }
-      if (route.tos() != 0 && route.tos() != (tos & 0xfc)) {
-        continue;
-      }
-      if (route.scope() < scope) {
-        continue;
-      }
-      int err = RouteType.lookupError(route.type());
-      if (err != 0) {
+    for (int pi = 0; pi < t.prefixLengths(); pi++) {
+      final int plen = t.prefixLength(pi);
+      final int key = daddr & Inet4.mask(plen);
+      for (int i = t.runStart(pi, daddr); i >= 0 && t.inRun(i, plen, key); i++) {
+        final Route route = t.routes[i];
+        if (route.tos() != 0 && route.tos() != (tos & 0xfc)) {
+          continue;
+        }
+        if (route.scope() < scope) {
+          continue;
+        }
+        int err = RouteType.lookupError(route.type());
+        if (err != 0) {
+          r.route = route;
+          r.table = tableId;
+          return err;
+        }
+        Nexthop nh = firstUsable(route, oif, ignoreLinkState);
+        if (nh == null) {
+          continue;
+        }
         r.route = route;
         r.table = tableId;
-        return err;
+        r.gateway = nh.gateway();
+        r.oif = nh.dev();
+        r.scope = route.scope();
+        return 0;
       }
-      Nexthop nh = firstUsable(route, oif, ignoreLinkState);
-      if (nh == null) {
-        continue;
-      }
-      r.route = route;
-      r.table = tableId;
-      r.gateway = nh.gateway();
-      r.oif = nh.dev();
-      r.scope = route.scope();
-      return 0;
     }
     return Errno.EAGAIN;
   }
@@ -452,24 +476,28 @@ public final class HostModel {
   private void routeOutput(RouteResult r, int saddr, int daddr, int tos, int mark, NetInterface oifDev) {
     final int scope = (tos & 0x01) != 0 ? RouteScope.LINK : RouteScope.UNIVERSE; // RTO_ONLINK
     final int iif = loopbackIndex();
-    NetInterface devOut;
     int oif = oifDev == null ? 0 : oifDev.index();
     if (saddr != 0) {
-      if (Inet4.isMulticast(saddr) || Inet4.isLimitedBroadcast(saddr) || Inet4.isZeronet(saddr)) {
+      // 0.0.0.0/8 is an ordinary (unowned) source since "ipv4: Allow 0.0.0.0/8 as a valid address range"
+      if (Inet4.isMulticast(saddr) || Inet4.isLimitedBroadcast(saddr)) {
         r.fail(Errno.EINVAL, RouteResult.Reason.BAD_SOURCE);
         return;
       }
+      // __ip_dev_find: the device holding saddr, else the device of its local-table route
       NetInterface owner = ownerOf(saddr);
+      if (owner == null) {
+        owner = localRouteDev(saddr);
+      }
       if (oif == 0 && (Inet4.isMulticast(daddr) || Inet4.isLimitedBroadcast(daddr))) {
         if (owner == null) {
-          r.fail(Errno.EINVAL, RouteResult.Reason.BAD_SOURCE);
+          r.fail(Errno.ENETUNREACH, RouteResult.Reason.BAD_SOURCE);
           return;
         }
         makeOutput(r, saddr, daddr, owner, RouteType.UNSPEC);
         return;
       }
-      if (owner == null && addrType(saddr, null) != RouteType.LOCAL) {
-        r.fail(Errno.EINVAL, RouteResult.Reason.BAD_SOURCE);
+      if (owner == null) {
+        r.fail(Errno.ENETUNREACH, RouteResult.Reason.BAD_SOURCE);
         return;
       }
     }
@@ -531,13 +559,12 @@ public final class HostModel {
     if (saddr == 0) {
       saddr = route.prefsrc() != 0 ? route.prefsrc() : selectAddress(r.oif, r.gateway, route.scope());
     }
-    devOut = r.oif;
-    makeOutput(r, saddr, daddr, devOut, route.type());
+    makeOutput(r, saddr, daddr, r.oif, route.type());
   }
 
   /** {@code __mkroute_output}: broadcast/multicast typing and RTCF flags. */
   private void makeOutput(RouteResult r, int saddr, int daddr, NetInterface devOut, int type) {
-    if (Inet4.isLoopback(saddr) && devOut != null && !devOut.isLoopback()) {
+    if (Inet4.isLoopback(saddr) && devOut != null && !devOut.isLoopback() && !devOut.conf.routeLocalnet) {
       r.fail(Errno.EINVAL, RouteResult.Reason.BAD_SOURCE);
       return;
     }

@@ -44,8 +44,12 @@ public final class Inet4 {
     return prefixLen == 0 ? 0 : -1 << (32 - prefixLen);
   }
 
+  /**
+   * {@code ipv4_is_zeronet}: since Linux 5.3 ("ipv4: Allow 0.0.0.0/8 as a valid address range") only
+   * 0.0.0.0 itself; the rest of 0/8 is ordinary unicast (checked on 6.18: routing, addrtype).
+   */
   public static boolean isZeronet(int a) {
-    return (a & 0xff000000) == 0;
+    return a == 0;
   }
 
   public static boolean isLoopback(int a) {

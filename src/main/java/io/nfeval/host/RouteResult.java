@@ -91,7 +91,11 @@ public final class RouteResult {
     return type;
   }
 
-  /** The table id of the route used (255 local, 254 main, 253 default), 0 if none. */
+  /**
+   * The table id of the route used (255 local, 254 main, 253 default), 0 if none. Note: with only the
+   * default rules the kernel merges table local into main, so {@code ip route get} then prints no table
+   * (main) for local routes; this model reports the table the route was listed in.
+   */
   public int table() {
     return table;
   }

@@ -68,6 +68,10 @@ public final class SnapshotWriter {
 
   /** Writes the snapshot; returns whether iptables.rules was written (the one file nfeval cannot do without). */
   public boolean write() throws IOException {
+    if (netns != null && capture("true") == null) {
+      err.println("nfeval snapshot: cannot enter network namespace " + netns + "; nothing written");
+      return false;
+    }
     Files.createDirectories(out);
     List<String> info = new ArrayList<>();
     info.add("created: " + Instant.now());
@@ -83,6 +87,12 @@ public final class SnapshotWriter {
       info.add("kernel: " + kernel);
     }
     boolean rules = save("iptables.rules", true, "iptables-save", "-c");
+    if (rules && Files.readString(out.resolve("iptables.rules")).contains("iptables-legacy tables present")) {
+      // iptables-nft warns when the other backend also holds rules; nfeval sees only this file
+      err.println("nfeval snapshot: warning: iptables-legacy tables are present too; they are not in"
+          + " iptables.rules (see iptables-legacy-save)");
+      info.add("legacy-tables-present: yes");
+    }
     save("ipset.save", false, "ipset", "save");
     save("ip-addr.json", true, "ip", "-j", "addr", "show");
     save("ip-route.json", true, "ip", "-j", "route", "show", "table", "all");
@@ -158,7 +168,7 @@ public final class SnapshotWriter {
       full.addAll(List.of("ip", "netns", "exec", netns));
     }
     full.addAll(List.of(cmd));
-    String what = String.join(" ", cmd);
+    String what = cmd[0].equals("sh") ? "reading /proc/sys" : String.join(" ", cmd);
     Path o = null;
     Path e = null;
     try {

@@ -96,7 +96,8 @@ class HostDescriptionTest {
           + "ip addr add 10.0.0.1/16 broadcast 10.0.255.255 dev eth1\n"
           + "ip addr add 172.17.0.1/16 dev docker0\n"
           + "ip addr add 192.0.2.7/32 dev eth1; ip addr add 198.18.0.1/31 dev eth1\n"
-          + "ip addr add 100.64.0.1 peer 100.64.0.9/32 dev eth1; ip addr add 10.200.0.1/24 brd 10.200.0.128 dev eth1\n");
+          + "ip addr add 100.64.0.1 peer 100.64.0.9/32 dev eth1; ip addr add 10.200.0.1/24 brd 10.200.0.128 dev eth1\n"
+          + "ip link add eth2 type veth peer name p3; ip addr add 10.99.0.1/24 dev eth2\n");
       ns.snapshot(tmp);
       HostModel kernel = HostModel.load(tmp);
       Path desc = tmp.resolve("desc.json");
@@ -104,7 +105,9 @@ class HostDescriptionTest {
           .replace("{ \"address\": \"10.0.0.1/16\", \"broadcast\": \"10.0.255.255\" }",
               "{ \"address\": \"10.0.0.1/16\", \"broadcast\": \"10.0.255.255\" }, \"192.0.2.7/32\","
               + " \"198.18.0.1/31\", { \"address\": \"100.64.0.1/32\", \"peer\": \"100.64.0.9\" },"
-              + " { \"address\": \"10.200.0.1/24\", \"broadcast\": \"10.200.0.128\" }");
+              + " { \"address\": \"10.200.0.1/24\", \"broadcast\": \"10.200.0.128\" }")
+          .replace("{ \"name\": \"veth1\"", "{ \"name\": \"eth2\", \"flags\": [\"BROADCAST\", \"MULTICAST\"],"
+              + " \"addresses\": [\"10.99.0.1/24\"] },\n    { \"name\": \"veth1\"");
       Files.writeString(desc, json);
       HostModel described = HostModel.fromDescription(desc);
       for (int t : new int[] {HostModel.TABLE_LOCAL, HostModel.TABLE_MAIN}) {

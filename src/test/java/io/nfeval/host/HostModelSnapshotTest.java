@@ -105,6 +105,8 @@ class HostModelSnapshotTest {
     assertThat(h.addrType(a("10.1.0.255"), null)).isEqualTo(RouteType.BROADCAST);
     assertThat(h.addrType(a("10.1.0.0"), null)).isEqualTo(RouteType.UNICAST);
     assertThat(h.addrType(a("0.0.0.0"), null)).isEqualTo(RouteType.BROADCAST);
+    // 0/8 other than 0.0.0.0 is unicast since Linux 5.3 (KernelAddrTypeTest checks it on the kernel)
+    assertThat(h.addrType(a("0.0.0.3"), null)).isEqualTo(RouteType.UNICAST);
     assertThat(h.addrType(a("255.255.255.255"), null)).isEqualTo(RouteType.BROADCAST);
     assertThat(h.addrType(a("239.1.1.1"), null)).isEqualTo(RouteType.MULTICAST);
     assertThat(h.addrType(a("1.2.3.4"), null)).isEqualTo(RouteType.UNICAST);

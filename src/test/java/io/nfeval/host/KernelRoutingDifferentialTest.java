@@ -383,6 +383,9 @@ class KernelRoutingDifferentialTest {
         q.add(new Query(d, ownFirst, null, null, 0, 0));
       }
       q.add(new Query(d, null, null, inIfs.get(s % inIfs.size()), 0, 0));
+      q.add(new Query(d, sources.get((s * 13) % sources.size()), null, null, 0, 0));
+      q.add(new Query(d, sources.get((s * 5 + 1) % sources.size()), inIfs.get((s + 1) % inIfs.size()), null, 0,
+          0x10));
       for (String iif : inIfs) {
         for (int k = 0; k < 3; k++) {
           int src = sources.get((s++ * 7 + k) % sources.size());
