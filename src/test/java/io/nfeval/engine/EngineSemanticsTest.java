@@ -1,0 +1,158 @@
+package io.nfeval.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nfeval.host.HostModel;
+import io.nfeval.ipset.IpsetRegistry;
+import io.nfeval.rules.ParseOptions;
+import io.nfeval.rules.Ruleset;
+import io.nfeval.rules.RulesetParser;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reference evaluator's traversal semantics, mirrored from ipt_do_table: jumps, gotos, RETURN,
+ * policies as the "underflow", counters in bytes of the datagram, nat only for a connection's first
+ * packet, defragmentation before conntrack.
+ */
+class EngineSemanticsTest {
+  @TempDir Path dir;
+
+  static final String HOST = "{\"interfaces\":["
+      + "{\"name\":\"lo\",\"flags\":[\"LOOPBACK\",\"UP\",\"LOWER_UP\"],\"addresses\":[\"127.0.0.1/8\"]},"
+      + "{\"name\":\"eth0\",\"addresses\":[\"192.0.2.1/24\"]},"
+      + "{\"name\":\"eth1\",\"addresses\":[\"10.0.0.1/24\"]}],"
+      + "\"routes\":[{\"dst\":\"default\",\"gateway\":\"192.0.2.254\",\"dev\":\"eth0\"}],"
+      + "\"sysctl\":{\"net.ipv4.ip_forward\":1}}";
+
+  Engine engine(String rules) throws Exception {
+    Path h = dir.resolve("host.json");
+    Files.writeString(h, HOST);
+    HostModel host = HostModel.fromDescription(h);
+    Ruleset rs = RulesetParser.parse(rules, "test.rules", ParseOptions.DEFAULT);
+    return new Engine(rs, host, new IpsetRegistry(List.of()), new Engine.Options());
+  }
+
+  static String counters(Engine e) throws Exception {
+    StringWriter w = new StringWriter();
+    CountersWriter.write(e, w, null);
+    return w.toString();
+  }
+
+  @Test
+  void jumpGotoReturnAndPolicyUnderflow() throws Exception {
+    Engine e = engine(String.join("\n",
+        "*filter",
+        ":INPUT DROP [0:0]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        ":A - [0:0]",
+        ":B - [0:0]",
+        ":C - [0:0]",
+        "-A INPUT -s 198.51.100.1/32 -j A",
+        "-A INPUT -s 198.51.100.2/32 -g B",
+        "-A INPUT -s 198.51.100.3/32 -j RETURN",
+        "-A INPUT -j ACCEPT",
+        "-A A -p udp -j RETURN",
+        "-A A -j C",
+        "-A C -p tcp -j DROP",
+        "-A B -p tcp -j ACCEPT",
+        "COMMIT", ""));
+    var eth0 = e.host().byName("eth0");
+    // 1: udp via A → RETURN → INPUT rule 2,3 skip → rule 4 ACCEPT
+    assertThat(e.arrive(Packets.udp("198.51.100.1", 1000, "192.0.2.1", 53, 10), eth0, 1, 0))
+        .isEqualTo(Disposition.DELIVERED);
+    // 2: tcp via A → C → DROP
+    assertThat(e.arrive(Packets.tcp("198.51.100.1", 1000, "192.0.2.1", 22, 2, 1, 0, 0), eth0, 2, 1))
+        .isEqualTo(Disposition.DROPPED);
+    // 3: icmp via A → C (no match) → back to A → back to INPUT → ACCEPT
+    assertThat(e.arrive(Packets.icmpEcho("198.51.100.1", "192.0.2.1", 8, 1, 1), eth0, 3, 2))
+        .isEqualTo(Disposition.DELIVERED);
+    // 4: udp goto B, B falls off → no return address: INPUT's policy (DROP), counted as policy
+    assertThat(e.arrive(Packets.udp("198.51.100.2", 1000, "192.0.2.1", 53, 10), eth0, 4, 3))
+        .isEqualTo(Disposition.DROPPED);
+    // 5: RETURN in a built-in chain: the policy decides and counts
+    assertThat(e.arrive(Packets.udp("198.51.100.3", 1000, "192.0.2.1", 53, 10), eth0, 5, 4))
+        .isEqualTo(Disposition.DROPPED);
+    String c = counters(e);
+    assertThat(c).contains(":INPUT DROP [2:76]");
+    assertThat(c).contains("[3:162] -A INPUT -s 198.51.100.1/32 -j A");
+    assertThat(c).contains("[1:38] -A INPUT -s 198.51.100.2/32 -g B");
+    assertThat(c).contains("[1:38] -A INPUT -s 198.51.100.3/32 -j RETURN");
+    assertThat(c).contains("[2:122] -A INPUT -j ACCEPT");
+    assertThat(c).contains("[1:38] -A A -p udp -j RETURN");
+    assertThat(c).contains("[2:124] -A A -j C");
+    assertThat(c).contains("[1:40] -A C -p tcp -j DROP");
+    assertThat(c).contains("[0:0] -A B -p tcp -j ACCEPT");
+  }
+
+  @Test
+  void natChainsSeeOnlyTheFirstPacketAndRepliesAreTranslatedBack() throws Exception {
+    Engine e = engine(String.join("\n",
+        "*nat",
+        ":PREROUTING ACCEPT [0:0]",
+        ":INPUT ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        ":POSTROUTING ACCEPT [0:0]",
+        "-A PREROUTING -d 192.0.2.1/32 -p tcp -j DNAT --to-destination 10.0.0.2:8080",
+        "COMMIT",
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD DROP [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "-A FORWARD -d 10.0.0.2/32 -p tcp -j ACCEPT",
+        "-A FORWARD -s 10.0.0.2/32 -p tcp -j ACCEPT",
+        "COMMIT", ""));
+    var eth0 = e.host().byName("eth0");
+    var eth1 = e.host().byName("eth1");
+    assertThat(e.arrive(Packets.tcp("198.51.100.7", 40000, "192.0.2.1", 80, 0x02, 100, 0, 0), eth0,
+        1_000, 0)).isEqualTo(Disposition.FORWARDED);
+    assertThat(e.arrive(Packets.tcp("10.0.0.2", 8080, "198.51.100.7", 40000, 0x12, 500, 101, 0),
+        eth1, 2_000, 1)).isEqualTo(Disposition.FORWARDED);
+    assertThat(e.arrive(Packets.tcp("198.51.100.7", 40000, "192.0.2.1", 80, 0x10, 101, 501, 0), eth0,
+        3_000, 2)).isEqualTo(Disposition.FORWARDED);
+    String c = counters(e);
+    assertThat(c).contains("[1:40] -A PREROUTING -d 192.0.2.1/32 -p tcp -j DNAT --to-destination 10.0.0.2:8080");
+    assertThat(c).contains(":POSTROUTING ACCEPT [1:40]");
+    assertThat(c).contains("[2:80] -A FORWARD -d 10.0.0.2/32 -p tcp -j ACCEPT");
+    assertThat(c).contains("[1:40] -A FORWARD -s 10.0.0.2/32 -p tcp -j ACCEPT");
+  }
+
+  @Test
+  void fragmentsAreReassembledBeforeRawWhenConntrackRuns() throws Exception {
+    Engine e = engine(String.join("\n",
+        "*raw",
+        ":PREROUTING ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "COMMIT",
+        "*nat",
+        ":PREROUTING ACCEPT [0:0]",
+        ":INPUT ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        ":POSTROUTING ACCEPT [0:0]",
+        "COMMIT",
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "-A INPUT -f -j ACCEPT",
+        "-A INPUT -p udp -j ACCEPT",
+        "COMMIT", ""));
+    byte[] whole = new byte[8 + 2000];
+    java.nio.ByteBuffer.wrap(whole).putShort(0, (short) 5000).putShort(2, (short) 53)
+        .putShort(4, (short) whole.length);
+    var eth0 = e.host().byName("eth0");
+    assertThat(e.arrive(Packets.fragment("198.51.100.9", "192.0.2.1", 77, 0, true, whole), eth0, 1, 0))
+        .isEqualTo(Disposition.FRAGMENT_HELD);
+    assertThat(e.arrive(Packets.fragment("198.51.100.9", "192.0.2.1", 77, 1480, false, whole), eth0, 2,
+        1)).isEqualTo(Disposition.DELIVERED);
+    String c = counters(e);
+    assertThat(c).contains(":PREROUTING ACCEPT [1:2028]");
+    assertThat(c).contains("[0:0] -A INPUT -f -j ACCEPT");
+    assertThat(c).contains("[1:2028] -A INPUT -p udp -j ACCEPT");
+  }
+}
