@@ -410,13 +410,7 @@ public final class Engine {
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
     }
-    if (rerouteWanted) {
-      rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
-      info.route = rt;
-      if (rt.ok()) {
-        skb.out = rt.oif();
-      }
-    }
+    rt = info.route;
     v = postrouting(rt);
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
@@ -436,8 +430,19 @@ public final class Engine {
     return Disposition.SENT;
   }
 
-  /** Set by mangle OUTPUT / nat OUTPUT when the packet must be routed again (ip_route_me_harder). */
-  private boolean rerouteWanted;
+  /**
+   * ip_route_me_harder for a locally generated packet whose destination, mark or TOS changed in
+   * OUTPUT: a new output route, and with it a new output device for the tables that follow.
+   */
+  private int reroute() {
+    final RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
+    if (!rt.ok()) {
+      return XtVerdict.DROP; // ip_route_me_harder failed: the hook drops the packet
+    }
+    info.route = rt;
+    skb.out = rt.oif();
+    return XtVerdict.ACCEPT;
+  }
 
   private Disposition dropped(int v) {
     if (v == XtVerdict.QUEUE) {
@@ -458,7 +463,6 @@ public final class Engine {
    */
   private int runHook(Hook hook, boolean looped) {
     final int h = hook.number();
-    rerouteWanted = false;
     for (HookGraph.Step step : graph.steps(hook)) {
       int v = XtVerdict.ACCEPT;
       switch (step) {
@@ -476,9 +480,9 @@ public final class Engine {
           final int d0 = skb.daddr();
           final int tos0 = skb.view.tos();
           v = runTable(mangle, h);
-          if (h == Hook.OUTPUT.number() && (skb.mark != mark0 || skb.saddr() != s0
-              || skb.daddr() != d0 || skb.view.tos() != tos0)) {
-            rerouteWanted = true; // iptable_mangle: ip_route_me_harder
+          if (v == XtVerdict.ACCEPT && h == Hook.OUTPUT.number() && (skb.mark != mark0
+              || skb.saddr() != s0 || skb.daddr() != d0 || skb.view.tos() != tos0)) {
+            v = reroute(); // iptable_mangle's hook: ip_route_me_harder before the next table
           }
           break;
         }
@@ -486,8 +490,8 @@ public final class Engine {
           if (conntrackOn && nat != null) {
             final int d0 = skb.daddr();
             v = natHook(h);
-            if (h == Hook.OUTPUT.number() && skb.daddr() != d0) {
-              rerouteWanted = true; // nf_nat_ipv4_local_fn
+            if (v == XtVerdict.ACCEPT && h == Hook.OUTPUT.number() && skb.daddr() != d0) {
+              v = reroute(); // nf_nat_ipv4_local_fn: re-route, keeping the source the first lookup chose
             }
           }
           break;
