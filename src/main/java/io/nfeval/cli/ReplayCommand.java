@@ -79,6 +79,9 @@ final class ReplayCommand implements Callable<Integer> {
         }
       }
     }
+    if (readers.isEmpty() && openError != null) {
+      throw openError; // nothing was read: no summary to print
+    }
     final DecodeSummary summary = new DecodeSummary();
     final boolean progress = System.console() != null;
     InputException readError;

@@ -144,6 +144,7 @@ public final class PacketView {
   private int l4CapEnd;
   private boolean l4Present;
   private int tcpDataOff;
+  private boolean tcpOptionsCut;
   private int icmpInnerOff;
   private int icmpInnerIhl;
   private int icmpInnerL4Off;
@@ -228,6 +229,7 @@ public final class PacketView {
     l4CapEnd = 0;
     l4Present = false;
     tcpDataOff = 0;
+    tcpOptionsCut = false;
     icmpInnerOff = -1;
     icmpInnerIhl = 0;
     icmpInnerL4Off = -1;
@@ -699,7 +701,12 @@ public final class PacketView {
         if (tcpDataOff > l4Len) {
           return Malformed.TCP_DATA_OFFSET_BEYOND_PACKET;
         }
-        return needL4(tcpDataOff);
+        if (l4Off + tcpDataOff > l4CapEnd) {
+          // the snaplen cut the options: ports, flags, seq are there; options are not
+          truncated = true;
+          tcpOptionsCut = true;
+        }
+        return Malformed.OK;
       case IPPROTO_UDP:
         r = needL4(8);
         if (r != Malformed.OK) {
@@ -1089,6 +1096,14 @@ public final class PacketView {
       p += len;
     }
     return -1;
+  }
+
+  /**
+   * False when the snaplen cut the TCP options (decode still returns OK: ports, flags and sequence
+   * numbers are present); option accessors then see only the captured options.
+   */
+  public boolean tcpOptionsCaptured() {
+    return !tcpOptionsCut;
   }
 
   public boolean hasTcpOption(int kind) {

@@ -320,6 +320,14 @@ class PacketViewTest {
     assertThat(v.tcpPayloadLength()).isEqualTo(1400);
     assertThat(v.l4ChecksumVerifiable()).isFalse();
     assertThat(v.l4ChecksumOk()).isTrue();
+    final byte[] syn = eth(0x0800, ipv4(6, tcp(1, 2, PacketView.TCP_SYN, SYN_OPTIONS, new byte[0])));
+    assertThat(v.wrap(ByteBuffer.wrap(syn), 0, 60, syn.length, LinkType.ETHERNET).decode())
+        .isEqualTo(Malformed.OK);
+    assertThat(v.truncated()).isTrue();
+    assertThat(v.tcpOptionsCaptured()).isFalse();
+    assertThat(v.tcpMss()).isEqualTo(1460);
+    assertThat(v.tcpWindowScale()).isEqualTo(-1);
+    assertThat(v.tcpFlags()).isEqualTo(PacketView.TCP_SYN);
     assertThat(v.wrap(b, 0, 40, f.length, LinkType.ETHERNET).decode())
         .isEqualTo(Malformed.HEADERS_NOT_CAPTURED);
     assertThat(Malformed.isMalformed(Malformed.HEADERS_NOT_CAPTURED)).isFalse();
