@@ -155,6 +155,17 @@ class PacketViewTest {
   }
 
   @Test
+  void nflogFromABigEndianHost() {
+    final byte[] ip = ipv4(6, tcp(1, 80, PacketView.TCP_SYN, new byte[0], new byte[0]));
+    final byte[] f = cat(bytes(2, 0), be16(1), be16(8), be16(1), be16(0x0800), bytes(1, 0),
+        be16(8), be16(11), be32(33), be16(4 + ip.length), be16(9), ip);
+    assertThat(decode(f, LinkType.NFLOG)).isEqualTo(Malformed.OK);
+    assertThat(v.nflogHook()).isEqualTo(PacketView.NF_INET_LOCAL_IN);
+    assertThat(v.uid()).isEqualTo(33);
+    assertThat(v.dstPort()).isEqualTo(80);
+  }
+
+  @Test
   void nflogBadTlvLength() {
     final byte[] f = cat(bytes(2, 0, 0, 0), le16(2), le16(9));
     assertThat(decode(f, LinkType.NFLOG)).isEqualTo(Malformed.BAD_NFLOG_TLV);
