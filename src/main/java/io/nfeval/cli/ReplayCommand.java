@@ -123,6 +123,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
       }
     }
+<<<<<<< HEAD
     if (snap == null) {
       return decodeOnly(readers, origins, firstLocal, out, err, openError);
     }
@@ -228,6 +229,12 @@ final class ReplayCommand implements Callable<Integer> {
   private Integer decodeOnly(List<CaptureReader> readers, PacketOrigins origins, int firstLocal,
       PrintWriter out, PrintWriter err, InputException openError) {
     final io.nfeval.source.DecodeSummary summary = new io.nfeval.source.DecodeSummary();
+=======
+    if (readers.isEmpty() && openError != null) {
+      throw openError; // nothing was read: no summary to print
+    }
+    final DecodeSummary summary = new DecodeSummary();
+>>>>>>> h-packet
     final boolean progress = System.console() != null;
     InputException readError;
     try (CaptureReader r = new MergingReader(readers)) {

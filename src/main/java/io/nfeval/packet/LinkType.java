@@ -26,11 +26,20 @@ public final class LinkType {
   public static final int LINUX_SLL2 = 276;
 
   /**
-   * Maps a libpcap DLT_ value (what {@code pcap_datalink} returns) to the LINKTYPE_ value. Only the raw IP
-   * aliases differ among the types nfeval decodes; others pass through.
+   * Maps a libpcap DLT_ value (what {@code pcap_datalink} returns) to the LINKTYPE_ value stored in files,
+   * as libpcap's {@code dlt_to_linktype} ({@code pcap-common.c} map table) for the DLTs whose numbers
+   * differ on Linux: RAW 12/14 → 101, ATM_RFC1483 11 → 100, SLIP_BSDOS 15 → 102, PPP_BSDOS 16 → 103,
+   * ATM_CLIP 19 → 106. Others pass through.
    */
   public static int fromDlt(int dlt) {
-    return dlt == RAW_12 || dlt == RAW_14 ? RAW : dlt;
+    switch (dlt) {
+      case RAW_12: case RAW_14: return RAW;
+      case 11: return 100;
+      case 15: return 102;
+      case 16: return 103;
+      case 19: return 106;
+      default: return dlt;
+    }
   }
 
   /** Short name for reports, e.g. "ethernet", "linux_sll2", or "linktype_N". */

@@ -112,6 +112,7 @@ public final class PacketView {
   private int sllHaType;
   private int sll2IfIndex;
   private int nflogFamily;
+  private boolean nflogBigEndian;
   private int nflogHwProtocol;
   private int nflogHook;
   private int inIfindex;
@@ -144,6 +145,7 @@ public final class PacketView {
   private int l4CapEnd;
   private boolean l4Present;
   private int tcpDataOff;
+  private boolean tcpOptionsCut;
   private int icmpInnerOff;
   private int icmpInnerIhl;
   private int icmpInnerL4Off;
@@ -228,6 +230,7 @@ public final class PacketView {
     l4CapEnd = 0;
     l4Present = false;
     tcpDataOff = 0;
+    tcpOptionsCut = false;
     icmpInnerOff = -1;
     icmpInnerIhl = 0;
     icmpInnerL4Off = -1;
@@ -422,8 +425,9 @@ public final class PacketView {
   /**
    * NFLOG (libpcap {@code pcap-util/nflog.h}, tcpdump {@code print-nflog.c}): a 4-byte header (family,
    * version, resource id) then TLVs whose length and type are in the capturing host's byte order
-   * (little-endian assumed: the common case; libpcap swaps them for byte-swapped files) and whose
-   * values are in network order. Each TLV is padded to 4 bytes; the length includes the 4-byte TLV
+   * (little-endian unless only big-endian makes the first TLV length plausible: libpcap swaps them
+   * for byte-swapped files, which we cannot do in a read-only map) and whose values are in network
+   * order. Each TLV is padded to 4 bytes; the length includes the 4-byte TLV
    * header but not the padding.
    */
   private int decodeNflog() {
@@ -432,12 +436,16 @@ public final class PacketView {
       return r;
     }
     nflogFamily = u8(base);
+    // TLV headers are in the capturing host's order; libpcap swaps them for byte-swapped files, we
+    // cannot write the mapped file, so pick the order in which the first TLV length is plausible.
+    nflogBigEndian = base + 8 <= capEnd && !plausibleTlv(le16(base + 4), base + 4)
+        && plausibleTlv(u16(base + 4), base + 4);
     int payloadOff = -1;
     int payloadLen = 0;
     int off = base + 4;
     while (off + 4 <= capEnd) {
-      final int len = le16(off);
-      final int type = le16(off + 2) & NLA_TYPE_MASK;
+      final int len = nflogBigEndian ? u16(off) : le16(off);
+      final int type = (nflogBigEndian ? u16(off + 2) : le16(off + 2)) & NLA_TYPE_MASK;
       if (len < 4 || (long) off + len > wireEnd) {
         return Malformed.BAD_NFLOG_TLV;
       }
@@ -471,6 +479,10 @@ public final class PacketView {
       etherType = ETH_P_IPV6;
     }
     return Malformed.OK;
+  }
+
+  private boolean plausibleTlv(int len, int off) {
+    return len >= 4 && (long) off + len <= wireEnd;
   }
 
   private void nflogAttribute(int type, int v, int vlen) {
@@ -699,7 +711,12 @@ public final class PacketView {
         if (tcpDataOff > l4Len) {
           return Malformed.TCP_DATA_OFFSET_BEYOND_PACKET;
         }
-        return needL4(tcpDataOff);
+        if (l4Off + tcpDataOff > l4CapEnd) {
+          // the snaplen cut the options: ports, flags, seq are there; options are not
+          truncated = true;
+          tcpOptionsCut = true;
+        }
+        return Malformed.OK;
       case IPPROTO_UDP:
         r = needL4(8);
         if (r != Malformed.OK) {
@@ -1089,6 +1106,14 @@ public final class PacketView {
       p += len;
     }
     return -1;
+  }
+
+  /**
+   * False when the snaplen cut the TCP options (decode still returns OK: ports, flags and sequence
+   * numbers are present); option accessors then see only the captured options.
+   */
+  public boolean tcpOptionsCaptured() {
+    return !tcpOptionsCut;
   }
 
   public boolean hasTcpOption(int kind) {

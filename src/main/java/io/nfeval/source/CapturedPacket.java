@@ -9,6 +9,9 @@ import java.nio.file.Path;
  * {@code buffer[offset, offset+capLen)} (absolute positions; the buffer's position and limit mean
  * nothing). They stay valid until the reader is closed for the memory-mapped readers, and for the
  * libpcap reader as long as the holder is not refilled (each libpcap record is a fresh array).
+ * The buffer is shared and read-only for the mmap readers, and its {@link ByteBuffer#order()} is the
+ * file's header byte order: read packet bytes with absolute byte gets (as {@link
+ * io.nfeval.packet.PacketView} does) and copy them before rewriting.
  */
 public final class CapturedPacket {
   private ByteBuffer buffer;

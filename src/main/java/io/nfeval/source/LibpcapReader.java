@@ -41,6 +41,11 @@ public final class LibpcapReader implements CaptureReader {
     if (!Files.isReadable(path)) {
       throw InputException.ofFile(path, "cannot read", null);
     }
+    if (!available()) {
+      throw InputException.usage("--reader libpcap: " + version() + "; install libpcap or set "
+          + "-Dorg.pcap4j.core.pcapLibName / -Djna.library.path (see native-notes/README.md), "
+          + "or use --reader mmap");
+    }
     long sz;
     try {
       sz = Files.size(path);
@@ -58,20 +63,32 @@ public final class LibpcapReader implements CaptureReader {
 
   /** Whether libpcap can be loaded through JNA here (see native-notes/README.md). */
   public static boolean available() {
-    try {
-      Pcaps.libVersion();
-      return true;
-    } catch (Throwable t) {
-      return false;
-    }
+    return Probe.VERSION != null;
   }
 
   /** libpcap's version string, or the reason it cannot be loaded. */
   public static String version() {
-    try {
-      return Pcaps.libVersion();
-    } catch (Throwable t) {
-      return "libpcap unavailable: " + t;
+    return Probe.VERSION != null ? Probe.VERSION : Probe.PROBLEM;
+  }
+
+  /** Loads libpcap once (pcap4j's NativeMappings class initialisation binds the library). */
+  private static final class Probe {
+    static final String VERSION;
+    static final String PROBLEM;
+
+    static {
+      String v = null;
+      String problem = null;
+      try {
+        v = Pcaps.libVersion();
+      } catch (LinkageError | RuntimeException e) {
+        final String m = String.valueOf(e.getMessage());
+        final int nl = m.indexOf('\n');
+        problem = "libpcap cannot be loaded through JNA (" + e.getClass().getSimpleName() + ": "
+            + (nl >= 0 ? m.substring(0, nl) : m).trim() + ")";
+      }
+      VERSION = v;
+      PROBLEM = problem;
     }
   }
 

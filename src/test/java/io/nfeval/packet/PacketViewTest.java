@@ -155,6 +155,17 @@ class PacketViewTest {
   }
 
   @Test
+  void nflogFromABigEndianHost() {
+    final byte[] ip = ipv4(6, tcp(1, 80, PacketView.TCP_SYN, new byte[0], new byte[0]));
+    final byte[] f = cat(bytes(2, 0), be16(1), be16(8), be16(1), be16(0x0800), bytes(1, 0),
+        be16(8), be16(11), be32(33), be16(4 + ip.length), be16(9), ip);
+    assertThat(decode(f, LinkType.NFLOG)).isEqualTo(Malformed.OK);
+    assertThat(v.nflogHook()).isEqualTo(PacketView.NF_INET_LOCAL_IN);
+    assertThat(v.uid()).isEqualTo(33);
+    assertThat(v.dstPort()).isEqualTo(80);
+  }
+
+  @Test
   void nflogBadTlvLength() {
     final byte[] f = cat(bytes(2, 0, 0, 0), le16(2), le16(9));
     assertThat(decode(f, LinkType.NFLOG)).isEqualTo(Malformed.BAD_NFLOG_TLV);
@@ -320,6 +331,14 @@ class PacketViewTest {
     assertThat(v.tcpPayloadLength()).isEqualTo(1400);
     assertThat(v.l4ChecksumVerifiable()).isFalse();
     assertThat(v.l4ChecksumOk()).isTrue();
+    final byte[] syn = eth(0x0800, ipv4(6, tcp(1, 2, PacketView.TCP_SYN, SYN_OPTIONS, new byte[0])));
+    assertThat(v.wrap(ByteBuffer.wrap(syn), 0, 60, syn.length, LinkType.ETHERNET).decode())
+        .isEqualTo(Malformed.OK);
+    assertThat(v.truncated()).isTrue();
+    assertThat(v.tcpOptionsCaptured()).isFalse();
+    assertThat(v.tcpMss()).isEqualTo(1460);
+    assertThat(v.tcpWindowScale()).isEqualTo(-1);
+    assertThat(v.tcpFlags()).isEqualTo(PacketView.TCP_SYN);
     assertThat(v.wrap(b, 0, 40, f.length, LinkType.ETHERNET).decode())
         .isEqualTo(Malformed.HEADERS_NOT_CAPTURED);
     assertThat(Malformed.isMalformed(Malformed.HEADERS_NOT_CAPTURED)).isFalse();

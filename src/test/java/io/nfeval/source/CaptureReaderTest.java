@@ -173,6 +173,22 @@ class CaptureReaderTest {
   }
 
   @Test
+  void pcapngWithSmallMapWindows() {
+    final CaptureFiles cf = new CaptureFiles(ByteOrder.BIG_ENDIAN).shb().idb(1, 0, "x", -1);
+    for (int i = 0; i < 100; i++) {
+      cf.epb(0, i, Arrays.copyOf(P1, 1 + i % 40), 100);
+    }
+    final Path f = cf.write(dir, "many.pcapng");
+    try (PcapngReader small = new PcapngReader(f, 0, 32)) {
+      final List<CapturedPacket> a = readAll(small);
+      assertThat(small.error()).isNull();
+      assertThat(a).hasSize(100);
+      assertThat(a.get(99).bytes()).isEqualTo(Arrays.copyOf(P1, 20));
+      assertThat(a.get(0).bytes()).isEqualTo(Arrays.copyOf(P1, 1));
+    }
+  }
+
+  @Test
   void pcapngErrors() {
     final byte[] good = new CaptureFiles(ByteOrder.LITTLE_ENDIAN).shb().idb(1, 0, null, -1)
         .epb(0, 1, P1, 5).bytes();

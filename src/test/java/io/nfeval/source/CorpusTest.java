@@ -29,4 +29,18 @@ class CorpusTest {
           ResourceDecodeTest.outcome(f);
         })));
   }
+
+  /** The mmap readers and libpcap agree on every corpus capture too (see ReaderEquivalenceTest). */
+  @TestFactory
+  Stream<DynamicTest> mmapAndLibpcapAgreeOnTheCorpus() {
+    final Path dir = TestCaptures.corpusDir();
+    Assumptions.assumeTrue(Files.isDirectory(dir),
+        "shared capture corpus not found at " + dir + ": corpus test skipped");
+    Assumptions.assumeTrue(LibpcapReader.available(),
+        "libpcap cannot be loaded (" + LibpcapReader.version() + "): corpus equivalence skipped");
+    return TestCaptures.capturesUnder(dir).stream().map(f -> DynamicTest.dynamicTest(
+        dir.relativize(f).toString(),
+        () -> assertTimeoutPreemptively(Duration.ofSeconds(20),
+            () -> ReaderEquivalenceTest.compare(f))));
+  }
 }

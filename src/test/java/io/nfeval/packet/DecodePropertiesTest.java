@@ -18,7 +18,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /** Decoding never throws, whatever the bytes: random frames and random mutations of real packets. */
-class DecodeProperties {
+class DecodePropertiesTest {
   static final int[] LINK_TYPES = {0, 1, 12, 14, 101, 108, 113, 228, 229, 239, 276, 105};
 
   record Frame(byte[] bytes, int linkType) {}
