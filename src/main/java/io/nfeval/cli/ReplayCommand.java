@@ -123,7 +123,9 @@ final class ReplayCommand implements Callable<Integer> {
         }
       }
     }
-<<<<<<< HEAD
+    if (readers.isEmpty() && openError != null) {
+      throw openError; // nothing was read: no summary to print
+    }
     if (snap == null) {
       return decodeOnly(readers, origins, firstLocal, out, err, openError);
     }
@@ -229,12 +231,6 @@ final class ReplayCommand implements Callable<Integer> {
   private Integer decodeOnly(List<CaptureReader> readers, PacketOrigins origins, int firstLocal,
       PrintWriter out, PrintWriter err, InputException openError) {
     final io.nfeval.source.DecodeSummary summary = new io.nfeval.source.DecodeSummary();
-=======
-    if (readers.isEmpty() && openError != null) {
-      throw openError; // nothing was read: no summary to print
-    }
-    final DecodeSummary summary = new DecodeSummary();
->>>>>>> h-packet
     final boolean progress = System.console() != null;
     InputException readError;
     try (CaptureReader r = new MergingReader(readers)) {
