@@ -146,7 +146,7 @@ final class ReplayCommand implements Callable<Integer> {
         traceTmp = tmpBeside(traceOut);
         traceWriter = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(traceTmp),
             StandardCharsets.UTF_8), 1 << 16);
-        trace = new TraceWriter(traceWriter);
+        trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;
       engine.setListener((skb, d, info) -> {

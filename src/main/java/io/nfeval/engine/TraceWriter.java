@@ -16,8 +16,12 @@ public final class TraceWriter implements Engine.PacketListener {
   private final Writer out;
   private final StringBuilder sb = new StringBuilder(512);
 
-  public TraceWriter(Writer out) {
+  private final boolean conntrackOn;
+
+  /** {@code conntrackOn}: whether the ruleset makes the kernel track connections at all. */
+  public TraceWriter(Writer out, boolean conntrackOn) {
     this.out = out;
+    this.conntrackOn = conntrackOn;
   }
 
   @Override
@@ -43,7 +47,7 @@ public final class TraceWriter implements Engine.PacketListener {
       sb.append(",\"type\":").append(info.origSport).append(",\"code\":").append(info.origDport);
     }
     sb.append('}');
-    sb.append(",\"ct\":\"").append(ctName(skb.ctInfo)).append('"');
+    sb.append(",\"ct\":\"").append(conntrackOn ? ctName(skb.ctInfo) : "none").append('"');
     sb.append(",\"rules\":[");
     for (int i = 0; i < skb.traceLen; i++) {
       if (i > 0) {

@@ -86,6 +86,8 @@ public final class PacketView {
   private static final int NFULA_PREFIX = 10;
   private static final int NFULA_UID = 11;
   private static final int NFULA_GID = 14;
+  /** The whole link-layer header (type in NFULA_HWTYPE 15, length in NFULA_HWLEN 17). */
+  private static final int NFULA_HWHEADER = 16;
   /** NLA_TYPE_MASK: strips NLA_F_NESTED / NLA_F_NET_BYTEORDER. */
   private static final int NLA_TYPE_MASK = 0x3fff;
 
@@ -516,6 +518,16 @@ public final class PacketView {
           srcMacOff = v + 4;
         }
         break;
+      case NFULA_HWHEADER:
+        // An Ethernet header (nfnetlink_log adds it with NFULA_HWTYPE ARPHRD_ETHER and HWLEN 14):
+        // the destination MAC tells the packet type (broadcast, multicast, other host).
+        if (vlen >= 14) {
+          dstMacOff = v;
+          if (srcMacOff < 0) {
+            srcMacOff = v + 6;
+          }
+        }
+        break;
       case NFULA_PREFIX:
         prefixOff = v;
         int n = 0;
@@ -807,7 +819,7 @@ public final class PacketView {
     return srcMacOff >= 0;
   }
 
-  /** Whether a destination MAC is known (Ethernet only). */
+  /** Whether a destination MAC is known (Ethernet, NFLOG NFULA_HWHEADER). */
   public boolean hasDstMac() {
     return dstMacOff >= 0;
   }
