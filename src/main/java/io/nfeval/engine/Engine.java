@@ -405,12 +405,16 @@ public final class Engine {
     RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
     info.route = rt;
     skb.out = outHint != null ? outHint : (rt.ok() ? rt.oif() : null);
+    final RouteResult firstRoute = rt;
     attachCandidate();
     int v = runHook(Hook.OUTPUT, false);
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
     }
     rt = info.route;
+    if (rt.ok() && rt != firstRoute) {
+      skb.out = rt.oif(); // re-routed in OUTPUT: POSTROUTING sees the new device
+    }
     v = postrouting(rt);
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
@@ -432,7 +436,8 @@ public final class Engine {
 
   /**
    * ip_route_me_harder for a locally generated packet whose destination, mark or TOS changed in
-   * OUTPUT: a new output route, and with it a new output device for the tables that follow.
+   * OUTPUT: a new route. The rest of OUTPUT still sees the device the hook started with (the hook
+   * state's {@code out} is fixed when NF_HOOK begins); POSTROUTING leaves through the new one.
    */
   private int reroute() {
     final RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
@@ -440,7 +445,6 @@ public final class Engine {
       return XtVerdict.DROP; // ip_route_me_harder failed: the hook drops the packet
     }
     info.route = rt;
-    skb.out = rt.oif();
     return XtVerdict.ACCEPT;
   }
 
