@@ -6,6 +6,10 @@ public enum Disposition {
   DELIVERED("accept:input"),
   /** Forwarded and sent out (passed FORWARD and POSTROUTING). */
   FORWARDED("accept:forward"),
+  /** Bridged at layer 2 under br_netfilter (passed FORWARD and POSTROUTING of the bridge). */
+  BRIDGED("accept:bridge"),
+  /** Dropped by the bridge: a frame would have to leave through the port it came in on. */
+  BRIDGE_DROP("drop:bridge-hairpin"),
   /** Locally generated and sent out (passed OUTPUT and POSTROUTING). */
   SENT("accept:output"),
   /** Dropped by a rule or policy (see the trace for the hook and table). */

@@ -78,6 +78,10 @@ public final class Engine {
   final ExtensionRunner ext;
   final PacketInfo info = new PacketInfo();
   final Answers answers;
+  /** br_netfilter is active (net.bridge.bridge-nf-call-iptables, 1 unless the snapshot says 0). */
+  final boolean bridgeNf;
+  /** Names of the host's bridges (devices that are some other device's master). */
+  final java.util.Set<String> bridges = new java.util.HashSet<>();
   private PacketListener listener;
 
   public Engine(Ruleset ruleset, HostModel host, io.nfeval.ipset.IpsetRegistry ipsets, Options options) {
@@ -129,6 +133,12 @@ public final class Engine {
     conntrack = new ConntrackTable(options.conntrackMax);
     natCore = new NatCore(conntrack, options.natSeed);
     answers = new Answers(host);
+    bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
+    for (NetInterface i : host.interfaces()) {
+      if (i.master() != null) {
+        bridges.add(i.master());
+      }
+    }
     skb = new Skb(hostView, options.assumeUnknowable);
     skb.ct = conntrack;
     skb.engineTables = tables;
@@ -201,7 +211,15 @@ public final class Engine {
       skb.mark = raw.mark(); // NFULA_MARK: the mark the packet had when it was logged
     }
     skb.in = in;
-    info.inName = in == null ? null : in.name();
+    skb.physIn = null;
+    skb.physOut = null;
+    if (raw.linkType() == io.nfeval.packet.LinkType.NFLOG && raw.physInIfindex() > 0) {
+      skb.physIn = host.byIndex(raw.physInIfindex()); // br_netfilter: the bridge port
+    } else if (in != null && in.master() != null && host.byName(in.master()) != null) {
+      skb.physIn = in; // a capture on a bridge port: netfilter sees the bridge as the device
+      skb.in = host.byName(in.master());
+    }
+    info.inName = skb.in == null ? null : skb.in.name();
     skb.pktType = pktTypeOf(raw, in);
     info.entryHook = Hook.PREROUTING;
     final Disposition d = finish(prerouting(false));
@@ -342,11 +360,24 @@ public final class Engine {
         return Disposition.FRAGMENT_HELD;
       }
     }
+    final int daddrBefore = skb.daddr();
     int v = runHook(Hook.PREROUTING, looped);
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
     }
     final RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in, null);
+    if (!looped && bridgeNf && skb.physIn != null && skb.in != null && isBridge(skb.in)) {
+      // br_nf_pre_routing_finish: a frame that entered through a bridge port is bridged unless it is
+      // addressed to the host (or was DNATed to something routed elsewhere).
+      final boolean dnat = skb.daddr() != daddrBefore;
+      final boolean bridged = dnat
+          ? rt.ok() && !rt.isLocal() && rt.oif() != null && rt.oif().index() == skb.in.index()
+          : !l2ForHost(rt);
+      if (bridged) {
+        info.route = rt;
+        return bridgeForward();
+      }
+    }
     info.route = rt;
     if (!looped && !rt.ok()) {
       return Disposition.ROUTING_DROP;
@@ -356,6 +387,54 @@ public final class Engine {
       return input();
     }
     return forward(rt);
+  }
+
+  /**
+   * Whether a frame that arrived on a bridge was addressed to the host at layer 2: its destination
+   * MAC is the bridge's (or broadcast/multicast). Without the MAC (a capture that does not keep it),
+   * the sender would have used the host's MAC exactly when the destination is not on the bridge's
+   * own link: a local address, or a route through a gateway or another device.
+   */
+  private boolean l2ForHost(RouteResult rt) {
+    if (skb.hasDstMac) {
+      final long d = skb.dstMac;
+      return d == skb.in.mac() || (d & 0x010000000000L) != 0;
+    }
+    if (!rt.ok() || rt.isLocal() || rt.type() != RouteType.UNICAST) {
+      return true;
+    }
+    return rt.gateway() != 0 || rt.oif() == null || rt.oif().index() != skb.in.index();
+  }
+
+  /**
+   * A bridged IPv4 frame under br_netfilter: FORWARD (br_nf_forward_ip, input and output device the
+   * bridge) and POSTROUTING (br_nf_post_routing), without routing or a TTL decrement. The bridge never
+   * sends a frame back out of the port it came in on (no hairpin mode): a frame DNATed back to its own
+   * sender is dropped there.
+   */
+  private Disposition bridgeForward() {
+    if (skb.daddr() == skb.saddr()) {
+      return Disposition.BRIDGE_DROP;
+    }
+    final NetInterface bridge = skb.in;
+    skb.hook = Hook.FORWARD.number();
+    skb.out = bridge;
+    info.bridged = true;
+    int v = runHook(Hook.FORWARD, false);
+    if (v != XtVerdict.ACCEPT) {
+      return dropped(v);
+    }
+    skb.hook = Hook.POSTROUTING.number();
+    skb.in = null;
+    v = runHook(Hook.POSTROUTING, false);
+    if (v != XtVerdict.ACCEPT) {
+      return dropped(v);
+    }
+    return Disposition.BRIDGED;
+  }
+
+  private boolean isBridge(NetInterface dev) {
+    return bridges.contains(dev.name());
   }
 
   private Disposition input() {

@@ -20,6 +20,8 @@ public final class PacketInfo {
   public int ctInvalidReason;
   public boolean natRewritten;
   public boolean looped;
+  /** Bridged under br_netfilter. */
+  public boolean bridged;
   /** The packet is the kernel's own answer and carries the entry of the packet it answers. */
   public boolean attached;
   /** Built by nfeval: the kernel's answer to a REJECT, not in the capture. */
@@ -47,6 +49,7 @@ public final class PacketInfo {
     ctInvalidReason = 0;
     natRewritten = false;
     looped = false;
+    bridged = false;
     attached = false;
     generated = false;
     origSrc = skb.saddr();

@@ -31,6 +31,11 @@ public final class Skb implements PacketContext {
   int hook;
   NetInterface in;
   NetInterface out;
+  /** Bridge ports (br_netfilter's physindev/physoutdev), null when not bridged or unknown. */
+  NetInterface physIn;
+  NetInterface physOut;
+  long dstMac;
+  boolean hasDstMac;
   int mark;
   int priority;
   long tsNanos;
@@ -93,6 +98,8 @@ public final class Skb implements PacketContext {
     len = ipLen;
     redecode();
     hasSourceMac = raw.hasMac();
+    hasDstMac = raw.hasDstMac();
+    dstMac = hasDstMac ? raw.dstMac() : 0;
     sourceMac = hasSourceMac ? raw.srcMac() : 0;
     resetState();
   }
@@ -104,6 +111,8 @@ public final class Skb implements PacketContext {
   }
 
   void resetState() {
+    physIn = null;
+    physOut = null;
     mark = 0;
     priority = 0;
     ctHandle = -1;
@@ -264,12 +273,12 @@ public final class Skb implements PacketContext {
 
   @Override
   public String physIn() {
-    return null;
+    return physIn == null ? null : physIn.name();
   }
 
   @Override
   public String physOut() {
-    return null;
+    return physOut == null ? null : physOut.name();
   }
 
   @Override

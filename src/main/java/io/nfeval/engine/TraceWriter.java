@@ -114,6 +114,7 @@ public final class TraceWriter implements Engine.PacketListener {
   private void flags(Skb skb, PacketInfo info) {
     boolean any = false;
     any = flag(any, info.looped, "loopback");
+    any = flag(any, info.bridged, "bridged");
     any = flag(any, info.attached, "kernel-answer");
     any = flag(any, info.generated, "generated");
     any = flag(any, skb.view.truncated(), "truncated");
