@@ -66,6 +66,8 @@ public final class Engine {
   final TableCounters[] counters;
   final TableEvaluator evaluator;
   final boolean conntrackOn;
+  /** nf_defrag_ipv4 is registered: by conntrack, or by the socket match and TPROXY. */
+  final boolean defragOn;
   final ConntrackTable conntrack;
   final NatCore natCore;
   final Skb skb;
@@ -130,6 +132,7 @@ public final class Engine {
       }
     }
     conntrackOn = needsConntrack(ruleset);
+    defragOn = conntrackOn || usesAny(ruleset, "socket", "TPROXY");
     conntrack = new ConntrackTable(options.conntrackMax);
     natCore = new NatCore(conntrack, options.natSeed);
     answers = new Answers(host);
@@ -167,15 +170,14 @@ public final class Engine {
   }
 
   /**
-   * Conntrack (and with it defragmentation) is registered in a network namespace only when something
-   * needs it: a nat table, or a rule using conntrack state (KERNEL-NOTES "Conntrack runs only when some
-   * rule needs it").
+   * Conntrack (and with it defragmentation) is registered in a network namespace only when a rule
+   * needs it: the extensions whose checkentry calls nf_ct_netns_get (state, conntrack, connmark,
+   * CONNMARK, CT/NOTRACK, connlimit, connbytes, helper, and every NAT target). A nat table by itself
+   * does not: without conntrack its chains are never entered (nf_nat_inet_fn accepts packets that
+   * have no entry), as the kernel-differential scenario routing-drops shows.
    */
   static boolean needsConntrack(Ruleset rs) {
     for (Table t : rs.tables()) {
-      if (t.name().equals("nat") && !t.chains().isEmpty()) {
-        return true;
-      }
       for (io.nfeval.rules.Chain c : t.chains()) {
         for (Rule r : c.rules()) {
           for (Match m : r.matches()) {
@@ -193,6 +195,24 @@ public final class Engine {
               return true;
             default:
               break;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private static boolean usesAny(Ruleset rs, String match, String target) {
+    for (Table t : rs.tables()) {
+      for (io.nfeval.rules.Chain c : t.chains()) {
+        for (Rule r : c.rules()) {
+          if (r.target().name().equals(target)) {
+            return true;
+          }
+          for (Match m : r.matches()) {
+            if (m.name().equals(match)) {
+              return true;
+            }
           }
         }
       }
@@ -354,7 +374,7 @@ public final class Engine {
   /** PREROUTING, then the routing decision, then INPUT or FORWARD. */
   private Disposition prerouting(boolean looped) {
     skb.hook = Hook.PREROUTING.number();
-    if (conntrackOn && !looped && skb.view.isFragment()) {
+    if (defragOn && !looped && skb.view.isFragment()) {
       // nf_defrag_ipv4 (priority -400) holds fragments until the datagram is whole.
       if (!defrag.add(skb)) {
         return Disposition.FRAGMENT_HELD;
@@ -438,7 +458,7 @@ public final class Engine {
   }
 
   private Disposition input() {
-    if (!conntrackOn && skb.view.isFragment()) {
+    if (!defragOn && skb.view.isFragment()) {
       // ip_local_deliver reassembles before the INPUT hook even without conntrack.
       if (!defrag.add(skb)) {
         return Disposition.FRAGMENT_HELD;

@@ -134,6 +134,7 @@ class EngineSemanticsTest {
         ":INPUT ACCEPT [0:0]",
         ":OUTPUT ACCEPT [0:0]",
         ":POSTROUTING ACCEPT [0:0]",
+        "-A PREROUTING -d 203.0.113.99/32 -p tcp -j DNAT --to-destination 10.0.0.9",
         "COMMIT",
         "*filter",
         ":INPUT ACCEPT [0:0]",
