@@ -156,6 +156,20 @@ final class ReplayCommand implements Callable<Integer> {
         }
       });
       final Replayer replayer = new Replayer(engine, origins, firstLocal, summary, trace);
+      if (engine.usesMatch("owner")) {
+        // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG).
+        final List<CaptureReader> scan = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+          try {
+            scan.add(CaptureReaders.open(files.get(i), kind, i));
+          } catch (InputException e) {
+            // reported by the main pass
+          }
+        }
+        try (CaptureReader r = new MergingReader(scan)) {
+          replayer.learnOwners(r);
+        }
+      }
       final boolean progress = System.console() != null;
       final long start = System.nanoTime();
       final long[] last = {start};

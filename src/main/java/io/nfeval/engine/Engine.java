@@ -17,6 +17,7 @@ import io.nfeval.rules.Rule;
 import io.nfeval.rules.Ruleset;
 import io.nfeval.rules.Table;
 import io.nfeval.rules.ext.Match;
+import io.nfeval.rules.ext.PacketContext;
 import io.nfeval.rules.ext.Target;
 import io.nfeval.rules.ext.XtVerdict;
 import java.util.ArrayList;
@@ -202,6 +203,11 @@ public final class Engine {
     return false;
   }
 
+  /** Whether some rule uses this match. */
+  public boolean usesMatch(String match) {
+    return usesAny(ruleset, match, "\0");
+  }
+
   private static boolean usesAny(Ruleset rs, String match, String target) {
     for (Table t : rs.tables()) {
       for (io.nfeval.rules.Chain c : t.chains()) {
@@ -253,12 +259,23 @@ public final class Engine {
    */
   public Disposition output(PacketView raw, NetInterface outHint, int uid, int gid, long tsNanos,
       long index) {
+    return output(raw, outHint, uid >= 0 ? PacketContext.SOCKET_FULL : PacketContext.SOCKET_UNKNOWN,
+        uid, gid, tsNanos, index);
+  }
+
+  /**
+   * A packet the host originated, with what the capture tells of its socket ({@code socketKind}, one
+   * of PacketContext.SOCKET_*).
+   */
+  public Disposition output(PacketView raw, NetInterface outHint, int socketKind, int uid, int gid,
+      long tsNanos, long index) {
     beginPacket(raw, tsNanos, index);
     if (raw.linkType() == io.nfeval.packet.LinkType.NFLOG) {
       skb.mark = raw.mark(); // the socket's SO_MARK, as logged before raw OUTPUT
     }
     skb.uid = uid;
     skb.gid = gid;
+    skb.socketKind = socketKind;
     skb.pktType = PacketView.PACKET_OUTGOING;
     info.entryHook = Hook.OUTPUT;
     final Disposition d = finish(localOut(outHint));
@@ -282,6 +299,7 @@ public final class Engine {
       final int ctInfo = pCtInfo;
       beginPacket(answers.view, skb.tsNanos, index);
       skb.pktType = PacketView.PACKET_OUTGOING;
+      skb.socketKind = PacketContext.SOCKET_NONE; // REJECT's answers have no socket
       info.entryHook = Hook.OUTPUT;
       info.generated = true;
       if (ctHandle >= 0) {
@@ -352,6 +370,7 @@ public final class Engine {
   private int pSport;
   private int pDport;
   private boolean pTcpReset;
+  private boolean pRejected;
   private int pCtHandle = -1;
   private int pCtInfo;
 
@@ -365,6 +384,7 @@ public final class Engine {
     pSport = ports ? skb.view.srcPort() : -1;
     pDport = ports ? skb.view.dstPort() : -1;
     pTcpReset = info.rejectWithTcpReset;
+    pRejected = info.rejected;
     pCtHandle = skb.ctHandle;
     pCtInfo = skb.ctInfo;
   }
@@ -763,6 +783,9 @@ public final class Engine {
     skb.ctHandle = pCtHandle;
     skb.ctInfo = Ct.dir(pCtInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
     info.attached = true;
+    if (pRejected && skb.socketKind != PacketContext.SOCKET_FULL) {
+      skb.socketKind = PacketContext.SOCKET_NONE; // nf_send_reset / REJECT's icmp_send: no socket
+    }
   }
 
   /** __nf_conntrack_confirm at the end of INPUT and POSTROUTING. */

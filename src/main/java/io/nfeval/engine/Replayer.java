@@ -5,6 +5,7 @@ import io.nfeval.host.NetInterface;
 import io.nfeval.packet.LinkType;
 import io.nfeval.packet.Malformed;
 import io.nfeval.packet.PacketView;
+import io.nfeval.rules.ext.PacketContext;
 import io.nfeval.source.CaptureReader;
 import io.nfeval.source.CapturedPacket;
 import io.nfeval.source.DecodeSummary;
@@ -99,7 +100,7 @@ public final class Replayer {
       final int hook = v.nflogHook();
       if (hook == PacketView.NF_INET_LOCAL_OUT) {
         final NetInterface out = v.outIfindex() > 0 ? host.byIndex(v.outIfindex()) : null;
-        engine.output(v, out, v.uid(), v.gid(), ts, index);
+        outputWithSocket(v, out, ts, index);
         return;
       }
       if (hook != PacketView.NF_INET_PRE_ROUTING) {
@@ -158,6 +159,76 @@ public final class Replayer {
       return;
     }
     engine.arrive(v, in, ts, index);
+  }
+
+  /**
+   * What an NFLOG record tells of the sending socket (xt_owner's view). nfnetlink_log adds NFULA_UID
+   * only for a full socket with a file; without it:
+   * <ul>
+   *   <li>a SYN/ACK was sent by a request socket: xt_owner sees its listener, whose uid the other
+   *       packets of that local address and port tell (learned in a first pass);</li>
+   *   <li>RSTs and ICMP messages without uid come from the stack's control sockets (a socket, no
+   *       file);</li>
+   *   <li>TCP without uid otherwise comes from a socket its process has closed (orphaned: no socket
+   *       for xt_owner);</li>
+   *   <li>anything else is unknown and decided by the --assume policy.</li>
+   * </ul>
+   */
+  private void outputWithSocket(PacketView v, NetInterface out, long ts, long index) {
+    if (v.uid() >= 0) {
+      engine.output(v, out, PacketContext.SOCKET_FULL, v.uid(), v.gid(), ts, index);
+      return;
+    }
+    final int proto = v.protocol();
+    int kind = PacketContext.SOCKET_UNKNOWN;
+    int uid = -1;
+    int gid = -1;
+    if (proto == PacketView.IPPROTO_TCP && v.l4HeaderPresent()) {
+      final int flags = v.tcpFlags();
+      if ((flags & (PacketView.TCP_SYN | PacketView.TCP_ACK)) == (PacketView.TCP_SYN | PacketView.TCP_ACK)) {
+        final long owner = owners.get(ownerKey(proto, v.srcAddr(), v.srcPort()));
+        if (owner != NO_OWNER) {
+          kind = PacketContext.SOCKET_FULL;
+          uid = (int) (owner >>> 32);
+          gid = (int) owner;
+        }
+      } else if ((flags & PacketView.TCP_RST) != 0) {
+        kind = PacketContext.SOCKET_KERNEL;
+      } else {
+        kind = PacketContext.SOCKET_NONE;
+      }
+    } else if (proto == PacketView.IPPROTO_ICMP) {
+      kind = PacketContext.SOCKET_KERNEL;
+    }
+    engine.output(v, out, kind, uid, gid, ts, index);
+  }
+
+  private static final long NO_OWNER = Long.MIN_VALUE;
+  private final io.nfeval.engine.LongLongMap owners = new io.nfeval.engine.LongLongMap(NO_OWNER);
+
+  static long ownerKey(int proto, int addr, int port) {
+    return ((long) proto << 48) ^ ((addr & 0xffffffffL) << 16) ^ port;
+  }
+
+  /**
+   * First pass over an NFLOG capture: the uid/gid of each local (protocol, address, port) as the
+   * records that carry NFULA_UID tell it, so that a listener's SYN/ACKs get their owner.
+   */
+  public void learnOwners(CaptureReader reader) {
+    final CapturedPacket p = new CapturedPacket();
+    final PacketView v = new PacketView();
+    while (reader.next(p)) {
+      if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
+          || v.linkType() != LinkType.NFLOG || v.nflogHook() != PacketView.NF_INET_LOCAL_OUT
+          || !v.isIpv4() || v.uid() < 0 || !v.l4HeaderPresent()
+          || (v.protocol() != PacketView.IPPROTO_TCP && v.protocol() != PacketView.IPPROTO_UDP)) {
+        continue;
+      }
+      final long key = ownerKey(v.protocol(), v.srcAddr(), v.srcPort());
+      if (owners.get(key) == NO_OWNER) {
+        owners.put(key, ((long) v.uid() << 32) | (v.gid() & 0xffffffffL));
+      }
+    }
   }
 
   private void skip(long index, long ts, String entry, String in, String reason, Disposition d) {

@@ -45,6 +45,7 @@ public final class Skb implements PacketContext {
   int pktType;
   int uid = -1;
   int gid = -1;
+  int socketKind = SOCKET_NONE;
 
   // conntrack state of this packet
   ConntrackTable ct;
@@ -127,6 +128,7 @@ public final class Skb implements PacketContext {
     logCount = 0;
     uid = -1;
     gid = -1;
+    socketKind = SOCKET_NONE;
     pktType = PacketView.PACKET_HOST;
   }
 
@@ -404,6 +406,11 @@ public final class Skb implements PacketContext {
   @Override
   public boolean reversePathOk(boolean loose, boolean validMark, boolean acceptLocal) {
     return host.rpfilterOk(this, loose, validMark, acceptLocal);
+  }
+
+  @Override
+  public int socketKind() {
+    return socketKind;
   }
 
   @Override

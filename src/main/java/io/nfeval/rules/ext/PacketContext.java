@@ -137,6 +137,21 @@ public interface PacketContext {
 
   // ---- what a capture cannot tell ---------------------------------------------------------
 
+  /** {@link #socketKind()}: the capture does not tell whether the packet has a socket. */
+  int SOCKET_UNKNOWN = 0;
+  /** No socket at all (arriving and forwarded packets, REJECT's answers): skb_to_full_sk is NULL. */
+  int SOCKET_NONE = 1;
+  /**
+   * A kernel control socket without a file (the stack's RSTs, TIME_WAIT ACKs, echo replies, ICMP
+   * errors): xt_owner sees a socket but no uid/gid.
+   */
+  int SOCKET_KERNEL = 2;
+  /** A full socket of a process: {@link #socketUid()} and {@link #socketGid()} are known. */
+  int SOCKET_FULL = 3;
+
+  /** What is known of the packet's socket, for xt_owner. */
+  int socketKind();
+
   /** Socket owner uid of a locally generated packet, or -1 when the capture does not say. */
   int socketUid();
 
