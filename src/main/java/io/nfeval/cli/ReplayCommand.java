@@ -155,6 +155,7 @@ final class ReplayCommand implements Callable<Integer> {
           tw.packetDone(skb, d, info);
         }
       });
+      engine.setNatObserver(summary);
       final Replayer replayer = new Replayer(engine, origins, firstLocal, summary, trace);
       if (engine.usesMatch("owner")) {
         // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG).

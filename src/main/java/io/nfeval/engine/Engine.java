@@ -154,6 +154,40 @@ public final class Engine {
     this.listener = l;
   }
 
+  /** Told of every NAT binding a rule sets up (the first packet of a connection). */
+  public interface NatObserver {
+    /**
+     * {@code manip} 0 SNAT / 1 DNAT; {@code fromAddr:fromPort} → {@code toAddr:toPort} is the side
+     * of the original tuple the rule changed.
+     */
+    void bound(CompiledTable table, int entry, int manip, int proto, int fromAddr, int fromPort,
+        int toAddr, int toPort);
+  }
+
+  private NatObserver natObserver;
+
+  public void setNatObserver(NatObserver o) {
+    this.natObserver = o;
+  }
+
+  /** After a NAT target bound the connection: tell the observer what it mapped. */
+  void noteBinding(int manip) {
+    final int h = skb.ctHandle;
+    if (natObserver == null || h < 0) {
+      return;
+    }
+    final int proto = conntrack.proto(h);
+    if (manip == NatCore.MANIP_DST) {
+      natObserver.bound(skb.currentTable, skb.currentEntry, manip, proto,
+          conntrack.tupleDst(h, Ct.DIR_ORIGINAL), conntrack.tupleDport(h, Ct.DIR_ORIGINAL),
+          conntrack.tupleSrc(h, Ct.DIR_REPLY), conntrack.tupleSport(h, Ct.DIR_REPLY));
+    } else {
+      natObserver.bound(skb.currentTable, skb.currentEntry, manip, proto,
+          conntrack.tupleSrc(h, Ct.DIR_ORIGINAL), conntrack.tupleSport(h, Ct.DIR_ORIGINAL),
+          conntrack.tupleDst(h, Ct.DIR_REPLY), conntrack.tupleDport(h, Ct.DIR_REPLY));
+    }
+  }
+
   public List<CompiledTable> tables() {
     return tables;
   }

@@ -48,22 +48,23 @@ final class ExtensionRunner implements TableEvaluator.MatchRunner, TableEvaluato
   public int run(Rule rule, Target t, Skb skb) {
     if (t instanceof DNATTarget) {
       final DNATTarget d = (DNATTarget) t;
-      return engine.natSetup(range(t, d.range(), d.random(), d.randomFully(), d.persistent()),
-          NatCore.MANIP_DST);
+      return bound(engine.natSetup(range(t, d.range(), d.random(), d.randomFully(), d.persistent()),
+          NatCore.MANIP_DST), NatCore.MANIP_DST);
     }
     if (t instanceof SNATTarget) {
       final SNATTarget s = (SNATTarget) t;
-      return engine.natSetup(range(t, s.range(), s.random(), s.randomFully(), s.persistent()),
-          NatCore.MANIP_SRC);
+      return bound(engine.natSetup(range(t, s.range(), s.random(), s.randomFully(), s.persistent()),
+          NatCore.MANIP_SRC), NatCore.MANIP_SRC);
     }
     if (t instanceof MasqueradeTarget) {
       final MasqueradeTarget m = (MasqueradeTarget) t;
-      return engine.masquerade(portRange(t, m.hasPorts(), m.minPort(), m.maxPort(), m.random(),
-          m.randomFully()));
+      return bound(engine.masquerade(portRange(t, m.hasPorts(), m.minPort(), m.maxPort(),
+          m.random(), m.randomFully())), NatCore.MANIP_SRC);
     }
     if (t instanceof RedirectTarget) {
       final RedirectTarget r = (RedirectTarget) t;
-      return engine.redirect(portRange(t, r.hasPorts(), r.minPort(), r.maxPort(), r.random(), false));
+      return bound(engine.redirect(portRange(t, r.hasPorts(), r.minPort(), r.maxPort(), r.random(),
+          false)), NatCore.MANIP_DST);
     }
     if (t instanceof NetmapTarget) {
       final NetmapTarget n = (NetmapTarget) t;
@@ -73,7 +74,7 @@ final class ExtensionRunner implements TableEvaluator.MatchRunner, TableEvaluato
         r = new NatRange(NatRange.MAP_IPS | NatRange.NETMAP, min, min | ~n.mask(), 0, 0);
         natRanges.put(t, r);
       }
-      return engine.netmap(r);
+      return bound(engine.netmap(r), NatCore.manipForHook(skb.hook));
     }
     if (t instanceof RejectTarget) {
       engine.markRejected(((RejectTarget) t).with() == RejectTarget.With.TCP_RESET);
@@ -104,6 +105,13 @@ final class ExtensionRunner implements TableEvaluator.MatchRunner, TableEvaluato
       return XtVerdict.CONTINUE;
     }
     return t.execute(skb);
+  }
+
+  private int bound(int verdict, int manip) {
+    if (verdict == XtVerdict.ACCEPT) {
+      engine.noteBinding(manip);
+    }
+    return verdict;
   }
 
   private NatRange range(Target t, io.nfeval.rules.ext.NatRange r, boolean random,

@@ -9,7 +9,31 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Aggregates a replay: verdicts, NAT rewrites, conntrack states; prints the summary. */
-public final class ReplaySummary implements Engine.PacketListener {
+public final class ReplaySummary implements Engine.PacketListener, Engine.NatObserver {
+  /** Distinct translations kept per NAT rule (the rest are counted, not listed). */
+  private static final int MAX_TRANSLATIONS = 8;
+  private final Map<String, Map<String, long[]>> nat = new java.util.LinkedHashMap<>();
+  private final Map<String, Long> natOverflow = new TreeMap<>();
+
+  @Override
+  public void bound(CompiledTable table, int entry, int manip, int proto, int fromAddr, int fromPort,
+      int toAddr, int toPort) {
+    final String rule = table.name() + " " + table.rules[entry].save();
+    final String p = Json.protoName(proto);
+    final boolean ports = proto == 6 || proto == 17 || proto == 132;
+    final String what = p + " " + (manip == 1 ? "dst " : "src ") + Json.ipString(fromAddr)
+        + (ports ? ":" + fromPort : "") + " -> " + Json.ipString(toAddr) + (ports ? ":" + toPort : "");
+    final Map<String, long[]> m = nat.computeIfAbsent(rule, k -> new java.util.LinkedHashMap<>());
+    final long[] c = m.get(what);
+    if (c != null) {
+      c[0]++;
+    } else if (m.size() < MAX_TRANSLATIONS) {
+      m.put(what, new long[] {1});
+    } else {
+      natOverflow.merge(rule, 1L, Long::sum);
+    }
+  }
+
   private final long[] dispositions = new long[Disposition.values().length];
   private final long[] ctStates = new long[8];
   private long ctInvalid;
@@ -72,6 +96,17 @@ public final class ReplaySummary implements Engine.PacketListener {
       notEvaluated.forEach((k, v) -> out.printf("  %-40s %10d%n", k, v));
     }
     out.printf("NAT rewrites: %d packets%n", natRewritten);
+    if (!nat.isEmpty()) {
+      out.println("NAT bindings by rule (connections):");
+      nat.forEach((rule, m) -> {
+        out.println("  " + rule);
+        m.forEach((what, c) -> out.printf("    %8d  %s%n", c[0], what));
+        Long more = natOverflow.get(rule);
+        if (more != null) {
+          out.printf("    %8d  (other translations)%n", more);
+        }
+      });
+    }
     if (conntrackOn) {
       out.println("Conntrack states (as the last hook saw them):");
       out.printf("  %-18s %12d%n", "NEW", ctStates[Ct.CTINFO_NEW]);
