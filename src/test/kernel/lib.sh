@@ -85,3 +85,20 @@ t() { local r=$1; shift; echo "[$r] traffic.py $*" >>"$NFK_WORK/traffic.log"; in
 scapy() { local r=$1; echo "[$r] scapy snippet" >>"$NFK_WORK/traffic.log"; inns "$r" "$PY" -c 'import sys; from scapy.all import *; conf.verb=0; exec(sys.stdin.read())' >>"$NFK_WORK/traffic.log" 2>&1 || true; }
 # settle [SECONDS]: let in-flight packets and timers finish.
 settle() { sleep "${1:-0.3}"; }
+
+# topo_host: client 10.1.0.2 --eth0-- fw 10.1.0.1 (the firewall is an end host).
+topo_host() {
+  ns fw; ns client
+  link client eth0 10.1.0.2/24 fw eth0 10.1.0.1/24
+}
+
+# topo_router: client 10.1.0.2 --eth0-- fw 10.1.0.1 | fw 10.2.0.1 --eth1-- server 10.2.0.2,
+# fw forwards; both ends route through fw.
+topo_router() {
+  ns fw; ns client; ns server
+  link client eth0 10.1.0.2/24 fw eth0 10.1.0.1/24
+  link server eth0 10.2.0.2/24 fw eth1 10.2.0.1/24
+  route client default via 10.1.0.1
+  route server default via 10.2.0.1
+  sysctl_set fw net.ipv4.ip_forward=1
+}
