@@ -76,7 +76,7 @@ sleep 0.2
 for tbl in $(awk '/^\*/{print substr($0,2)}' "$RULES"); do inns fw iptables -w -t "$tbl" -Z; done
 mkdir -p "$OUT/snapshot"
 inns fw iptables-save | grep -v '^#' >"$OUT/snapshot/iptables.rules.tmp"
-{ inns fw iptables-save | grep -m1 '^# Generated' | sed 's/ on .*//' ; cat "$OUT/snapshot/iptables.rules.tmp"; } >"$OUT/snapshot/iptables.rules"
+{ inns fw iptables-save | awk '/^# Generated/ && !n++ {sub(/ on .*/, ""); print}' ; cat "$OUT/snapshot/iptables.rules.tmp"; } >"$OUT/snapshot/iptables.rules"
 rm "$OUT/snapshot/iptables.rules.tmp"
 # Zero again: listing may not create packets, but make the window start here for sure.
 for tbl in $(awk '/^\*/{print substr($0,2)}' "$RULES"); do inns fw iptables -w -t "$tbl" -Z; done
@@ -88,7 +88,7 @@ sleep "${NFK_SETTLE_END:-1}"
 
 # --- results --------------------------------------------------------------------------
 inns fw iptables-save -c | grep -v '^#' >"$NFK_WORK/expected.rules.body"
-{ inns fw iptables-save | grep -m1 '^# Generated' | sed 's/ on .*//' ; cat "$NFK_WORK/expected.rules.body"; } >"$OUT/expected.rules"
+{ inns fw iptables-save | awk '/^# Generated/ && !n++ {sub(/ on .*/, ""); print}' ; cat "$NFK_WORK/expected.rules.body"; } >"$OUT/expected.rules"
 sleep 0.2
 # SIGTERM, not SIGINT: background jobs of a non-interactive shell ignore SIGINT.
 # tcpdump flushes and closes the file on either.
