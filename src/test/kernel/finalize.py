@@ -85,7 +85,7 @@ def raw_entering(rules_path):
             n, text = first_rule[chain]
             # Only an unconditional first rule sees (and counts) every entering packet.
             unconditional = re.sub(r'-m comment --comment ("[^"]*"|\S+)', "", text).strip()
-            out[chain] = n if unconditional.startswith("-j ") else None
+            out[chain] = n if unconditional == "" or unconditional.startswith("-j ") else None
     return out
 
 
