@@ -75,6 +75,8 @@ sleep 0.2
 # Snapshot before the traffic: the ruleset as iptables-save prints it, with zero counters.
 for tbl in $(awk '/^\*/{print substr($0,2)}' "$RULES"); do inns fw iptables -w -t "$tbl" -Z; done
 mkdir -p "$OUT/snapshot"
+# The sets as loaded, in ipset save's own format (empty file when the scenario has none).
+inns fw ipset save >"$OUT/snapshot/ipset.save"
 inns fw iptables-save | grep -v '^#' >"$OUT/snapshot/iptables.rules.tmp"
 { inns fw iptables-save | awk '/^# Generated/ && !n++ {sub(/ on .*/, ""); print}' ; cat "$OUT/snapshot/iptables.rules.tmp"; } >"$OUT/snapshot/iptables.rules"
 rm "$OUT/snapshot/iptables.rules.tmp"
@@ -96,11 +98,8 @@ kill -TERM "$NFK_TCPDUMP"; wait "$NFK_TCPDUMP" || true; NFK_TCPDUMP=
 cp "$NFK_WORK/capture.pcap" "$OUT/capture.pcap"
 cp "$NFK_WORK/traffic.log" "$OUT/traffic.log"
 
-inns fw ipset save >"$OUT/snapshot/ipset.save.all" 2>/dev/null || true
-# The snapshot's ipsets are the loaded ones (members added by SET during traffic are
-# a result, not an input): save them from the scenario's own file.
-if [ -f "$SCEN/ipset" ]; then cp "$SCEN/ipset" "$OUT/snapshot/ipset.save"; else : >"$OUT/snapshot/ipset.save"; fi
-mv "$OUT/snapshot/ipset.save.all" "$OUT/ipset.after"
+# Sets after the traffic (members added by SET, counters): a result, kept beside the snapshot.
+inns fw ipset save >"$OUT/ipset.after" 2>/dev/null || true
 [ -s "$OUT/ipset.after" ] || rm -f "$OUT/ipset.after"
 inns fw ip -j addr show >"$OUT/snapshot/ip-addr.json"
 inns fw ip -j route show table all >"$OUT/snapshot/ip-route.json"
