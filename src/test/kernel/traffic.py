@@ -32,6 +32,8 @@ def serve_tcp(a):
                 got += len(b)
             if a.reply:
                 c.sendall(b"r" * a.reply)
+            if a.hold:
+                time.sleep(a.hold)
         except OSError as e:
             print("serve-tcp", peer, e)
         finally:
@@ -52,6 +54,8 @@ def tcp(a):
         s.close()
         return
     try:
+        if a.pause:
+            time.sleep(a.pause)
         if a.send:
             s.sendall(b"q" * a.send)
         s.shutdown(socket.SHUT_WR)
@@ -142,11 +146,13 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     x = sub.add_parser("serve-tcp"); x.add_argument("port", type=int)
     x.add_argument("--bind", default="0.0.0.0"); x.add_argument("--reply", type=int, default=100)
+    x.add_argument("--hold", type=float, default=0, help="seconds to keep the socket open after replying")
     x.set_defaults(f=serve_tcp)
     x = sub.add_parser("tcp"); x.add_argument("host"); x.add_argument("port", type=int)
     x.add_argument("--sport", type=int, default=0); x.add_argument("--src")
     x.add_argument("--send", type=int, default=200); x.add_argument("--timeout", type=float, default=0.6)
     x.add_argument("--linger", type=float, default=0.05)
+    x.add_argument("--pause", type=float, default=0, help="seconds between connect and sending")
     x.set_defaults(f=tcp)
     x = sub.add_parser("serve-udp"); x.add_argument("port", type=int)
     x.add_argument("--bind", default="0.0.0.0"); x.add_argument("--reply", type=int, default=50)
