@@ -28,6 +28,7 @@ final class Answers {
   boolean rst;
 
   private final HostModel host;
+  private final RouteResult scratch = new RouteResult();
   private final long rateNanos;
   private final int rateMask;
   /** Per-destination token buckets (inet_peer rate_tokens/rate_last), by destination address. */
@@ -144,7 +145,7 @@ final class Answers {
     if (host.isHostAddress(origDst)) {
       return origDst;
     }
-    RouteResult rt = host.route(0, dst, 0, 0, null, null);
+    final RouteResult rt = host.route(scratch, 0, dst, 0, 0, null, null);
     return rt.ok() ? rt.prefsrc() : 0;
   }
 

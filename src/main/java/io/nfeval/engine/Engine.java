@@ -80,6 +80,10 @@ public final class Engine {
   final Object[] matchStates;
   final ExtensionRunner ext;
   final PacketInfo info = new PacketInfo();
+  /** Route results reused for every packet: input route, output route, re-route after OUTPUT. */
+  private final RouteResult rtIn = new RouteResult();
+  private final RouteResult rtOut = new RouteResult();
+  private final RouteResult rtRe = new RouteResult();
   final Answers answers;
   /** br_netfilter is active (net.bridge.bridge-nf-call-iptables, 1 unless the snapshot says 0). */
   final boolean bridgeNf;
@@ -439,7 +443,8 @@ public final class Engine {
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
     }
-    final RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in, null);
+    final RouteResult rt = host.route(rtIn, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in,
+        null);
     if (!looped && bridgeNf && skb.physIn != null && skb.in != null && isBridge(skb.in)) {
       // br_nf_pre_routing_finish: a frame that entered through a bridge port is bridged unless it is
       // addressed to the host (or was DNATed to something routed elsewhere).
@@ -555,17 +560,16 @@ public final class Engine {
 
   private Disposition localOut(NetInterface outHint) {
     skb.hook = Hook.OUTPUT.number();
-    RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
+    RouteResult rt = host.route(rtOut, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
     info.route = rt;
     skb.out = outHint != null ? outHint : (rt.ok() ? rt.oif() : null);
-    final RouteResult firstRoute = rt;
     attachCandidate();
     int v = runHook(Hook.OUTPUT, false);
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
     }
     rt = info.route;
-    if (rt.ok() && rt != firstRoute) {
+    if (rt.ok() && rt == rtRe) {
       skb.out = rt.oif(); // re-routed in OUTPUT: POSTROUTING sees the new device
     }
     v = postrouting(rt);
@@ -593,7 +597,8 @@ public final class Engine {
    * state's {@code out} is fixed when NF_HOOK begins); POSTROUTING leaves through the new one.
    */
   private int reroute() {
-    final RouteResult rt = host.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
+    final RouteResult rt = host.route(rtRe, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null,
+        null);
     if (!rt.ok()) {
       return XtVerdict.DROP; // ip_route_me_harder failed: the hook drops the packet
     }

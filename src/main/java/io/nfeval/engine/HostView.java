@@ -8,6 +8,7 @@ import io.nfeval.host.RouteType;
 /** The host questions extensions ask (addrtype, rpfilter), answered from the host model. */
 final class HostView {
   final HostModel host;
+  private final RouteResult scratch = new RouteResult();
 
   HostView(HostModel host) {
     this.host = host;
@@ -35,7 +36,8 @@ final class HostView {
       return true;
     }
     final int flowSrc = (daddr & 0xf0000000) == 0xe0000000 || daddr == -1 ? 0 : daddr;
-    RouteResult rt = host.route(flowSrc, saddr, skb.view.tos(), validMark ? skb.mark : 0, null, null);
+    final RouteResult rt = host.route(scratch, flowSrc, saddr, skb.view.tos(),
+        validMark ? skb.mark : 0, null, null);
     if (!rt.ok()) {
       return false;
     }
