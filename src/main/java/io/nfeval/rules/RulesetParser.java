@@ -153,15 +153,23 @@ public final class RulesetParser {
     if (name.isEmpty() || name.length() > 28) {
       throw new ExtException("invalid chain name `" + name + "'");
     }
-    final String policy = f.length > 1 ? f[1] : "-";
+    String policy = f.length > 1 ? f[1] : "-";
+    String ctr = f.length > 2 ? f[2] : null;
+    if (policy.startsWith("[") && ctr == null) {
+      ctr = policy; // ":foo [0:0]": the policy field left out
+      policy = "-";
+    }
     long[] c = {0, 0};
-    if (f.length > 2) {
-      c = counters(f[2]);
+    if (ctr != null) {
+      c = counters(ctr);
     }
     if (f.length > 3) {
       throw new ExtException("unexpected text after chain counters");
     }
     if (Builtins.isBuiltin(current.name, name)) {
+      if (policy.equals("-")) {
+        policy = current.chains.get(name).policy; // "-" keeps the policy (iptables-restore)
+      }
       if (!policy.equals("ACCEPT") && !policy.equals("DROP")) {
         throw new ExtException("invalid policy `" + policy + "' for built-in chain " + name);
       }
