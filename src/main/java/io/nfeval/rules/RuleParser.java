@@ -353,8 +353,16 @@ final class RuleParser {
       }
       case 'c' -> {
         noInv(inv, c);
-        final String p = value(c, glued);
-        final String b = value(c, null);
+        final String first = value(c, glued);
+        final String p;
+        final String b;
+        if (first.indexOf(',') >= 0) {
+          p = first.substring(0, first.indexOf(','));
+          b = first.substring(first.indexOf(',') + 1);
+        } else {
+          p = first;
+          b = value(c, null);
+        }
         final long pk = Num.tryUnsigned(p);
         final long by = Num.tryUnsigned(b);
         if (pk < 0 || by < 0) {
@@ -398,7 +406,9 @@ final class RuleParser {
     final ExtContext ctx = new ExtContext(proto, invProto, table, chain, Builtins.hook(table, chain));
     final List<Match> matches = new ArrayList<>();
     Target target = null;
-    for (Loaded l : loaded) {
+    final List<Loaded> ordered = new ArrayList<>(loaded);
+    ordered.sort((a, b) -> Boolean.compare(a.target, b.target)); // matches first, then the target
+    for (Loaded l : ordered) {
       if (l.spec == null) {
         final StringBuilder raw = new StringBuilder();
         for (String r : l.raw) {
@@ -417,7 +427,8 @@ final class RuleParser {
         continue;
       }
       try {
-        final Object ext = l.spec.create(l.opts, ctx);
+        final Object ext = l.spec.create(l.opts, l.target ? new ExtContext(proto, invProto, table, chain,
+            ctx.hooks(), List.copyOf(matches)) : ctx);
         if (l.target) {
           target = (Target) ext;
         } else {
