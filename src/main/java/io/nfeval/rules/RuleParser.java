@@ -140,6 +140,18 @@ final class RuleParser {
       shortOption(base, glued, inv);
       return;
     }
+    final Loaded lastLoaded = loaded.isEmpty() ? null : loaded.get(loaded.size() - 1);
+    if (lastLoaded != null && lastLoaded.spec == null) {
+      // options after an unknown module belong to it: keep them verbatim
+      if (inv) {
+        lastLoaded.raw.add("!");
+      }
+      lastLoaded.raw.add("--" + nameEq);
+      while (pos < args.size() && !isBoundary(pos)) {
+        lastLoaded.raw.add(args.get(pos++));
+      }
+      return;
+    }
     if (loadImplicitProto()) {
       longOption(nameEq, inv);
       return;
@@ -174,18 +186,6 @@ final class RuleParser {
     }
     if (candidates == 1) {
       shortOption(hitBase, glued, inv);
-      return;
-    }
-    final Loaded last = loaded.isEmpty() ? null : loaded.get(loaded.size() - 1);
-    if (last != null && last.spec == null) {
-      // options of an unknown module: keep them verbatim
-      if (inv) {
-        last.raw.add("!");
-      }
-      last.raw.add("--" + nameEq);
-      while (pos < args.size() && !isBoundary(pos)) {
-        last.raw.add(args.get(pos++));
-      }
       return;
     }
     throw new ExtException(candidates > 1 ? "option \"--" + name + "\" is ambiguous"
