@@ -40,9 +40,6 @@ public final class StatisticMatch implements Match {
       if (every == 0) {
         throw new ExtException("statistic: --every must be at least 1");
       }
-      if (o.inv("every") && !o.has("packet")) {
-        throw new ExtException("statistic: ! --every needs --packet (iptables-nft cannot express it)");
-      }
       packet = o.has("packet") ? Num.parseUnsigned(o.str("packet"), 0xffffffffL, "packet") : 0;
       if (packet > every - 1) {
         throw new ExtException("statistic: --packet must be less than --every");
