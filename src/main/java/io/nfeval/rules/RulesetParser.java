@@ -62,6 +62,9 @@ public final class RulesetParser {
         line(lines[i]);
       } catch (ExtException | IllegalArgumentException e) {
         throw InputException.atLine(file, line, e.getMessage());
+      } catch (IndexOutOfBoundsException | ArithmeticException e) {
+        // safety net: bad input must never crash the tool
+        throw InputException.atLine(file, line, "malformed line (" + e.getClass().getSimpleName() + ")");
       }
     }
     if (current != null) {
@@ -195,6 +198,9 @@ public final class RulesetParser {
         return;
       }
       k++;
+    }
+    if (k >= a.size()) {
+      throw new ExtException("no command after -4/-6");
     }
     final String cmd = a.get(k++);
     final String chain = k < a.size() ? a.get(k) : null;
