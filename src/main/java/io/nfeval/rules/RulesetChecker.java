@@ -54,8 +54,10 @@ public final class RulesetChecker {
       Rule terminal = null;
       for (Rule r : c.rules()) {
         if (terminal != null && !shadowReported) {
-          out.add(at(rs, r.source()) + ": rule " + r.number() + " of " + t.name() + "/" + c.name()
-              + " is never reached: rule " + terminal.number() + " (line " + terminal.source().line()
+          final int last = c.rules().size();
+          out.add(at(rs, r.source()) + ": " + (r.number() == last ? "rule " + last
+              : "rules " + r.number() + "-" + last) + " of " + t.name() + "/" + c.name()
+              + " never reached: rule " + terminal.number() + " (line " + terminal.source().line()
               + ") ends the chain unconditionally (" + terminal.target().name() + ")");
           shadowReported = true;
         }

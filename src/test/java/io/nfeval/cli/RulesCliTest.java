@@ -64,13 +64,14 @@ class RulesCliTest {
         -A INPUT -m quota --quota 5 -j DROP
         COMMIT
         """);
-    final String[] strict = run("check", "--rules", f.toString());
-    assertThat(strict[0]).isEqualTo("2"); // unknown module without --unknown
-    final String[] r = run("check", "--unknown=nomatch", "--rules", f.toString());
+    final String[] strict = run("check", "--unknown=fail", "--rules", f.toString());
+    assertThat(strict[0]).isEqualTo("2");
+    assertThat(strict[2]).contains(":13: unknown match 'quota'");
+    final String[] r = run("check", "--rules", f.toString());
     assertThat(r[0]).isEqualTo("1");
     assertThat(r[1]).contains(f + ":7: jump to missing chain missing in table filter")
         .contains("loop in chain graph of table filter: a -> b -> a")
-        .contains(f + ":11: rule 3 of filter/b is never reached")
+        .contains(f + ":11: rule 3 of filter/b never reached: rule 2 (line 10) ends the chain unconditionally (DROP)")
         .contains(f + ":5: user chain filter/orphan is unreachable")
         .contains(f + ":13: unsupported module in filter/INPUT rule 4: match 'quota'")
         .doesNotContain("nosuch").doesNotContain("eth9");
