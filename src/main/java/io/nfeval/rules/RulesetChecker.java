@@ -38,7 +38,18 @@ public final class RulesetChecker {
     for (Table t : rs.tables()) {
       checkTable(rs, t, sets, ifaces, out);
     }
+    out.sort(java.util.Comparator.comparingLong(f -> lineOf(rs, f))); // stable: file order
     return out;
+  }
+
+  private static long lineOf(Ruleset rs, String finding) {
+    final String rest = finding.substring(rs.file().length() + 1);
+    final int colon = rest.indexOf(':');
+    try {
+      return colon > 0 ? Long.parseLong(rest.substring(0, colon)) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private static String at(Ruleset rs, SourceRef src) {
