@@ -80,7 +80,10 @@ final class RuleParser {
   private boolean ipv6Only;
   private boolean unknown;
 
-  private RuleParser(List<String> args, int start, String table, String chain, ParseOptions options) {
+  private final int hooks;
+
+  private RuleParser(List<String> args, int start, String table, String chain, ParseOptions options, int hooks) {
+    this.hooks = hooks;
     this.args = args;
     this.pos = start;
     this.table = table;
@@ -90,7 +93,15 @@ final class RuleParser {
 
   /** Parses {@code args[start..]}; throws ExtException with iptables-like messages on bad input. */
   static Parsed parse(List<String> args, int start, String table, String chain, ParseOptions options) {
-    return new RuleParser(args, start, table, chain, options).run();
+    return new RuleParser(args, start, table, chain, options, Builtins.hook(table, chain)).run();
+  }
+
+  /**
+   * Parses a user chain's rule again knowing which hooks reach the chain ({@link ExtContext} bits), so
+   * that extensions check their hooks as the kernel's {@code xt_check_match/target} does at load time.
+   */
+  static Parsed parseForHooks(List<String> args, String table, String chain, ParseOptions options, int hooks) {
+    return new RuleParser(args, 0, table, chain, options, hooks).run();
   }
 
   private Parsed run() {
@@ -403,7 +414,7 @@ final class RuleParser {
         && Builtins.isBuiltin(table, chain)) {
       throw new ExtException("Can't use -o with " + chain);
     }
-    final ExtContext ctx = new ExtContext(proto, invProto, table, chain, Builtins.hook(table, chain));
+    final ExtContext ctx = new ExtContext(proto, invProto, table, chain, hooks);
     final List<Match> matches = new ArrayList<>();
     Target target = null;
     final List<Loaded> ordered = new ArrayList<>(loaded);

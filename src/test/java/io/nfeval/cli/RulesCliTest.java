@@ -92,4 +92,24 @@ class RulesCliTest {
     assertThat(run("check", "--rules", clean.toString())[0]).isEqualTo("0");
     assertThat(run("check", "--rules", dir.resolve("nope").toString())[0]).isEqualTo("2");
   }
+
+  @Test
+  void checkValidatesHooksOfUserChains() throws Exception {
+    final Path f = write("r", """
+        *nat
+        :PREROUTING ACCEPT [0:0]
+        :INPUT ACCEPT [0:0]
+        :OUTPUT ACCEPT [0:0]
+        :POSTROUTING ACCEPT [0:0]
+        :svc - [0:0]
+        -A PREROUTING -j svc
+        -A POSTROUTING -j svc
+        -A svc -p tcp -j DNAT --to-destination 10.0.0.1:80
+        COMMIT
+        """);
+    final String[] r = run("check", "--rules", f.toString());
+    assertThat(r[0]).isEqualTo("1");
+    assertThat(r[1]).contains(f + ":9: DNAT: DNAT is only valid in PREROUTING and OUTPUT (chain nat/svc is reached"
+        + " from PREROUTING, POSTROUTING; the kernel refuses this ruleset)");
+  }
 }
