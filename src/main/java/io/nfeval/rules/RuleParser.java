@@ -39,6 +39,9 @@ final class RuleParser {
       Map.entry("jump", 'j'), Map.entry("goto", 'g'), Map.entry("match", 'm'),
       Map.entry("set-counters", 'c'), Map.entry("ipv4", '4'), Map.entry("ipv6", '6'));
 
+  private static final java.util.Set<String> IPV6_ONLY = java.util.Set.of("icmp6", "icmpv6", "rt", "hl", "mh",
+      "frag", "hbh", "dst", "ipv6header", "eui64", "srh");
+
   /** One loaded extension and the options given to it so far. */
   private static final class Loaded {
     final ExtSpec<?> spec;
@@ -199,8 +202,10 @@ final class RuleParser {
       shortOption(hitBase, glued, inv);
       return;
     }
+    final String after = loaded.isEmpty() ? "" : " (after " + (loaded.get(loaded.size() - 1).target ? "-j " : "-m ")
+        + loaded.get(loaded.size() - 1).spec.name() + ")";
     throw new ExtException(candidates > 1 ? "option \"--" + name + "\" is ambiguous"
-        : "unknown option \"--" + name + "\"");
+        : "unknown option \"--" + name + "\"" + after);
   }
 
   /** True when args[i] starts a new base option, match or target (ends an unknown module's options). */
@@ -356,7 +361,8 @@ final class RuleParser {
           }
         } else {
           if (options.unknown() == ParseOptions.UnknownPolicy.FAIL) {
-            throw new ExtException("unknown match '" + v + "'");
+            throw new ExtException("unknown match '" + v + "'" + (IPV6_ONLY.contains(v)
+                ? " (IPv6-only module: an ip6tables ruleset?)" : ""));
           }
           loaded.add(new Loaded(null, false, v));
           unknown = true;
