@@ -29,8 +29,9 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = "--rules", description = "iptables-save / iptables-restore file")
   Path rules;
 
-  @Option(names = "--unknown", defaultValue = "fail",
-      description = "unknown modules: fail (exit 2), match or nomatch (keep the rule and report it)")
+  @Option(names = "--unknown", defaultValue = "nomatch",
+      description = "unknown modules: reported as findings and assumed to match or not (default nomatch);"
+          + " 'fail' stops at the first one with exit 2")
   RulesCommand.Unknown unknown;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

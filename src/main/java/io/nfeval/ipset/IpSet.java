@@ -30,7 +30,7 @@ public final class IpSet {
     this.byIface = def.type() == SetType.HASH_NET_IFACE ? new HashMap<>() : null;
     this.members = new ArrayList<>();
     for (IpsetDef.Entry e : def.entries()) {
-      final long exp = e.timeout() < 0 ? KeyTable.never() : startMillis + e.timeout() * 1000;
+      final long exp = e.timeout() <= 0 ? KeyTable.never() : startMillis + e.timeout() * 1000;
       insert(e.lo(), e.hi(), e.cidr(), e.cidr2(), e.iface(), e.nomatch(), exp, true, Long.MIN_VALUE);
     }
   }

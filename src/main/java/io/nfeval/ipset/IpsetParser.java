@@ -63,6 +63,8 @@ public final class IpsetParser {
         line(tokens(l), sets, i + 1);
       } catch (ExtException | IllegalArgumentException e) {
         throw InputException.atLine(file, i + 1, e.getMessage());
+      } catch (IndexOutOfBoundsException | ArithmeticException e) {
+        throw InputException.atLine(file, i + 1, "malformed line (missing value?)");
       }
     }
     final List<IpsetDef> defs = new ArrayList<>();

@@ -1,6 +1,5 @@
 package io.nfeval.ipset;
 
-import java.util.Arrays;
 
 /**
  * Open-addressing map from a 128-bit key (two longs) to an int slot, with per-slot expiry and counters;
@@ -144,7 +143,6 @@ final class KeyTable {
         bytes[s] = ob[i];
       }
     }
-    Arrays.fill(new long[0], 0);
   }
 
   static long never() {

@@ -39,6 +39,9 @@ final class RuleParser {
       Map.entry("jump", 'j'), Map.entry("goto", 'g'), Map.entry("match", 'm'),
       Map.entry("set-counters", 'c'), Map.entry("ipv4", '4'), Map.entry("ipv6", '6'));
 
+  private static final java.util.Set<String> IPV6_ONLY = java.util.Set.of("icmp6", "icmpv6", "rt", "hl", "mh",
+      "frag", "hbh", "dst", "ipv6header", "eui64", "srh");
+
   /** One loaded extension and the options given to it so far. */
   private static final class Loaded {
     final ExtSpec<?> spec;
@@ -80,7 +83,10 @@ final class RuleParser {
   private boolean ipv6Only;
   private boolean unknown;
 
-  private RuleParser(List<String> args, int start, String table, String chain, ParseOptions options) {
+  private final int hooks;
+
+  private RuleParser(List<String> args, int start, String table, String chain, ParseOptions options, int hooks) {
+    this.hooks = hooks;
     this.args = args;
     this.pos = start;
     this.table = table;
@@ -90,7 +96,15 @@ final class RuleParser {
 
   /** Parses {@code args[start..]}; throws ExtException with iptables-like messages on bad input. */
   static Parsed parse(List<String> args, int start, String table, String chain, ParseOptions options) {
-    return new RuleParser(args, start, table, chain, options).run();
+    return new RuleParser(args, start, table, chain, options, Builtins.hook(table, chain)).run();
+  }
+
+  /**
+   * Parses a user chain's rule again knowing which hooks reach the chain ({@link ExtContext} bits), so
+   * that extensions check their hooks as the kernel's {@code xt_check_match/target} does at load time.
+   */
+  static Parsed parseForHooks(List<String> args, String table, String chain, ParseOptions options, int hooks) {
+    return new RuleParser(args, 0, table, chain, options, hooks).run();
   }
 
   private Parsed run() {
@@ -140,6 +154,18 @@ final class RuleParser {
       shortOption(base, glued, inv);
       return;
     }
+    final Loaded lastLoaded = loaded.isEmpty() ? null : loaded.get(loaded.size() - 1);
+    if (lastLoaded != null && lastLoaded.spec == null) {
+      // options after an unknown module belong to it: keep them verbatim
+      if (inv) {
+        lastLoaded.raw.add("!");
+      }
+      lastLoaded.raw.add("--" + nameEq);
+      while (pos < args.size() && !isBoundary(pos)) {
+        lastLoaded.raw.add(args.get(pos++));
+      }
+      return;
+    }
     if (loadImplicitProto()) {
       longOption(nameEq, inv);
       return;
@@ -176,20 +202,10 @@ final class RuleParser {
       shortOption(hitBase, glued, inv);
       return;
     }
-    final Loaded last = loaded.isEmpty() ? null : loaded.get(loaded.size() - 1);
-    if (last != null && last.spec == null) {
-      // options of an unknown module: keep them verbatim
-      if (inv) {
-        last.raw.add("!");
-      }
-      last.raw.add("--" + nameEq);
-      while (pos < args.size() && !isBoundary(pos)) {
-        last.raw.add(args.get(pos++));
-      }
-      return;
-    }
+    final String after = loaded.isEmpty() ? "" : " (after " + (loaded.get(loaded.size() - 1).target ? "-j " : "-m ")
+        + loaded.get(loaded.size() - 1).spec.name() + ")";
     throw new ExtException(candidates > 1 ? "option \"--" + name + "\" is ambiguous"
-        : "unknown option \"--" + name + "\"");
+        : "unknown option \"--" + name + "\"" + after);
   }
 
   /** True when args[i] starts a new base option, match or target (ends an unknown module's options). */
@@ -345,7 +361,8 @@ final class RuleParser {
           }
         } else {
           if (options.unknown() == ParseOptions.UnknownPolicy.FAIL) {
-            throw new ExtException("unknown match '" + v + "'");
+            throw new ExtException("unknown match '" + v + "'" + (IPV6_ONLY.contains(v)
+                ? " (IPv6-only module: an ip6tables ruleset?)" : ""));
           }
           loaded.add(new Loaded(null, false, v));
           unknown = true;
@@ -353,8 +370,16 @@ final class RuleParser {
       }
       case 'c' -> {
         noInv(inv, c);
-        final String p = value(c, glued);
-        final String b = value(c, null);
+        final String first = value(c, glued);
+        final String p;
+        final String b;
+        if (first.indexOf(',') >= 0) {
+          p = first.substring(0, first.indexOf(','));
+          b = first.substring(first.indexOf(',') + 1);
+        } else {
+          p = first;
+          b = value(c, null);
+        }
         final long pk = Num.tryUnsigned(p);
         final long by = Num.tryUnsigned(b);
         if (pk < 0 || by < 0) {
@@ -395,10 +420,12 @@ final class RuleParser {
         && Builtins.isBuiltin(table, chain)) {
       throw new ExtException("Can't use -o with " + chain);
     }
-    final ExtContext ctx = new ExtContext(proto, invProto, table, chain, Builtins.hook(table, chain));
+    final ExtContext ctx = new ExtContext(proto, invProto, table, chain, hooks);
     final List<Match> matches = new ArrayList<>();
     Target target = null;
-    for (Loaded l : loaded) {
+    final List<Loaded> ordered = new ArrayList<>(loaded);
+    ordered.sort((a, b) -> Boolean.compare(a.target, b.target)); // matches first, then the target
+    for (Loaded l : ordered) {
       if (l.spec == null) {
         final StringBuilder raw = new StringBuilder();
         for (String r : l.raw) {
@@ -417,7 +444,8 @@ final class RuleParser {
         continue;
       }
       try {
-        final Object ext = l.spec.create(l.opts, ctx);
+        final Object ext = l.spec.create(l.opts, l.target ? new ExtContext(proto, invProto, table, chain,
+            ctx.hooks(), List.copyOf(matches)) : ctx);
         if (l.target) {
           target = (Target) ext;
         } else {

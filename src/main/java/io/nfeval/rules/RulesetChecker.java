@@ -38,7 +38,18 @@ public final class RulesetChecker {
     for (Table t : rs.tables()) {
       checkTable(rs, t, sets, ifaces, out);
     }
+    out.sort(java.util.Comparator.comparingLong(f -> lineOf(rs, f))); // stable: file order
     return out;
+  }
+
+  private static long lineOf(Ruleset rs, String finding) {
+    final String rest = finding.substring(rs.file().length() + 1);
+    final int colon = rest.indexOf(':');
+    try {
+      return colon > 0 ? Long.parseLong(rest.substring(0, colon)) : 0;
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private static String at(Ruleset rs, SourceRef src) {
@@ -54,8 +65,10 @@ public final class RulesetChecker {
       Rule terminal = null;
       for (Rule r : c.rules()) {
         if (terminal != null && !shadowReported) {
-          out.add(at(rs, r.source()) + ": rule " + r.number() + " of " + t.name() + "/" + c.name()
-              + " is never reached: rule " + terminal.number() + " (line " + terminal.source().line()
+          final int last = c.rules().size();
+          out.add(at(rs, r.source()) + ": " + (r.number() == last ? "rule " + last
+              : "rules " + r.number() + "-" + last) + " of " + t.name() + "/" + c.name()
+              + " never reached: rule " + terminal.number() + " (line " + terminal.source().line()
               + ") ends the chain unconditionally (" + terminal.target().name() + ")");
           shadowReported = true;
         }
@@ -98,6 +111,63 @@ public final class RulesetChecker {
     }
     loops(rs, t, edges, out);
     unreachable(rs, t, edges, out);
+    hooks(rs, t, edges, out);
+  }
+
+  /**
+   * Extensions valid only in some hooks (DNAT, REJECT, owner, ...) are checked by the kernel for every
+   * hook that can reach a user chain; iptables itself only checks built-in chains. Re-validate user-chain
+   * rules with the hooks that reach them.
+   */
+  private static void hooks(Ruleset rs, Table t, Map<String, List<String>> edges, List<String> out) {
+    final Map<String, Integer> mask = new HashMap<>();
+    for (Chain c : t.chains()) {
+      if (c.builtin()) {
+        mask.put(c.name(), Builtins.hook(t.name(), c.name()));
+      }
+    }
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      for (Map.Entry<String, List<String>> e : edges.entrySet()) {
+        final int from = mask.getOrDefault(e.getKey(), 0);
+        for (String to : e.getValue()) {
+          final int before = mask.getOrDefault(to, 0);
+          if ((before | from) != before) {
+            mask.put(to, before | from);
+            changed = true;
+          }
+        }
+      }
+    }
+    for (Chain c : t.chains()) {
+      final int m = mask.getOrDefault(c.name(), 0);
+      if (c.builtin() || m == 0) {
+        continue;
+      }
+      for (Rule r : c.rules()) {
+        try {
+          RuleParser.parseForHooks(Tokenizer.split(r.spec()), t.name(), c.name(),
+              ParseOptions.unknown(ParseOptions.UnknownPolicy.MATCH), m);
+        } catch (io.nfeval.rules.ext.ExtException e) {
+          out.add(at(rs, r.source()) + ": " + e.getMessage() + " (chain " + t.name() + "/" + c.name()
+              + " is reached from " + hookNames(m) + "; the kernel refuses this ruleset)");
+        } catch (RuntimeException e) {
+          // the rule parsed once already; anything else is not a hook problem
+        }
+      }
+    }
+  }
+
+  private static String hookNames(int m) {
+    final List<String> n = new ArrayList<>();
+    final String[] names = {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"};
+    for (int i = 0; i < names.length; i++) {
+      if ((m & (1 << i)) != 0) {
+        n.add(names[i]);
+      }
+    }
+    return String.join(", ", n);
   }
 
   private static String unknownNames(Rule r) {

@@ -62,6 +62,9 @@ public final class RulesetParser {
         line(lines[i]);
       } catch (ExtException | IllegalArgumentException e) {
         throw InputException.atLine(file, line, e.getMessage());
+      } catch (IndexOutOfBoundsException | ArithmeticException e) {
+        // safety net: bad input must never crash the tool
+        throw InputException.atLine(file, line, "malformed line (" + e.getClass().getSimpleName() + ")");
       }
     }
     if (current != null) {
@@ -153,15 +156,23 @@ public final class RulesetParser {
     if (name.isEmpty() || name.length() > 28) {
       throw new ExtException("invalid chain name `" + name + "'");
     }
-    final String policy = f.length > 1 ? f[1] : "-";
+    String policy = f.length > 1 ? f[1] : "-";
+    String ctr = f.length > 2 ? f[2] : null;
+    if (policy.startsWith("[") && ctr == null) {
+      ctr = policy; // ":foo [0:0]": the policy field left out
+      policy = "-";
+    }
     long[] c = {0, 0};
-    if (f.length > 2) {
-      c = counters(f[2]);
+    if (ctr != null) {
+      c = counters(ctr);
     }
     if (f.length > 3) {
       throw new ExtException("unexpected text after chain counters");
     }
     if (Builtins.isBuiltin(current.name, name)) {
+      if (policy.equals("-")) {
+        policy = current.chains.get(name).policy; // "-" keeps the policy (iptables-restore)
+      }
       if (!policy.equals("ACCEPT") && !policy.equals("DROP")) {
         throw new ExtException("invalid policy `" + policy + "' for built-in chain " + name);
       }
@@ -187,6 +198,9 @@ public final class RulesetParser {
         return;
       }
       k++;
+    }
+    if (k >= a.size()) {
+      throw new ExtException("no command after -4/-6");
     }
     final String cmd = a.get(k++);
     final String chain = k < a.size() ? a.get(k) : null;

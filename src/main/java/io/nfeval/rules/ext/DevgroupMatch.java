@@ -23,6 +23,13 @@ public final class DevgroupMatch implements Match {
     o.require("devgroup: --src-group or --dst-group is required", "src-group", "dst-group");
     hasSrc = o.has("src-group");
     hasDst = o.has("dst-group");
+    // devgroup_mt_checkentry: no input device after routing, no output device before it
+    if (hasSrc && c.hookOutside(ExtContext.PRE_ROUTING | ExtContext.LOCAL_IN | ExtContext.FORWARD)) {
+      throw new ExtException("devgroup: --src-group is only valid in PREROUTING, INPUT and FORWARD");
+    }
+    if (hasDst && c.hookOutside(ExtContext.FORWARD | ExtContext.LOCAL_OUT | ExtContext.POST_ROUTING)) {
+      throw new ExtException("devgroup: --dst-group is only valid in FORWARD, OUTPUT and POSTROUTING");
+    }
     final long[] s = hasSrc ? Num.valueMask(o.str("src-group"), 0xffffffffL, "group") : new long[2];
     final long[] d = hasDst ? Num.valueMask(o.str("dst-group"), 0xffffffffL, "group") : new long[2];
     srcGroup = (int) s[0];

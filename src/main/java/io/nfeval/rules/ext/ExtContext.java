@@ -8,10 +8,16 @@ package io.nfeval.rules.ext;
  * @param invProto whether {@code ! -p} was given
  * @param table table name
  * @param chain chain name
+ * @param matches the rule's matches (given to targets only, for checks like TCPMSS's SYN test)
  * @param hooks bit set of netfilter hooks the chain is attached to (built-in chains only; -1 = unknown,
  *     i.e. a user chain whose callers are not known at parse time)
  */
-public record ExtContext(int proto, boolean invProto, String table, String chain, int hooks) {
+public record ExtContext(int proto, boolean invProto, String table, String chain, int hooks,
+    java.util.List<Match> matches) {
+  public ExtContext(int proto, boolean invProto, String table, String chain, int hooks) {
+    this(proto, invProto, table, chain, hooks, java.util.List.of());
+  }
+
   public static final int PRE_ROUTING = 1;
   public static final int LOCAL_IN = 1 << 1;
   public static final int FORWARD = 1 << 2;

@@ -20,7 +20,7 @@ public final class Extensions {
 
   public static final List<ExtSpec<Target>> TARGETS = List.of(
       RejectTarget.SPEC, LogTarget.SPEC, NflogTarget.SPEC, UlogTarget.SPEC, MarkTarget.SPEC,
-      ConnmarkTarget.SPEC, DNATTarget.SPEC, SNATTarget.SPEC, MasqueradeTarget.SPEC, RedirectTarget.SPEC,
+      ConnmarkTarget.SPEC, DnatTarget.SPEC, SnatTarget.SPEC, MasqueradeTarget.SPEC, RedirectTarget.SPEC,
       NetmapTarget.SPEC, CtTarget.SPEC, NotrackTarget.SPEC, TraceTarget.SPEC, TtlTarget.SPEC, TosTarget.SPEC,
       DscpTarget.SPEC, TcpmssTarget.SPEC, ClassifyTarget.SPEC, NfqueueTarget.SPEC, SetTarget.SPEC,
       ChecksumTarget.SPEC, TproxyTarget.SPEC, AuditTarget.SPEC);

@@ -44,7 +44,7 @@ public final class MacMatch implements Match {
   static String text(long mac) {
     final StringBuilder sb = new StringBuilder();
     for (int i = 5; i >= 0; i--) {
-      sb.append(String.format("%02X", (mac >>> (8 * i)) & 0xff)).append(i == 0 ? "" : ":");
+      sb.append(String.format("%02x", (mac >>> (8 * i)) & 0xff)).append(i == 0 ? "" : ":");
     }
     return sb.toString();
   }

@@ -40,7 +40,7 @@ public final class MultiportMatch implements Match {
       if (p.indexOf(':') >= 0 && p.indexOf(':') != p.lastIndexOf(':')) {
         throw new ExtException("invalid port range " + p);
       }
-      if (r[0] > r[1]) {
+      if (p.indexOf(':') >= 0 ? r[0] >= r[1] : r[0] > r[1]) {
         throw new ExtException("invalid portrange specified");
       }
       slots += p.indexOf(':') >= 0 ? 2 : 1;

@@ -57,9 +57,23 @@ public record NatRange(boolean hasAddr, int minAddr, int maxAddr, boolean hasPor
         throw new ExtException("bad base port \"" + s + "\"");
       }
     }
+    // a whole service name (may contain '-', e.g. ftp-data) or numeric a-b
+    final int whole = Num.tryUnsigned(r) >= 0 || r.indexOf('-') < 0 ? Num.port(r) : Services.port(r);
     final int dash = r.indexOf('-');
-    final int a = Num.port(dash < 0 ? r : r.substring(0, dash));
-    final int b = dash < 0 ? a : Num.port(r.substring(dash + 1));
+    final int a;
+    final int b;
+    if (whole >= 0) {
+      a = whole;
+      b = whole;
+    } else {
+      final long x = Num.tryUnsigned(r.substring(0, dash));
+      final long y = Num.tryUnsigned(r.substring(dash + 1));
+      if (x < 0 || y < 0 || x > 65535 || y > 65535) {
+        throw new ExtException("invalid port range \"" + r + "\"");
+      }
+      a = (int) x;
+      b = (int) y;
+    }
     if (a > b) {
       throw new ExtException("bad port range \"" + s + "\"");
     }

@@ -33,7 +33,7 @@ public final class NflogTarget implements Target {
       copyLen = false;
     }
     threshold = o.has("nflog-threshold") ? (int) Num.parseUnsigned(o.str("nflog-threshold"), 65535, "threshold")
-        : 1;
+        : 0; // nft keeps 0 when not given and prints any given value
   }
 
   public int group() { return group; }
@@ -61,7 +61,7 @@ public final class NflogTarget implements Target {
     } else if (size != 0) {
       sb.append(" --nflog-range ").append(size);
     }
-    if (threshold != 1) {
+    if (threshold != 0) {
       sb.append(" --nflog-threshold ").append(threshold);
     }
   }

@@ -98,7 +98,10 @@ public final class Num {
   public static int ipv4(String s) {
     final int r = tryIpv4(s);
     if (r == -1 && !"255.255.255.255".equals(s)) {
-      throw new ExtException("host/network `" + s + "' not found");
+      if (s.indexOf(':') >= 0) {
+        throw new ExtException("IPv6 address `" + s + "' (an ip6tables ruleset? nfeval models IPv4 iptables)");
+      }
+      throw new ExtException("host/network `" + s + "' not found (host names are not resolved)");
     }
     return r;
   }

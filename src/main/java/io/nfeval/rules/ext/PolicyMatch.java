@@ -115,6 +115,11 @@ public final class PolicyMatch implements Match {
         (Boolean) v[11]);
   }
 
+  /** Hosts print without {@code /32}, like {@code xtables_ipaddr_to_numeric + xtables_ipmask_to_numeric}. */
+  private static String addr(int a, int mask) {
+    return mask == -1 ? Num.ipv4(a) : Num.addrMask(a, mask);
+  }
+
   public boolean dirOut() { return dirOut; }
   public boolean polNone() { return polNone; }
   public boolean strict() { return strict; }
@@ -150,10 +155,10 @@ public final class PolicyMatch implements Match {
         Save.opt(sb, e.invMode(), "mode", e.mode());
       }
       if (e.hasTunnelDst()) {
-        Save.opt(sb, e.invTunnelDst(), "tunnel-dst", Num.addrMask(e.tunnelDst(), e.tunnelDstMask()));
+        Save.opt(sb, e.invTunnelDst(), "tunnel-dst", addr(e.tunnelDst(), e.tunnelDstMask()));
       }
       if (e.hasTunnelSrc()) {
-        Save.opt(sb, e.invTunnelSrc(), "tunnel-src", Num.addrMask(e.tunnelSrc(), e.tunnelSrcMask()));
+        Save.opt(sb, e.invTunnelSrc(), "tunnel-src", addr(e.tunnelSrc(), e.tunnelSrcMask()));
       }
     }
   }

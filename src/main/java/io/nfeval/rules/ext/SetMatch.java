@@ -1,5 +1,6 @@
 package io.nfeval.rules.ext;
 
+import static io.nfeval.rules.ext.OptSpec.arg;
 import static io.nfeval.rules.ext.OptSpec.flag;
 import static io.nfeval.rules.ext.OptSpec.invArg;
 import static io.nfeval.rules.ext.OptSpec.invFlag;
@@ -14,8 +15,8 @@ import java.util.Map;
 public final class SetMatch implements Match {
   public static final ExtSpec<Match> SPEC = new ExtSpec<>("set",
       List.of(new OptSpec("match-set", 2, true, false), flag("return-nomatch"), invFlag("update-counters"),
-          invFlag("update-subcounters"), invArg("packets-eq"), invArg("packets-lt"), invArg("packets-gt"),
-          invArg("bytes-eq"), invArg("bytes-lt"), invArg("bytes-gt")),
+          invFlag("update-subcounters"), invArg("packets-eq"), arg("packets-lt"), arg("packets-gt"),
+          invArg("bytes-eq"), arg("bytes-lt"), arg("bytes-gt")),
       Map.of("set", "match-set"), SetMatch::new);
 
   private final String setName;
@@ -24,7 +25,13 @@ public final class SetMatch implements Match {
   private final boolean returnNomatch;
   private final boolean noUpdateCounters;
   private final boolean noUpdateSubcounters;
-  private final String counterOpts;
+  private final Cmp packetsCmp;
+  private final long packets;
+  private final Cmp bytesCmp;
+  private final long bytes;
+
+  /** Counter comparison of {@code --packets-*}/{@code --bytes-*} ({@code IPSET_COUNTER_*}). */
+  public enum Cmp { NONE, EQ, NE, LT, GT }
 
   private SetMatch(Opts o, ExtContext c) {
     o.require("set match: You must specify `--match-set' with proper arguments", "match-set");
@@ -42,15 +49,38 @@ public final class SetMatch implements Match {
     }
     noUpdateCounters = o.inv("update-counters");
     noUpdateSubcounters = o.inv("update-subcounters");
-    final StringBuilder sb = new StringBuilder();
-    for (String n : new String[] {"packets-eq", "packets-lt", "packets-gt", "bytes-eq", "bytes-lt",
-        "bytes-gt"}) {
+    final Object[] p = counter(o, "packets");
+    packetsCmp = (Cmp) p[0];
+    packets = (Long) p[1];
+    final Object[] b = counter(o, "bytes");
+    bytesCmp = (Cmp) b[0];
+    bytes = (Long) b[1];
+  }
+
+  private static Object[] counter(Opts o, String what) {
+    Object[] r = {Cmp.NONE, 0L};
+    for (String op : new String[] {"eq", "lt", "gt"}) {
+      final String n = what + "-" + op;
       if (o.has(n)) {
-        Num.parseUnsigned(o.str(n), Long.MAX_VALUE, n);
-        Save.opt(sb, o.inv(n), n, o.str(n));
+        if (r[0] != Cmp.NONE) {
+          throw new ExtException("only one of --" + what + "-eq/-lt/-gt");
+        }
+        final long v = Num.parseUnsigned(o.str(n), Long.MAX_VALUE, n);
+        final Cmp c = op.equals("eq") ? (o.inv(n) ? Cmp.NE : Cmp.EQ) : op.equals("lt") ? Cmp.LT : Cmp.GT;
+        r = new Object[] {c, v};
       }
     }
-    counterOpts = sb.toString();
+    return r;
+  }
+
+  private static void saveCounter(StringBuilder sb, String what, Cmp c, long v) {
+    switch (c) {
+      case EQ -> sb.append(" --").append(what).append("-eq ").append(v);
+      case NE -> sb.append(" ! --").append(what).append("-eq ").append(v);
+      case LT -> sb.append(" --").append(what).append("-lt ").append(v);
+      case GT -> sb.append(" --").append(what).append("-gt ").append(v);
+      default -> { }
+    }
   }
 
   /** Parses {@code src,dst,...} into one boolean per dimension (true = source). */
@@ -87,6 +117,10 @@ public final class SetMatch implements Match {
   public boolean returnNomatch() { return returnNomatch; }
   public boolean noUpdateCounters() { return noUpdateCounters; }
   public boolean noUpdateSubcounters() { return noUpdateSubcounters; }
+  public Cmp packetsCmp() { return packetsCmp; }
+  public long packets() { return packets; }
+  public Cmp bytesCmp() { return bytesCmp; }
+  public long bytes() { return bytes; }
 
   @Override
   public String name() {
@@ -106,6 +140,7 @@ public final class SetMatch implements Match {
     if (noUpdateSubcounters) {
       sb.append(" ! --update-subcounters");
     }
-    sb.append(counterOpts);
+    saveCounter(sb, "packets", packetsCmp, packets);
+    saveCounter(sb, "bytes", bytesCmp, bytes);
   }
 }

@@ -21,6 +21,13 @@ public final class TcpmssTarget implements Target {
     if (c.proto() != 6 || c.invProto()) {
       throw new ExtException("TCPMSS target: only valid for protocol tcp");
     }
+    boolean syn = false;
+    for (Match m : c.matches()) {
+      syn |= m instanceof TcpMatch t && (t.flagsComp() & TcpMatch.SYN) != 0 && !t.invFlags();
+    }
+    if (!syn) {
+      throw new ExtException("TCPMSS target: only works on TCP SYN packets (add --tcp-flags SYN,RST SYN)");
+    }
     clampToPmtu = o.has("clamp-mss-to-pmtu");
     mss = clampToPmtu ? 0 : (int) Num.parseUnsigned(o.str("set-mss"), 65535, "mss");
   }

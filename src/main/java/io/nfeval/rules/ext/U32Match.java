@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * {@code -m u32 --u32 "tests"} ({@code xt_u32.c}). The expression is parsed into its numbers and
- * operators and printed back as {@code u32_dump} does: numbers in hex, shifts in decimal, no spaces.
+ * operators and printed back as {@code u32_dump} does: every number in hex, no spaces.
  * (Evaluation is future work; the test text is kept in canonical form.)
  */
 public final class U32Match implements Match {
@@ -30,7 +30,6 @@ public final class U32Match implements Match {
       throw new ExtException("u32: empty test");
     }
     int i = 0;
-    boolean shift = false;
     while (i < t.length()) {
       final char ch = t.charAt(i);
       if (Character.isDigit(ch)) {
@@ -42,15 +41,13 @@ public final class U32Match implements Match {
         if (v < 0 || v > 0xffffffffL) {
           throw new ExtException("u32: bad number \"" + t.substring(i, j) + "\"");
         }
-        out.append(shift ? Long.toString(v) : Num.hex(v));
-        shift = false;
+        out.append(Num.hex(v));
         i = j;
       } else if (t.startsWith("&&", i)) {
         out.append("&&");
         i += 2;
       } else if (t.startsWith("<<", i) || t.startsWith(">>", i)) {
         out.append(t, i, i + 2);
-        shift = true;
         i += 2;
       } else if ("&@=:,".indexOf(ch) >= 0) {
         out.append(ch);

@@ -6,17 +6,17 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code -j SNAT} ({@code xt_nat.c}): source NAT: rewrites the source of a new connection; later packets follow the binding. nat table, POSTROUTING and INPUT only. */
-public final class SNATTarget implements Target {
+public final class SnatTarget implements Target {
   public static final ExtSpec<Target> SPEC = new ExtSpec<>("SNAT",
       List.of(OptSpec.arg("to-source"), flag("random"), flag("random-fully"), flag("persistent")),
-      Map.of(), SNATTarget::new);
+      Map.of(), SnatTarget::new);
 
   private final NatRange range;
   private final boolean random;
   private final boolean randomFully;
   private final boolean persistent;
 
-  private SNATTarget(Opts o, ExtContext c) {
+  private SnatTarget(Opts o, ExtContext c) {
     if (!c.tableIs("nat")) {
       throw new ExtException("SNAT is only valid in the nat table");
     }

@@ -6,17 +6,17 @@ import java.util.List;
 import java.util.Map;
 
 /** {@code -j DNAT} ({@code xt_nat.c}): destination NAT: rewrites the destination of a new connection; later packets follow the binding. nat table, PREROUTING and OUTPUT only. */
-public final class DNATTarget implements Target {
+public final class DnatTarget implements Target {
   public static final ExtSpec<Target> SPEC = new ExtSpec<>("DNAT",
       List.of(OptSpec.arg("to-destination"), flag("random"), flag("random-fully"), flag("persistent")),
-      Map.of(), DNATTarget::new);
+      Map.of(), DnatTarget::new);
 
   private final NatRange range;
   private final boolean random;
   private final boolean randomFully;
   private final boolean persistent;
 
-  private DNATTarget(Opts o, ExtContext c) {
+  private DnatTarget(Opts o, ExtContext c) {
     if (!c.tableIs("nat")) {
       throw new ExtException("DNAT is only valid in the nat table");
     }
