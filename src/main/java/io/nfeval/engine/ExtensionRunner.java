@@ -4,7 +4,7 @@ import io.nfeval.nat.NatCore;
 import io.nfeval.nat.NatRange;
 import io.nfeval.rules.Rule;
 import io.nfeval.rules.ext.CtTarget;
-import io.nfeval.rules.ext.DNATTarget;
+import io.nfeval.rules.ext.DnatTarget;
 import io.nfeval.rules.ext.MasqueradeTarget;
 import io.nfeval.rules.ext.Match;
 import io.nfeval.rules.ext.NetmapTarget;
@@ -12,7 +12,7 @@ import io.nfeval.rules.ext.NfqueueTarget;
 import io.nfeval.rules.ext.NotrackTarget;
 import io.nfeval.rules.ext.RedirectTarget;
 import io.nfeval.rules.ext.RejectTarget;
-import io.nfeval.rules.ext.SNATTarget;
+import io.nfeval.rules.ext.SnatTarget;
 import io.nfeval.rules.ext.Target;
 import io.nfeval.rules.ext.TraceTarget;
 import io.nfeval.rules.ext.XtVerdict;
@@ -46,13 +46,13 @@ final class ExtensionRunner implements TableEvaluator.MatchRunner, TableEvaluato
 
   @Override
   public int run(Rule rule, Target t, Skb skb) {
-    if (t instanceof DNATTarget) {
-      final DNATTarget d = (DNATTarget) t;
+    if (t instanceof DnatTarget) {
+      final DnatTarget d = (DnatTarget) t;
       return bound(engine.natSetup(range(t, d.range(), d.random(), d.randomFully(), d.persistent()),
           NatCore.MANIP_DST), NatCore.MANIP_DST);
     }
-    if (t instanceof SNATTarget) {
-      final SNATTarget s = (SNATTarget) t;
+    if (t instanceof SnatTarget) {
+      final SnatTarget s = (SnatTarget) t;
       return bound(engine.natSetup(range(t, s.range(), s.random(), s.randomFully(), s.persistent()),
           NatCore.MANIP_SRC), NatCore.MANIP_SRC);
     }
