@@ -43,4 +43,62 @@ public final class LimitMatch implements Match {
       sb.append(" --limit-burst ").append(burst);
     }
   }
+
+  // ---- evaluation (xt_limit.c limit_mt, limit_mt_check) -----------------------------------------
+
+  /** {@code MAX_CPJ = 0xFFFFFFFF / (HZ*60*60*24)}: credits per jiffy such that a day fits in u32. */
+  private static final long MAX_CPJ = 0xFFFFFFFFL / (Jiffies.HZ * 60L * 60 * 24);
+  /** {@code CREDITS_PER_JIFFY = POW2_BELOW32(MAX_CPJ)} (128 at HZ=250). */
+  static final long CREDITS_PER_JIFFY = Long.highestOneBit(MAX_CPJ);
+
+  /** user2credits: avg (1/10000 s units, u32) to credits, dividing first when multiplying overflows. */
+  static long user2credits(long user) {
+    final long u = user & 0xFFFFFFFFL;
+    if (u > 0xFFFFFFFFL / (Jiffies.HZ * CREDITS_PER_JIFFY)) {
+      return ((u / SCALE) * Jiffies.HZ * CREDITS_PER_JIFFY) & 0xFFFFFFFFL;
+    }
+    return ((u * Jiffies.HZ * CREDITS_PER_JIFFY) / SCALE) & 0xFFFFFFFFL;
+  }
+
+  /** struct xt_limit_priv plus the constants checkentry derives (credit_cap, cost). */
+  static final class Bucket {
+    long prev = Long.MIN_VALUE;
+    long credit;
+    long cap;
+    long cost;
+  }
+
+  @Override
+  public Object newState() {
+    final Bucket b = new Bucket();
+    // limit_mt_check: "credits full"; avg * burst is a u32 product.
+    b.cap = user2credits((avg * burst) & 0xFFFFFFFFL);
+    b.credit = b.cap;
+    b.cost = user2credits(avg);
+    return b;
+  }
+
+  /**
+   * limit_mt: the bucket gains CREDITS_PER_JIFFY per elapsed jiffy (u32 arithmetic, capped), and a
+   * packet passes when it can pay {@code cost}. The bucket starts full, so the first {@code burst}
+   * packets match; prev starts at the first packet (the kernel's is the load time, which a full
+   * bucket makes irrelevant).
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final Bucket b = (Bucket) ctx.matchState();
+    final long now = Jiffies.of(ctx.nowNanos());
+    if (b.prev == Long.MIN_VALUE) {
+      b.prev = now;
+    }
+    final long increase = ((now - b.prev) * CREDITS_PER_JIFFY) & 0xFFFFFFFFL;
+    b.prev = now;
+    long credit = (b.credit + increase) & 0xFFFFFFFFL;
+    if (credit > b.cap) {
+      credit = b.cap;
+    }
+    final boolean ok = credit >= b.cost;
+    b.credit = ok ? credit - b.cost : credit;
+    return ok;
+  }
 }
