@@ -30,4 +30,17 @@ public final class NfacctMatch implements Match {
     sb.append(" -m nfacct --nfacct-name");
     Save.string(sb, objectName);
   }
+
+  /**
+   * nfacct_mt: counts the packet (and skb->len bytes) into the named accounting object and matches
+   * (the quota variant, with its over-quota answer, is not parsed). The counters live in the
+   * engine's shared state under {@code nfacct:NAME} as {@code long[] {packets, bytes}}.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final long[] c = (long[]) ctx.sharedState("nfacct:" + objectName, () -> new long[2]);
+    c[0]++;
+    c[1] += ctx.length();
+    return true;
+  }
 }
