@@ -53,6 +53,9 @@ public final class ConnlimitMatch implements Match {
 
   // ---- evaluation (xt_connlimit.c connlimit_mt, nf_conncount.c) ---------------------------------
 
+  /** IPS_CONFIRMED. */
+  private static final int IPS_CONFIRMED = 1 << 3;
+
   /** CONNCOUNT_GC_MAX_COLLECT: evictions per list walk. */
   private static final int GC_MAX_COLLECT = 64;
 
@@ -73,13 +76,18 @@ public final class ConnlimitMatch implements Match {
   }
 
   /**
-   * connlimit_mt: the packet's connection (its original tuple; from the packet when untracked) is
-   * added to the list of its key (the packet's masked source or destination address, and the zone),
-   * and the list's length is compared with the limit: the connection being checked counts.
-   * __nf_conncount_add: unless a walk already ran in this jiffy (and fewer than 64 were added since),
-   * saved tuples whose connection is gone or closed (TCP TIME_WAIT/CLOSE) are dropped, and a tuple
-   * already saved for a live connection is not added twice. A replay runs on one CPU, so
-   * find_or_evict's "not found but maybe being confirmed on another CPU" case never arises.
+   * connlimit_mt over nf_conncount_count_skb (the 6.18 stable code, with the "rework API to use
+   * sk_buff directly" backport): the key is the packet's masked source or destination address and
+   * the zone. A key seen for the first time gets a list holding the packet's connection (its original
+   * tuple; from the packet when it has no entry): count 1. For a known key, a packet whose connection
+   * is already confirmed adds nothing and gets the list's length (so later packets of a counted
+   * connection never count it twice, observed on the kernel: five back-to-back datagrams of one UDP
+   * flow stay under {@code --connlimit-above 1}). Otherwise (the first packet of a new connection: the
+   * connection being checked counts) __nf_conncount_add runs: unless a walk already ran in this
+   * jiffy (and fewer than 64 were added since), saved tuples whose connection is gone or closed (TCP
+   * TIME_WAIT/CLOSE) are dropped and a tuple already saved for a live connection is not added twice;
+   * then the tuple is appended. A replay runs on one CPU, so find_or_evict's "not found but maybe
+   * being confirmed on another CPU" case never arises.
    */
   @Override
   @SuppressWarnings("unchecked")
@@ -89,15 +97,19 @@ public final class ConnlimitMatch implements Match {
     final int ctinfo = ctx.ctInfo();
     final Tuple tuple;
     final int zone;
+    final boolean confirmed;
     if (ctinfo >= 0 && ctinfo <= 4) {
       zone = ctx.ctZone();
       tuple = new Tuple(ctx.ctOrigSrc(), ctx.ctOrigDst(), ctx.ctProto(),
           (ctx.ctOrigSrcPort() << 16) | (ctx.ctOrigDstPort() & 0xffff), zone);
+      confirmed = (ctx.ctStatus() & IPS_CONFIRMED) != 0;
     } else {
       zone = 0;
       final int sp = Math.max(0, v.srcPort());
       final int dp = Math.max(0, v.dstPort());
       tuple = new Tuple(v.srcAddr(), v.dstAddr(), v.protocol(), (sp << 16) | dp, 0);
+      // get_ct_or_tuple_from_skb: a confirmed entry found for the packet's tuple
+      confirmed = ctx.ctLookup(tuple.src(), tuple.dst(), tuple.proto(), tuple.ports(), 0) != PacketContext.CT_GONE;
     }
     final int m = maskLen == 0 ? 0 : -1 << (32 - maskLen);
     final int addr = (daddr ? v.dstAddr() : v.srcAddr()) & m;
@@ -109,7 +121,7 @@ public final class ConnlimitMatch implements Match {
       list.conns.add(tuple);
       list.lastGc = now;
       lists.put(key, list);
-    } else {
+    } else if (!confirmed) {
       add(ctx, list, tuple, now);
     }
     return (list.conns.size() > limit) == above;

@@ -143,5 +143,13 @@ class StatefulMatchTest {
     ctx.live.add(FakeContext.key(Pkt.A, Pkt.B, 17, (7 << 16) | 53, 0));
     ctx.ctInfo = 0;
     assertThat(run(m, s, SEC, p)).isTrue(); // the same connection is not counted twice
+    ctx.ctStatus = 0x8; // confirmed: nothing is added, not even in the same jiffy
+    assertThat(run(m, s, SEC, p)).isTrue();
+    assertThat(run(m, s, SEC, p)).isTrue();
+    // a second connection from the /24: its first packet (unconfirmed) counts
+    ctx.ctStatus = 0;
+    ctx.ctInfo = 2;
+    ctx.ctTuple = new int[] {Pkt.A + 1, Pkt.B, Pkt.B, Pkt.A + 1, 7, 53, 53, 7};
+    assertThat(run(m, s, 2 * SEC, Pkt.udp(7, 53, new byte[0]).from(Pkt.A + 1))).isFalse();
   }
 }
