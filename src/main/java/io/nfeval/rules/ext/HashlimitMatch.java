@@ -213,6 +213,16 @@ public final class HashlimitMatch implements Match {
     }
   }
 
+  /** Per rule: the named table, looked up once (as checkentry's htable_find_get). */
+  static final class Ref {
+    Table table;
+  }
+
+  @Override
+  public Object newState() {
+    return new Ref();
+  }
+
   /**
    * hashlimit_mt_common: a bucket per key (masked addresses and ports picked by the mode) of the
    * table named {@code --hashlimit-name}, shared by every rule of that name with the configuration
@@ -224,7 +234,12 @@ public final class HashlimitMatch implements Match {
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    final Table t = (Table) ctx.sharedState("hashlimit:" + hashName, () -> new Table(this));
+    final Ref ref = (Ref) ctx.matchState();
+    Table t = ref.table;
+    if (t == null) {
+      t = (Table) ctx.sharedState("hashlimit:" + hashName, () -> new Table(this));
+      ref.table = t;
+    }
     final HashlimitMatch cfg = t.cfg;
     if (cfg.byteRate != null) {
       ctx.assume("hashlimit-bytes");

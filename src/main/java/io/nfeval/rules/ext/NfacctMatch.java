@@ -37,8 +37,18 @@ public final class NfacctMatch implements Match {
    * engine's shared state under {@code nfacct:NAME} as {@code long[] {packets, bytes}}.
    */
   @Override
+  public Object newState() {
+    return new long[][] {null};
+  }
+
+  @Override
   public boolean matches(PacketContext ctx) {
-    final long[] c = (long[]) ctx.sharedState("nfacct:" + objectName, () -> new long[2]);
+    final long[][] ref = (long[][]) ctx.matchState();
+    long[] c = ref[0];
+    if (c == null) {
+      c = (long[]) ctx.sharedState("nfacct:" + objectName, () -> new long[2]);
+      ref[0] = c;
+    }
     c[0]++;
     c[1] += ctx.length();
     return true;

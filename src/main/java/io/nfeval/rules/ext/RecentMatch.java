@@ -132,6 +132,16 @@ public final class RecentMatch implements Match {
     }
   }
 
+  /** Per rule: the named table, looked up once (the kernel's checkentry does the same). */
+  static final class Ref {
+    Table table;
+  }
+
+  @Override
+  public Object newState() {
+    return new Ref();
+  }
+
   /**
    * nstamp_mask of recent_mt_check (ip_pkt_list_tot is 0 by default): {@code
    * roundup_pow_of_two(hitcount) - 1}, or 31 without --hitcount.
@@ -153,7 +163,12 @@ public final class RecentMatch implements Match {
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    final Table t = (Table) ctx.sharedState("recent:" + listName, () -> new Table(mask));
+    final Ref ref = (Ref) ctx.matchState();
+    Table t = ref.table;
+    if (t == null) {
+      t = (Table) ctx.sharedState("recent:" + listName, () -> new Table(mask));
+      ref.table = t;
+    }
     final int need = nstampMask();
     if (need > t.nstampsMask) {
       t.nstampsMask = need;

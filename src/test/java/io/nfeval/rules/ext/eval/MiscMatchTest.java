@@ -14,6 +14,7 @@ class MiscMatchTest {
 
   private boolean eval(Match m, Pkt p) {
     ctx.packet(p.bytes());
+    ctx.state = m.newState();
     return m.matches(ctx);
   }
 

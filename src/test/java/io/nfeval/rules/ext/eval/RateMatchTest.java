@@ -11,15 +11,17 @@ class RateMatchTest {
   private static final long MS = 1_000_000L;
   private final FakeContext ctx = new FakeContext();
 
+  private final java.util.Map<Match, Object> states = new java.util.IdentityHashMap<>();
+
   private boolean at(Match m, long ms, Pkt p) {
     ctx.packet(p.bytes()).at(ms * MS);
+    ctx.state = states.computeIfAbsent(m, Match::newState);
     return m.matches(ctx);
   }
 
   @Test
   void limitBurstThenOnePerInterval() {
     final Match m = match("-m limit --limit 1/sec --limit-burst 3 -j ACCEPT");
-    ctx.state = m.newState();
     final Pkt p = Pkt.udp(1, 2, new byte[0]);
     assertThat(at(m, 1000, p)).isTrue();
     assertThat(at(m, 1000, p)).isTrue();
@@ -39,7 +41,6 @@ class RateMatchTest {
   @Test
   void limitDefaultIsThreePerHourBurstFive() {
     final Match m = match("-m limit -j LOG");
-    ctx.state = m.newState();
     final Pkt p = Pkt.udp(1, 2, new byte[0]);
     for (int i = 0; i < 5; i++) {
       assertThat(at(m, i, p)).isTrue();

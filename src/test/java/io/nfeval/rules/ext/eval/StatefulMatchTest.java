@@ -24,16 +24,18 @@ class StatefulMatchTest {
     final Match set = match("-m recent --set --name ssh --mask 255.255.255.255 --rsource -j ACCEPT");
     final Match upd = match("-m recent --update --seconds 60 --hitcount 2 --name ssh --mask 255.255.255.255 "
         + "--rsource -j DROP");
+    final Object ss = set.newState();
+    final Object us = upd.newState();
     final Pkt p = Pkt.tcp(1, 22, 2);
-    assertThat(run(set, null, 0, p)).isTrue(); // one stamp
+    assertThat(run(set, ss, 0, p)).isTrue(); // one stamp
     // If a failed --update recorded a stamp, the second would see two stamps and match.
-    assertThat(run(upd, null, SEC, p)).isFalse();
-    assertThat(run(upd, null, 2 * SEC, p)).isFalse();
-    assertThat(run(set, null, 3 * SEC, p)).isTrue(); // second stamp
-    assertThat(run(upd, null, 4 * SEC, p)).isTrue(); // matches and records a third
+    assertThat(run(upd, us, SEC, p)).isFalse();
+    assertThat(run(upd, us, 2 * SEC, p)).isFalse();
+    assertThat(run(set, ss, 3 * SEC, p)).isTrue(); // second stamp
+    assertThat(run(upd, us, 4 * SEC, p)).isTrue(); // matches and records a third
     // stamps older than --seconds do not count
-    assertThat(run(upd, null, 63 * SEC + 1, p)).isTrue(); // stamps at 3 s and 4 s are within 60 s
-    assertThat(run(upd, null, 200 * SEC, p)).isFalse();
+    assertThat(run(upd, us, 63 * SEC + 1, p)).isTrue(); // stamps at 3 s and 4 s are within 60 s
+    assertThat(run(upd, us, 200 * SEC, p)).isFalse();
   }
 
   @Test
@@ -41,15 +43,18 @@ class StatefulMatchTest {
     final Match set = match("-m recent --set --name x --mask 255.255.255.255 --rsource -j ACCEPT");
     final Match chk = match("-m recent --rcheck --name x --mask 255.255.255.255 --rsource -j DROP");
     final Match rm = match("-m recent --remove --name x --mask 255.255.255.255 --rsource -j ACCEPT");
+    final Object ss = set.newState();
+    final Object cs = chk.newState();
+    final Object rs = rm.newState();
     final Pkt a = Pkt.udp(1, 2, new byte[0]).from(Pkt.A);
     final Pkt b = Pkt.udp(1, 2, new byte[0]).from(Pkt.B);
-    assertThat(run(chk, null, 0, a)).isFalse();
-    run(set, null, 0, a);
-    assertThat(run(chk, null, 1, a)).isTrue();
-    assertThat(run(chk, null, 1, b)).isFalse();
-    assertThat(run(rm, null, 2, a)).isTrue();
-    assertThat(run(rm, null, 2, a)).isFalse();
-    assertThat(run(chk, null, 3, a)).isFalse();
+    assertThat(run(chk, cs, 0, a)).isFalse();
+    run(set, ss, 0, a);
+    assertThat(run(chk, cs, 1, a)).isTrue();
+    assertThat(run(chk, cs, 1, b)).isFalse();
+    assertThat(run(rm, rs, 2, a)).isTrue();
+    assertThat(run(rm, rs, 2, a)).isFalse();
+    assertThat(run(chk, cs, 3, a)).isFalse();
   }
 
   @Test
