@@ -593,4 +593,17 @@ public final class Skb implements PacketContext {
     }
     return in == null ? out.mtu() : Math.min(out.mtu(), in.mtu());
   }
+
+  /** The ruleset's back end: nf_tables (iptables-nft, the default) or x_tables (iptables-legacy). */
+  boolean nfTables = true;
+
+  /** Sets the back end the ruleset runs on (Engine: {@code backend == Backend.NFT}). */
+  public void nfTablesBackend(boolean nft) {
+    this.nfTables = nft;
+  }
+
+  @Override
+  public boolean nfTablesBackend() {
+    return nfTables;
+  }
 }

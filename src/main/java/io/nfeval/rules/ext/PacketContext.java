@@ -233,4 +233,12 @@ public interface PacketContext {
    * when unknown.
    */
   int pathMtu();
+
+  /**
+   * True when the ruleset runs on iptables-nft (nf_tables): iptables-nft 1.8 compiles some matches to
+   * native nf_tables expressions whose semantics differ from the xt modules: tcp/udp ports and
+   * flags (payload loads that also read non-first fragments and never hot-drop) and limit (nft_limit:
+   * nanosecond token bucket). False for iptables-legacy (x_tables everywhere).
+   */
+  boolean nfTablesBackend();
 }

@@ -144,6 +144,11 @@ public final class TcpMatch implements Match {
    */
   @Override
   public boolean matches(PacketContext ctx) {
+    if (ctx.nfTablesBackend() && nftNative()) {
+      final io.nfeval.packet.PacketView v = ctx.ip();
+      return (flagsMask == 0 || NftPayload.tcpFlags(v, flagsMask, flagsComp, invFlags))
+          && NftPayload.ports(v, sportMin, sportMax, invSport, dportMin, dportMax, invDport);
+    }
     final int frag = ctx.fragOffset();
     if (frag != 0) {
       if (frag == 8) {
@@ -203,5 +208,15 @@ public final class TcpMatch implements Match {
       }
     }
     return invOption;
+  }
+
+  /**
+   * add_nft_tcp: iptables-nft compiles the match natively unless it tests an option or is empty
+   * ({@code -m tcp} alone stays the xt module, fragment rules and all).
+   */
+  private boolean nftNative() {
+    final boolean allZero = sportMin == 0 && sportMax == 65535 && dportMin == 0 && dportMax == 65535
+        && flagsMask == 0 && flagsComp == 0 && !invSport && !invDport && !invFlags && !invOption;
+    return option == 0 && !invOption && !allZero;
   }
 }

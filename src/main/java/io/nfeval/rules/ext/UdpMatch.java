@@ -58,6 +58,11 @@ public final class UdpMatch implements Match {
   /** udp_mt: non-first fragments never match; an unreadable 8-byte header hot-drops. */
   @Override
   public boolean matches(PacketContext ctx) {
+    if (ctx.nfTablesBackend() && !(sportMin == 0 && sportMax == 65535 && dportMin == 0 && dportMax == 65535
+        && !invSport && !invDport)) {
+      // add_nft_udp: native payload compares unless the match is empty (see NftPayload)
+      return NftPayload.ports(ctx.ip(), sportMin, sportMax, invSport, dportMin, dportMax, invDport);
+    }
     if (ctx.fragOffset() != 0) {
       return false;
     }

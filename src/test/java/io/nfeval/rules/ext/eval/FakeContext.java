@@ -58,6 +58,13 @@ final class FakeContext implements PacketContext {
   final Set<String> closed = new HashSet<>();
   final InMemoryIpSets ipsets = new InMemoryIpSets();
   int pathMtu = 1500;
+  /** Back end: x_tables by default here, so tests see the xt modules' own semantics. */
+  boolean nft;
+
+  @Override
+  public boolean nfTablesBackend() {
+    return nft;
+  }
 
   FakeContext packet(byte[] datagram) {
     buf.clear();
