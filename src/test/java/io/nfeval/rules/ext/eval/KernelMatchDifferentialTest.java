@@ -56,6 +56,13 @@ class KernelMatchDifferentialTest {
     "-p tcp -m tcpmss ! --mss 1000:1460",
     "-m iprange --src-range 10.99.0.1-10.99.0.3",
     "-m iprange ! --dst-range 10.99.0.2-10.99.0.2",
+    "-p udp -m udp ! --sport 53 ! --dport 80",
+    "-p tcp -m tcp",
+    "-p tcp -m tcp --tcp-flags ALL NONE",
+    "-p tcp -m tcp ! --tcp-option 2 --dport 80",
+    "-p udp -m udp ! --sport 0:65535",
+    "-m mark --mark 0x0/0xff",
+    "-m pkttype --pkt-type unicast",
     "-m comment --comment \"all\"",
   };
 
@@ -85,6 +92,9 @@ class KernelMatchDifferentialTest {
     tos2.tos = 0x10;
     out.add(tos2.bytes());
     out.add(Pkt.udp(9, 9, "host: GET".getBytes(StandardCharsets.US_ASCII)).from(SRC).to(DST).ttl(1).bytes());
+    out.add(Pkt.udp(53, 81, new byte[0]).from(SRC).to(DST).bytes());
+    out.add(Pkt.udp(53, 80, new byte[0]).from(SRC).to(DST).bytes());
+    out.add(Pkt.tcp(7, 80, 0).from(SRC).to(DST).bytes());
     out.add(Pkt.icmp(8, 0).from(SRC).to(DST).bytes());
     out.add(Pkt.icmp(3, 2).from(SRC).to(DST).bytes());
     out.add(Pkt.icmp(3, 4).from(SRC).to(DST).bytes());
@@ -96,13 +106,28 @@ class KernelMatchDifferentialTest {
   }
 
   @Test
-  void countersEqualTheKernels() throws Exception {
+  void countersEqualTheKernelsWithIptablesNft() throws Exception {
+    compare(true);
+  }
+
+  @Test
+  void countersEqualTheKernelsWithIptablesLegacy() throws Exception {
+    compare(false);
+  }
+
+  /**
+   * Sends the packets one at a time and reads the counters after each, so a mismatch names the
+   * packet and the rule.
+   */
+  private static void compare(boolean nft) throws Exception {
     assumeTool(List.of("id", "-u"), "0", "needs root (network namespaces)");
     assumeTool(List.of("ip", "-V"), null, "needs iproute2");
-    assumeTool(List.of("iptables", "-V"), null, "needs iptables");
+    final String ipt = nft ? "iptables" : "iptables-legacy";
+    assumeTool(List.of(ipt, "-V"), null, "needs " + ipt);
     assumeTool(List.of("python3", "-c", "import socket; socket.AF_PACKET"), null, "needs python3");
-    final String a = "nfeA" + ProcessHandle.current().pid();
-    final String b = "nfeB" + ProcessHandle.current().pid();
+    final String tag = (nft ? "n" : "l") + ProcessHandle.current().pid();
+    final String a = "nfeA" + tag;
+    final String b = "nfeB" + tag;
     final Path dir = Files.createTempDirectory("nfeval-eval");
     try {
       sh("ip netns add " + a + "; ip netns add " + b
@@ -118,47 +143,62 @@ class KernelMatchDifferentialTest {
       }
       rules.append("COMMIT\n");
       Files.writeString(dir.resolve("rules"), rules);
-      sh("ip netns exec " + b + " iptables-restore < " + dir.resolve("rules"));
+      sh("ip netns exec " + b + " " + ipt + "-restore < " + dir.resolve("rules"));
       Thread.sleep(1500); // let interface start-up chatter pass
-      sh("ip netns exec " + b + " iptables -t raw -Z");
+      sh("ip netns exec " + b + " " + ipt + " -t raw -Z");
       final String mac = sh("ip -n " + b + " -o link show " + b + "v | sed -E 's/.*link\\/ether ([0-9a-f:]+).*/\\1/'")
           .strip();
-      final StringBuilder hex = new StringBuilder();
-      for (byte[] p : packets()) {
-        hex.append(HexFormat.of().formatHex(p)).append('\n');
-      }
-      Files.writeString(dir.resolve("pkts"), hex);
       Files.writeString(dir.resolve("send.py"), String.join("\n",
           "import socket, sys",
           "s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)",
           "s.bind((sys.argv[1], 0))",
           "dst = bytes.fromhex(sys.argv[2].replace(':', ''))",
           "src = bytes.fromhex('020000000001')",
-          "for line in open(sys.argv[3]):",
-          "    line = line.strip()",
-          "    if line:",
-          "        s.send(dst + src + b'\\x08\\x00' + bytes.fromhex(line))",
+          "s.send(dst + src + b'\\x08\\x00' + bytes.fromhex(sys.argv[3]))",
           ""));
-      sh("ip netns exec " + a + " python3 " + dir.resolve("send.py") + " " + a + "v " + mac + " "
-          + dir.resolve("pkts"));
-      Thread.sleep(300);
-      final String saved = sh("ip netns exec " + b + " iptables-save -c -t raw");
-      final List<Long> kernel = new ArrayList<>();
-      for (String line : saved.split("\n")) {
-        if (line.startsWith("[") && line.contains("-A PREROUTING")) {
-          kernel.add(Long.parseLong(line.substring(1, line.indexOf(':'))));
+      final List<byte[]> pkts = packets();
+      final long[][] kernel = new long[pkts.size()][];
+      long[] before = new long[RULES.length];
+      for (int i = 0; i < pkts.size(); i++) {
+        sh("ip netns exec " + a + " python3 " + dir.resolve("send.py") + " " + a + "v " + mac + " "
+            + HexFormat.of().formatHex(pkts.get(i)));
+        Thread.sleep(50);
+        final long[] now = counters(sh("ip netns exec " + b + " " + ipt + "-save -c -t raw"));
+        kernel[i] = new long[RULES.length];
+        for (int r = 0; r < RULES.length; r++) {
+          kernel[i][r] = now[r] - before[r];
+        }
+        before = now;
+      }
+      final long[][] ours = simulate(b + "v", nft);
+      final List<String> diffs = new ArrayList<>();
+      for (int i = 0; i < pkts.size(); i++) {
+        for (int r = 0; r < RULES.length; r++) {
+          if (kernel[i][r] != ours[i][r]) {
+            diffs.add("packet " + i + " rule '" + RULES[r] + "': kernel " + kernel[i][r] + ", ours " + ours[i][r]);
+          }
         }
       }
-      assertThat(kernel).hasSize(RULES.length);
-      assertThat(simulate(b + "v")).as("per-rule packet counts, rules: %s", String.join(" | ", RULES))
-          .isEqualTo(kernel);
+      assertThat(diffs).as(ipt).isEmpty();
     } finally {
       sh("ip netns del " + a + " 2>/dev/null; ip netns del " + b + " 2>/dev/null; true");
     }
   }
 
-  /** Counts per rule as ipt_do_table would, with our matches (a hot-drop ends the traversal). */
-  private static List<Long> simulate(String dev) {
+  private static long[] counters(String saved) {
+    final long[] out = new long[RULES.length];
+    int r = 0;
+    for (String line : saved.split("\n")) {
+      if (line.startsWith("[") && line.contains("-A PREROUTING") && r < out.length) {
+        out[r++] = Long.parseLong(line.substring(1, line.indexOf(':')));
+      }
+    }
+    assertThat(r).isEqualTo(RULES.length);
+    return out;
+  }
+
+  /** Counts per packet and rule as the table would, with our matches (a hot-drop ends it). */
+  private static long[][] simulate(String dev, boolean nft) {
     final StringBuilder text = new StringBuilder("*raw\n:PREROUTING ACCEPT [0:0]\n");
     for (String r : RULES) {
       text.append("-A PREROUTING -s 10.99.0.0/24 -i ").append(dev).append(' ').append(r).append('\n');
@@ -166,11 +206,13 @@ class KernelMatchDifferentialTest {
     text.append("COMMIT\n");
     final List<Rule> rules = RulesetParser.parse(text.toString(), "diff", ParseOptions.DEFAULT)
         .table("raw").chain("PREROUTING").rules();
-    final long[] counts = new long[rules.size()];
+    final List<byte[]> pkts = packets();
+    final long[][] counts = new long[pkts.size()][rules.size()];
     final FakeContext ctx = new FakeContext();
     ctx.in = dev;
-    for (byte[] p : packets()) {
-      ctx.packet(p);
+    ctx.nft = nft;
+    for (int k = 0; k < pkts.size(); k++) {
+      ctx.packet(pkts.get(k));
       for (int i = 0; i < rules.size(); i++) {
         final Rule r = rules.get(i);
         if (!ipMatch(r.ip(), ctx)) {
@@ -188,15 +230,11 @@ class KernelMatchDifferentialTest {
           break;
         }
         if (all) {
-          counts[i]++;
+          counts[k][i]++;
         }
       }
     }
-    final List<Long> out = new ArrayList<>();
-    for (long c : counts) {
-      out.add(c);
-    }
-    return out;
+    return counts;
   }
 
   private static boolean ipMatch(IpMatch ip, FakeContext ctx) {
