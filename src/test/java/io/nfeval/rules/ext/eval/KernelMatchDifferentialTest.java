@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Kernel-differential check of the stateless matches: crafted frames are sent over a veth pair into a
+ * Kernel-differential check of the matches that need no connection tracking (stateless ones, and
+ * nth/recent/limit/hashlimit within one burst where time does not matter): crafted frames are sent over a veth pair into a
  * namespace whose raw PREROUTING holds counting rules (no targets, so every rule sees every packet
  * until a hot-drop), and the kernel's per-rule packet counters must equal what the matches' own
  * evaluation counts. Needs root and iproute2; skipped visibly otherwise.
@@ -63,6 +64,16 @@ class KernelMatchDifferentialTest {
     "-p udp -m udp ! --sport 0:65535",
     "-m mark --mark 0x0/0xff",
     "-m pkttype --pkt-type unicast",
+    "-m statistic --mode nth --every 3 --packet 1",
+    "-m statistic --mode nth ! --every 4 --packet 0",
+    "-p udp -m recent --set --name t1 --mask 255.255.255.255 --rsource",
+    "-m recent --update --hitcount 3 --name t1 --mask 255.255.255.255 --rsource",
+    "-m recent --rcheck --hitcount 2 --name t1 --mask 255.255.255.255 --rsource",
+    "-m recent --rcheck --name t1 --mask 255.255.255.0 --rdest",
+    "-p icmp -m recent --remove --name t1 --mask 255.255.255.255 --rsource",
+    "-m limit --limit 1/hour --limit-burst 4",
+    "-m hashlimit --hashlimit-upto 1/hour --hashlimit-burst 2 --hashlimit-mode srcip,dstport --hashlimit-name h1",
+    "-m hashlimit --hashlimit-above 1/hour --hashlimit-burst 3 --hashlimit-mode dstip --hashlimit-name h2",
     "-m comment --comment \"all\"",
   };
 
@@ -211,6 +222,7 @@ class KernelMatchDifferentialTest {
     final FakeContext ctx = new FakeContext();
     ctx.in = dev;
     ctx.nft = nft;
+    final java.util.Map<Match, Object> states = new java.util.IdentityHashMap<>();
     for (int k = 0; k < pkts.size(); k++) {
       ctx.packet(pkts.get(k));
       for (int i = 0; i < rules.size(); i++) {
@@ -220,7 +232,7 @@ class KernelMatchDifferentialTest {
         }
         boolean all = true;
         for (Match m : r.matches()) {
-          ctx.state = m.newState();
+          ctx.state = states.computeIfAbsent(m, Match::newState);
           if (!m.matches(ctx)) {
             all = false;
             break;
