@@ -448,8 +448,16 @@ public final class Skb implements PacketContext {
 
   /** The ipsets of the run; the integrator wires the ipset package in. */
   IpSetAccess ipsets = IpSetAccess.NONE;
-  /** Named state shared across rules (recent/hashlimit tables): one map per engine, never static. */
-  final java.util.Map<String, Object> shared = new java.util.HashMap<>();
+  /**
+   * Named state shared across rules (recent/hashlimit tables, nfacct objects): one map per engine,
+   * never static. Workers of one engine must share it ({@link #sharedStateMap}).
+   */
+  java.util.Map<String, Object> shared = new java.util.HashMap<>();
+
+  /** Makes this skb use {@code map} for shared extension state (one map per engine). */
+  public void sharedStateMap(java.util.Map<String, Object> map) {
+    this.shared = map;
+  }
 
   /** Sets the ipsets the set match and SET target consult. */
   public void ipsets(IpSetAccess sets) {
