@@ -459,4 +459,175 @@ public final class Skb implements PacketContext {
       logCount++;
     }
   }
+
+  // ---- added for extension evaluation (h-eval) --------------------------------------------------
+
+  /** The ipsets of the run; the integrator wires the ipset package in. */
+  IpSetAccess ipsets = IpSetAccess.NONE;
+  /**
+   * Named state shared across rules (recent/hashlimit tables, nfacct objects): one map per engine,
+   * never static. Workers of one engine must share it ({@link #sharedStateMap}).
+   */
+  java.util.Map<String, Object> shared = new java.util.HashMap<>();
+
+  /** Makes this skb use {@code map} for shared extension state (one map per engine). */
+  public void sharedStateMap(java.util.Map<String, Object> map) {
+    this.shared = map;
+  }
+
+  /** Sets the ipsets the set match and SET target consult. */
+  public void ipsets(IpSetAccess sets) {
+    this.ipsets = sets == null ? IpSetAccess.NONE : sets;
+  }
+
+  @Override
+  public Object sharedState(String key, java.util.function.Supplier<Object> create) {
+    Object o = shared.get(key);
+    if (o == null) {
+      o = create.get();
+      shared.put(key, o);
+    }
+    return o;
+  }
+
+  @Override
+  public int ctLookup(int origSrc, int origDst, int proto, int ports, int zone) {
+    if (ct == null) {
+      return CT_GONE;
+    }
+    final int t = ct.find(origSrc, origDst, ports, proto, zone, tsNanos);
+    if (t < 0 || (t & 1) != Ct.DIR_ORIGINAL) {
+      return CT_GONE;
+    }
+    final int h = t >> 1;
+    if (proto == PacketView.IPPROTO_TCP) {
+      final int st = ct.tcpState(h);
+      if (st == io.nfeval.conntrack.TcpConntrack.TIME_WAIT || st == io.nfeval.conntrack.TcpConntrack.CLOSE) {
+        return CT_CLOSED;
+      }
+    }
+    return CT_OPEN;
+  }
+
+  @Override
+  public long ctPackets(int dir) {
+    return hasCt() ? ct.packets(ctHandle, dir) : 0;
+  }
+
+  @Override
+  public long ctBytes(int dir) {
+    return hasCt() ? ct.bytes(ctHandle, dir) : 0;
+  }
+
+  @Override
+  public int ipsetTest(String set, int srcFlags, int dims, boolean updateCounters) {
+    return ipsets.test(set, this, srcFlags, dims, updateCounters);
+  }
+
+  @Override
+  public void ipsetAdd(String set, int srcFlags, int dims, long timeout, boolean exist) {
+    ipsets.add(set, this, srcFlags, dims, timeout, exist);
+  }
+
+  @Override
+  public void ipsetDel(String set, int srcFlags, int dims) {
+    ipsets.del(set, this, srcFlags, dims);
+  }
+
+  @Override
+  public void setTtl(int ttl) {
+    if (present >= 20) {
+      io.nfeval.packet.PacketWriter.setTtl(view, ttl & 0xff);
+      redecode();
+    }
+  }
+
+  @Override
+  public void setTos(int tos) {
+    if (present >= 20) {
+      io.nfeval.packet.PacketWriter.setTos(view, tos & 0xff);
+      redecode();
+    }
+  }
+
+  /**
+   * tcpmss_mangle_packet (xt_TCPMSS.c) for IPv4: rewrites an MSS option larger than {@code mss}
+   * (incremental checksum update), or appends one (min(mss, 536), RFC 1122's default) when the SYN
+   * has none, no payload and room in doff; the IP total length grows by 4.
+   */
+  @Override
+  public int setTcpMss(int mss) {
+    if (view.fragmentOffset() != 0 || view.protocol() != PacketView.IPPROTO_TCP) {
+      return 0;
+    }
+    final int thoff = view.l3Offset() + view.headerLength();
+    final int l4len = len - view.headerLength();
+    if (l4len < 20 || thoff + 20 > present) {
+      return -1;
+    }
+    final int hdr = ((data[thoff + 12] & 0xff) >> 4) * 4;
+    if (l4len < hdr || hdr < 20 || thoff + hdr > present) {
+      return -1;
+    }
+    for (int i = 20; i <= hdr - 4; ) {
+      final int kind = data[thoff + i] & 0xff;
+      if (kind == PacketView.TCPOPT_MSS && (data[thoff + i + 1] & 0xff) == 4) {
+        final int old = ((data[thoff + i + 2] & 0xff) << 8) | (data[thoff + i + 3] & 0xff);
+        if (old <= mss) {
+          return 0;
+        }
+        data[thoff + i + 2] = (byte) (mss >> 8);
+        data[thoff + i + 3] = (byte) mss;
+        final int ck = thoff + 16;
+        final int oldCk = ((data[ck] & 0xff) << 8) | (data[ck + 1] & 0xff);
+        final int newCk = io.nfeval.packet.Checksums.replace16(oldCk, old, mss & 0xffff);
+        data[ck] = (byte) (newCk >> 8);
+        data[ck + 1] = (byte) newCk;
+        redecode();
+        return 0;
+      }
+      // optlen(): EOL/NOP/garbage lengths advance by one byte
+      final int ol = (kind <= 1 || thoff + i + 1 >= thoff + hdr) ? 1 : data[thoff + i + 1] & 0xff;
+      i += ol == 0 ? 1 : ol;
+    }
+    if (l4len > hdr || hdr >= 15 * 4 || len + 4 > MAX_DATAGRAM || present != len) {
+      return 0;
+    }
+    final int newMss = Math.min(mss, 536);
+    final int at = thoff + hdr;
+    data[at] = (byte) PacketView.TCPOPT_MSS;
+    data[at + 1] = 4;
+    data[at + 2] = (byte) (newMss >> 8);
+    data[at + 3] = (byte) newMss;
+    data[thoff + 12] = (byte) ((((hdr + 4) / 4) << 4) | (data[thoff + 12] & 0x0f));
+    len += 4;
+    present += 4;
+    data[view.l3Offset() + 2] = (byte) (len >> 8);
+    data[view.l3Offset() + 3] = (byte) len;
+    io.nfeval.packet.PacketWriter.fillIpv4HeaderChecksum(buffer, view.l3Offset(), view.headerLength());
+    redecode();
+    io.nfeval.packet.PacketWriter.fillL4Checksum(view);
+    return 4;
+  }
+
+  @Override
+  public int pathMtu() {
+    if (out == null) {
+      return 0;
+    }
+    return in == null ? out.mtu() : Math.min(out.mtu(), in.mtu());
+  }
+
+  /** The ruleset's back end: nf_tables (iptables-nft, the default) or x_tables (iptables-legacy). */
+  boolean nfTables = true;
+
+  /** Sets the back end the ruleset runs on (Engine: {@code backend == Backend.NFT}). */
+  public void nfTablesBackend(boolean nft) {
+    this.nfTables = nft;
+  }
+
+  @Override
+  public boolean nfTablesBackend() {
+    return nfTables;
+  }
 }

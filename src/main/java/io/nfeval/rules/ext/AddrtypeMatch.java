@@ -93,4 +93,21 @@ public final class AddrtypeMatch implements Match {
       sb.append(" --limit-iface-out");
     }
   }
+
+  // ---- evaluation (xt_addrtype.c addrtype_mt_v1) ------------------------------------------------
+
+  /**
+   * addrtype_mt_v1: {@code 1 << inet_dev_addr_type(addr)} against each mask, the lookup limited to
+   * the input or output device with --limit-iface-in/out; source first, destination only if the
+   * source test passed.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final String dev = limitIfaceIn ? ctx.inIface() : limitIfaceOut ? ctx.outIface() : null;
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    if (srcType != 0 && ((srcType & (1 << ctx.addrType(v.srcAddr(), dev))) != 0) == invSrc) {
+      return false;
+    }
+    return dstType == 0 || ((dstType & (1 << ctx.addrType(v.dstAddr(), dev))) != 0) != invDst;
+  }
 }

@@ -29,4 +29,11 @@ public final class AuditTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j AUDIT --type ").append(type);
   }
+
+  /** audit_tg: an audit record (recorded in the trace with its type); continue. */
+  @Override
+  public int execute(PacketContext ctx) {
+    ctx.log("AUDIT", type);
+    return XtVerdict.CONTINUE;
+  }
 }

@@ -24,4 +24,13 @@ public final class ChecksumTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j CHECKSUM --checksum-fill");
   }
+
+  /**
+   * checksum_tg: fills a CHECKSUM_PARTIAL checksum, which only exists for locally generated
+   * offloaded packets; a replayed datagram carries its checksum already. Continue.
+   */
+  @Override
+  public int execute(PacketContext ctx) {
+    return XtVerdict.CONTINUE;
+  }
 }

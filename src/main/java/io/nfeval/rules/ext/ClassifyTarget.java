@@ -46,4 +46,11 @@ public final class ClassifyTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(String.format(" -j CLASSIFY --set-class %04x:%04x", priority >>> 16, priority & 0xffff));
   }
+
+  /** classify_tg: {@code skb->priority = priority}; continue. */
+  @Override
+  public int execute(PacketContext ctx) {
+    ctx.setPriority(priority);
+    return XtVerdict.CONTINUE;
+  }
 }

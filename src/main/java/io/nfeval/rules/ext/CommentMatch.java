@@ -30,4 +30,10 @@ public final class CommentMatch implements Match {
     sb.append(" -m comment --comment");
     Save.string(sb, comment);
   }
+
+  /** comment_mt: always true. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    return true;
+  }
 }

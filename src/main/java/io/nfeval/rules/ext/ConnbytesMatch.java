@@ -59,4 +59,35 @@ public final class ConnbytesMatch implements Match {
     Save.opt(sb, invert, "connbytes", to == -1 ? Long.toString(from) : from + ":" + to)
         .append(" --connbytes-mode ").append(mode).append(" --connbytes-dir ").append(dir);
   }
+
+  // ---- evaluation (xt_connbytes.c connbytes_mt) -------------------------------------------------
+
+  /**
+   * connbytes_mt: without a connection (or accounting) no match; the amount is packets, bytes or
+   * bytes/packets of the chosen direction(s), including the current packet (conntrack counts it
+   * before the tables run). iptables stores {@code ! a:b} as {@code from=b, to=a}, and the kernel
+   * then matches outside the range; {@code ! a:a} swaps to the same range and is not inverted.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final int ctinfo = ctx.ctInfo();
+    if (ctinfo < 0 || ctinfo > 4) {
+      return false;
+    }
+    final boolean orig = !dir.equals("reply");
+    final boolean repl = !dir.equals("original");
+    final long pk = (orig ? ctx.ctPackets(0) : 0) + (repl ? ctx.ctPackets(1) : 0);
+    final long by = (orig ? ctx.ctBytes(0) : 0) + (repl ? ctx.ctBytes(1) : 0);
+    final long what = switch (mode) {
+      case "packets" -> pk;
+      case "bytes" -> by;
+      default -> pk == 0 ? 0 : Long.divideUnsigned(by, pk);
+    };
+    final long kFrom = invert ? to : from;
+    final long kTo = invert ? from : to;
+    if (Long.compareUnsigned(kTo, kFrom) >= 0) {
+      return Long.compareUnsigned(what, kTo) <= 0 && Long.compareUnsigned(what, kFrom) >= 0;
+    }
+    return Long.compareUnsigned(what, kTo) < 0 || Long.compareUnsigned(what, kFrom) > 0;
+  }
 }

@@ -50,4 +50,110 @@ public final class ConnlimitMatch implements Match {
     sb.append(" -m connlimit").append(above ? " --connlimit-above " : " --connlimit-upto ").append(limit)
         .append(" --connlimit-mask ").append(maskLen).append(daddr ? " --connlimit-daddr" : " --connlimit-saddr");
   }
+
+  // ---- evaluation (xt_connlimit.c connlimit_mt, nf_conncount.c) ---------------------------------
+
+  /** IPS_CONFIRMED. */
+  private static final int IPS_CONFIRMED = 1 << 3;
+
+  /** CONNCOUNT_GC_MAX_COLLECT: evictions per list walk. */
+  private static final int GC_MAX_COLLECT = 64;
+
+  /** One saved connection ({@code struct nf_conncount_tuple}): its original tuple. */
+  private record Tuple(int src, int dst, int proto, int ports, int zone) {}
+
+  /** struct nf_conncount_list: the tuples counted under one key, and the last GC walk. */
+  private static final class ConnList {
+    final java.util.ArrayList<Tuple> conns = new java.util.ArrayList<>();
+    long lastGc;
+    int lastGcCount;
+  }
+
+  /** Per rule (info->data): key (masked address, zone) to its list. */
+  @Override
+  public Object newState() {
+    return new java.util.HashMap<Long, ConnList>();
+  }
+
+  /**
+   * connlimit_mt over nf_conncount_count_skb (the 6.18 stable code, with the "rework API to use
+   * sk_buff directly" backport): the key is the packet's masked source or destination address and
+   * the zone. A key seen for the first time gets a list holding the packet's connection (its original
+   * tuple; from the packet when it has no entry): count 1. For a known key, a packet whose connection
+   * is already confirmed adds nothing and gets the list's length (so later packets of a counted
+   * connection never count it twice, observed on the kernel: five back-to-back datagrams of one UDP
+   * flow stay under {@code --connlimit-above 1}). Otherwise (the first packet of a new connection: the
+   * connection being checked counts) __nf_conncount_add runs: unless a walk already ran in this
+   * jiffy (and fewer than 64 were added since), saved tuples whose connection is gone or closed (TCP
+   * TIME_WAIT/CLOSE) are dropped and a tuple already saved for a live connection is not added twice;
+   * then the tuple is appended. A replay runs on one CPU, so find_or_evict's "not found but maybe
+   * being confirmed on another CPU" case never arises.
+   */
+  @Override
+  @SuppressWarnings("unchecked")
+  public boolean matches(PacketContext ctx) {
+    final java.util.HashMap<Long, ConnList> lists = (java.util.HashMap<Long, ConnList>) ctx.matchState();
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int ctinfo = ctx.ctInfo();
+    final Tuple tuple;
+    final int zone;
+    final boolean confirmed;
+    if (ctinfo >= 0 && ctinfo <= 4) {
+      zone = ctx.ctZone();
+      tuple = new Tuple(ctx.ctOrigSrc(), ctx.ctOrigDst(), ctx.ctProto(),
+          (ctx.ctOrigSrcPort() << 16) | (ctx.ctOrigDstPort() & 0xffff), zone);
+      confirmed = (ctx.ctStatus() & IPS_CONFIRMED) != 0;
+    } else {
+      zone = 0;
+      final int sp = Math.max(0, v.srcPort());
+      final int dp = Math.max(0, v.dstPort());
+      tuple = new Tuple(v.srcAddr(), v.dstAddr(), v.protocol(), (sp << 16) | dp, 0);
+      // get_ct_or_tuple_from_skb: a confirmed entry found for the packet's tuple
+      confirmed = ctx.ctLookup(tuple.src(), tuple.dst(), tuple.proto(), tuple.ports(), 0) != PacketContext.CT_GONE;
+    }
+    final int m = maskLen == 0 ? 0 : -1 << (32 - maskLen);
+    final int addr = (daddr ? v.dstAddr() : v.srcAddr()) & m;
+    final long key = ((long) addr << 32) | (zone & 0xffffffffL);
+    final long now = Jiffies.of(ctx.nowNanos()) & 0xffffffffL;
+    ConnList list = lists.get(key);
+    if (list == null) {
+      list = new ConnList();
+      list.conns.add(tuple);
+      list.lastGc = now;
+      lists.put(key, list);
+    } else if (!confirmed) {
+      add(ctx, list, tuple, now);
+    }
+    return (list.conns.size() > limit) == above;
+  }
+
+  private static void add(PacketContext ctx, ConnList list, Tuple tuple, long now) {
+    if (!(now == list.lastGc && list.conns.size() - list.lastGcCount < GC_MAX_COLLECT)) {
+      int collect = 0;
+      for (java.util.Iterator<Tuple> it = list.conns.iterator(); it.hasNext(); ) {
+        if (collect > GC_MAX_COLLECT) {
+          break;
+        }
+        final Tuple c = it.next();
+        final int st = ctx.ctLookup(c.src(), c.dst(), c.proto(), c.ports(), c.zone());
+        if (st == PacketContext.CT_GONE) {
+          // find_or_evict on the same CPU: evicted, even the unconfirmed connection being checked
+          // (it is added again below).
+          it.remove();
+          collect++;
+          continue;
+        }
+        if (c.equals(tuple)) {
+          return;
+        }
+        if (st == PacketContext.CT_CLOSED) {
+          it.remove();
+          collect++;
+        }
+      }
+      list.lastGc = now;
+      list.lastGcCount = list.conns.size();
+    }
+    list.conns.add(tuple);
+  }
 }

@@ -36,4 +36,14 @@ public final class ConnmarkMatch implements Match {
     sb.append(" -m connmark");
     Save.opt(sb, invert, "mark", Num.hex(mark) + (mask == -1 ? "" : "/" + Num.hex(mask)));
   }
+
+  /** connmark_mt: no connection never matches; else {@code ((ct->mark & mask) == mark) ^ invert}. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final int ctinfo = ctx.ctInfo();
+    if (ctinfo < 0 || ctinfo > 4) {
+      return false;
+    }
+    return ((ctx.ctMark() & mask) == mark) != invert;
+  }
 }

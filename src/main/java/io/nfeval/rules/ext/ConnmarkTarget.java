@@ -74,4 +74,33 @@ public final class ConnmarkTarget implements Target {
           .append(Num.hex(ctmask));
     }
   }
+
+  /**
+   * connmark_tg_shift with no shift (revision 1): without a connection nothing happens. SET:
+   * {@code ctmark = (ctmark & ~ctmask) ^ value}; SAVE: {@code ctmark = (ctmark & ~ctmask) ^ (mark &
+   * nfmask)}; RESTORE: {@code mark = (mark & ~nfmask) ^ (ctmark & ctmask)}.
+   */
+  @Override
+  public int execute(PacketContext ctx) {
+    final int ctinfo = ctx.ctInfo();
+    if (ctinfo < 0 || ctinfo > 4) {
+      return XtVerdict.CONTINUE;
+    }
+    switch (mode) {
+      case SET -> {
+        final int m = (ctx.ctMark() & ~ctmask) ^ value;
+        if (m != ctx.ctMark()) {
+          ctx.setCtMark(m);
+        }
+      }
+      case SAVE -> {
+        final int m = (ctx.ctMark() & ~ctmask) ^ (ctx.mark() & nfmask);
+        if (m != ctx.ctMark()) {
+          ctx.setCtMark(m);
+        }
+      }
+      default -> ctx.setMark((ctx.mark() & ~nfmask) ^ (ctx.ctMark() & ctmask));
+    }
+    return XtVerdict.CONTINUE;
+  }
 }

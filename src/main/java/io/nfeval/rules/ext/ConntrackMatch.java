@@ -267,4 +267,91 @@ public final class ConntrackMatch implements Match {
       Save.opt(sb, false, "ctdir", dirReply ? "REPLY" : "ORIGINAL");
     }
   }
+
+  // ---- evaluation (xt_conntrack.c conntrack_mt, revision 3) -------------------------------------
+
+  /** IPS_SRC_NAT / IPS_DST_NAT of {@code enum ip_conntrack_status}. */
+  private static final int IPS_SRC_NAT = 1 << 4;
+  private static final int IPS_DST_NAT = 1 << 5;
+
+  /**
+   * The state bit of a packet as xt_conntrack computes it: {@code XT_CONNTRACK_STATE_BIT(ctinfo)}
+   * (ESTABLISHED, RELATED, NEW; replies fold onto their originals), UNTRACKED for untracked packets,
+   * INVALID when conntrack attached nothing.
+   */
+  static int stateBit(int ctinfo) {
+    if (ctinfo == PacketContext.CT_UNTRACKED) {
+      return STATE_UNTRACKED;
+    }
+    if (ctinfo < 0 || ctinfo > 4) {
+      return STATE_INVALID;
+    }
+    return switch (ctinfo % 3) {
+      case 0 -> STATE_ESTABLISHED;
+      case 1 -> STATE_RELATED;
+      default -> STATE_NEW;
+    };
+  }
+
+  /**
+   * conntrack_mt: the state test (SNAT/DNAT bits come from the connection's status, so they match
+   * in both directions); without a connection only a state test can match; then direction,
+   * addresses ({@code (addr ^ want) & mask == 0}), protocol, ports, status and expiry, each
+   * inverted on its own.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final int ctinfo = ctx.ctInfo();
+    final boolean hasCt = ctinfo >= 0 && ctinfo <= 4;
+    if ((flags & F_STATE) != 0) {
+      int bit = stateBit(ctinfo);
+      if (hasCt) {
+        final int st = ctx.ctStatus();
+        if ((st & IPS_SRC_NAT) != 0) {
+          bit |= STATE_SNAT;
+        }
+        if ((st & IPS_DST_NAT) != 0) {
+          bit |= STATE_DNAT;
+        }
+      }
+      if (((stateMask & bit) != 0) == inv(F_STATE)) {
+        return false;
+      }
+    }
+    if (!hasCt) {
+      return (flags & F_STATE) != 0;
+    }
+    if ((flags & F_DIRECTION) != 0 && (ctx.ctDirection() == 1) != dirReply) {
+      return false;
+    }
+    if (!addrOk(ctx.ctOrigSrc(), 0, F_ORIGSRC) || !addrOk(ctx.ctOrigDst(), 1, F_ORIGDST)
+        || !addrOk(ctx.ctReplSrc(), 2, F_REPLSRC) || !addrOk(ctx.ctReplDst(), 3, F_REPLDST)) {
+      return false;
+    }
+    if ((flags & F_PROTO) != 0 && (ctx.ctProto() == proto) == inv(F_PROTO)) {
+      return false;
+    }
+    if (!portOk(ctx.ctOrigSrcPort(), 0, F_ORIGSRC_PORT) || !portOk(ctx.ctOrigDstPort(), 1, F_ORIGDST_PORT)
+        || !portOk(ctx.ctReplSrcPort(), 2, F_REPLSRC_PORT) || !portOk(ctx.ctReplDstPort(), 3, F_REPLDST_PORT)) {
+      return false;
+    }
+    if ((flags & F_STATUS) != 0 && ((statusMask & ctx.ctStatus()) != 0) == inv(F_STATUS)) {
+      return false;
+    }
+    if ((flags & F_EXPIRES) != 0) {
+      final long left = ctx.ctExpiresSeconds();
+      if ((left >= expireMin && left <= expireMax) == inv(F_EXPIRES)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private boolean addrOk(int have, int i, int f) {
+    return (flags & f) == 0 || (((have ^ addr[i]) & mask[i]) == 0) != inv(f);
+  }
+
+  private boolean portOk(int have, int i, int f) {
+    return (flags & f) == 0 || (have >= portMin[i] && have <= portMax[i]) != inv(f);
+  }
 }

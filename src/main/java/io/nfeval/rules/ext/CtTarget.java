@@ -102,4 +102,10 @@ public final class CtTarget implements Target {
       sb.append(" --").append(zoneOpt).append(' ').append(zone);
     }
   }
+
+  /** Carried out by the engine (ExtensionRunner), which owns the state this target changes. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("target '" + name() + "' is handled by the engine");
+  }
 }

@@ -64,4 +64,13 @@ public final class DevgroupMatch implements Match {
       Save.opt(sb, invDst, "dst-group", Num.hex(dstGroup) + (dstMask == -1 ? "" : "/" + Num.hex(dstMask)));
     }
   }
+
+  /** devgroup_mt: {@code ((group ^ dev->group) & mask) == 0} for each device given, inverted. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    if (hasSrc && (((srcGroup ^ ctx.inGroup()) & srcMask) == 0) == invSrc) {
+      return false;
+    }
+    return !hasDst || (((dstGroup ^ ctx.outGroup()) & dstMask) == 0) != invDst;
+  }
 }

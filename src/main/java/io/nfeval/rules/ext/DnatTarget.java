@@ -53,4 +53,10 @@ public final class DnatTarget implements Target {
       sb.append(" --persistent");
     }
   }
+
+  /** Carried out by the engine (ExtensionRunner), which owns the state this target changes. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("target '" + name() + "' is handled by the engine");
+  }
 }

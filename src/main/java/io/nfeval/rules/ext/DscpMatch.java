@@ -31,4 +31,10 @@ public final class DscpMatch implements Match {
     sb.append(" -m dscp");
     Save.opt(sb, invert, "dscp", Tos.hex2(dscp));
   }
+
+  /** dscp_mt: {@code (tos >> 2) == dscp}, inverted. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    return ((ctx.ip().tos() >> 2) == dscp) != invert;
+  }
 }

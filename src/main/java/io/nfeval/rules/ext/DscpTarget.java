@@ -30,4 +30,14 @@ public final class DscpTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j DSCP --set-dscp ").append(Tos.hex2(dscp));
   }
+
+  /** dscp_tg: when the DSCP differs, {@code tos = (tos & 0x03) | dscp << 2}; continue. */
+  @Override
+  public int execute(PacketContext ctx) {
+    final int tos = ctx.ip().tos();
+    if ((tos >> 2) != dscp) {
+      ctx.setTos((tos & 0x03) | (dscp << 2));
+    }
+    return XtVerdict.CONTINUE;
+  }
 }

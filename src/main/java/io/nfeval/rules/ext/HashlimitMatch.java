@@ -173,4 +173,182 @@ public final class HashlimitMatch implements Match {
       }
     }
   }
+
+  // ---- evaluation (xt_hashlimit.c hashlimit_mt_common, revision 3) ------------------------------
+
+  /** {@code MAX_CPJ = 0xFFFFFFFFFFFFFFFF / (HZ*60*60*24)} (unsigned). */
+  private static final long MAX_CPJ = Long.divideUnsigned(-1L, Jiffies.HZ * 60L * 60 * 24);
+  /** {@code CREDITS_PER_JIFFY = POW2_BELOW64(MAX_CPJ)} of revisions 2 and 3. */
+  static final long CREDITS_PER_JIFFY = Long.highestOneBit(MAX_CPJ);
+
+  /** user2credits (revision &ge; 2): divide the constant operands first to avoid overflow. */
+  static long user2credits(long user) {
+    final long hzCpj = Jiffies.HZ * CREDITS_PER_JIFFY;
+    if (Long.compareUnsigned(SCALE, hzCpj) >= 0) {
+      return Long.divideUnsigned(user, Long.divideUnsigned(SCALE, hzCpj));
+    }
+    return user * Long.divideUnsigned(hzCpj, SCALE);
+  }
+
+  /** One {@code struct dsthash_ent}: its rate state and expiry (jiffies). */
+  static final class Dst {
+    long expires;
+    long prev;
+    long credit;
+    long creditCap;
+    long cost;
+    long rate;
+    long burst;
+    long currentRate;
+    boolean prevWindow;
+  }
+
+  /** {@code struct xt_hashlimit_htable}: the config of the rule that created it, and its entries. */
+  static final class Table {
+    final HashlimitMatch cfg;
+    final java.util.HashMap<Key, Dst> entries = new java.util.HashMap<>();
+
+    Table(HashlimitMatch cfg) {
+      this.cfg = cfg;
+    }
+  }
+
+  /** Per rule: the named table, looked up once (as checkentry's htable_find_get). */
+  static final class Ref {
+    Table table;
+  }
+
+  @Override
+  public Object newState() {
+    return new Ref();
+  }
+
+  /**
+   * hashlimit_mt_common: a bucket per key (masked addresses and ports picked by the mode) of the
+   * table named {@code --hashlimit-name}, shared by every rule of that name with the configuration
+   * of the rule that created it (the kernel: the first rule loaded; here: the first to see a packet).
+   * A new bucket starts full, so the first {@code burst} packets of a key match; refill is
+   * CREDITS_PER_JIFFY per elapsed jiffy up to the cap. An entry idle past {@code --hashlimit-htable-expire}
+   * is forgotten (the kernel's garbage collector removes it within one gc interval after expiry; we
+   * take it to be gone at expiry). Byte-rate mode is not modelled (assumed).
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final Ref ref = (Ref) ctx.matchState();
+    Table t = ref.table;
+    if (t == null) {
+      t = (Table) ctx.sharedState("hashlimit:" + hashName, () -> new Table(this));
+      ref.table = t;
+    }
+    final HashlimitMatch cfg = t.cfg;
+    if (cfg.byteRate != null) {
+      ctx.assume("hashlimit-bytes");
+      return ctx.assumeUnknowableMatches();
+    }
+    final Key key = cfg.key(ctx);
+    if (key == null) {
+      ctx.hotdrop();
+      return false;
+    }
+    final long now = Jiffies.of(ctx.nowNanos());
+    Dst d = t.entries.get(key);
+    if (d != null && now - d.expires >= 0) {
+      t.entries.remove(key);
+      d = null;
+    }
+    if (d == null) {
+      d = cfg.newDst(now);
+      t.entries.put(key, d);
+    } else {
+      d.expires = now + Jiffies.fromMillis(cfg.expire);
+      cfg.recalc(d, now);
+    }
+    if (cfg.rateMatch) {
+      d.currentRate++;
+      if (!d.prevWindow && Long.compareUnsigned(d.currentRate, d.burst) <= 0) {
+        return !cfg.above;
+      }
+      return cfg.above;
+    }
+    if (Long.compareUnsigned(d.credit, d.cost) >= 0) {
+      d.credit -= d.cost;
+      return !cfg.above;
+    }
+    return cfg.above;
+  }
+
+  /** rateinfo_init for packet mode (and rate-match mode). */
+  private Dst newDst(long now) {
+    final Dst d = new Dst();
+    d.expires = now + Jiffies.fromMillis(expire);
+    d.prev = now;
+    if (rateMatch) {
+      d.rate = avg == 0 ? 0 : Long.divideUnsigned(SCALE, avg);
+      d.burst = (burst & 0xFFFFFFFFL) + d.rate;
+    } else {
+      d.credit = user2credits(avg * (burst & 0xFFFFFFFFL));
+      d.cost = user2credits(avg);
+      d.creditCap = d.credit;
+    }
+    return d;
+  }
+
+  /** rateinfo_recalc for packet mode (and rate-match mode). */
+  private void recalc(Dst d, long now) {
+    final long delta = now - d.prev;
+    if (delta == 0) {
+      return;
+    }
+    if (rateMatch) {
+      final long interval = rateInterval * Jiffies.HZ;
+      if (Long.compareUnsigned(delta, interval) < 0) {
+        return;
+      }
+      d.prev = now;
+      d.prevWindow = Long.compareUnsigned(d.currentRate * interval, delta * d.rate) > 0;
+      d.currentRate = 0;
+      return;
+    }
+    d.prev = now;
+    d.credit += delta * CREDITS_PER_JIFFY;
+    if (Long.compareUnsigned(d.credit, d.creditCap) > 0) {
+      d.credit = d.creditCap;
+    }
+  }
+
+  /**
+   * hashlimit_init_dst: the bucket key from the masked addresses and, for tcp/udp/udplite/sctp/dccp
+   * /esp (AH: 4 bytes further), the ports; null when the ports cannot be read (hot-drop).
+   */
+  private Key key(PacketContext ctx) {
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int dst = (mode & MODE_DSTIP) != 0 ? maskl(v.dstAddr(), dstMask) : 0;
+    final int src = (mode & MODE_SRCIP) != 0 ? maskl(v.srcAddr(), srcMask) : 0;
+    int ports = 0;
+    if ((mode & (MODE_SRCPORT | MODE_DSTPORT)) != 0) {
+      final int proto = v.protocol();
+      final int poff = switch (proto) {
+        case 6, 17, 33, 50, 132, 136 -> 0;
+        case 51 -> 4;
+        default -> -1;
+      };
+      if (poff >= 0) {
+        final int th = PacketBytes.thoff(v);
+        final int sp = PacketBytes.u16(v, th + poff);
+        final int dp = PacketBytes.u16(v, th + poff + 2);
+        if (sp < 0 || dp < 0) {
+          return null;
+        }
+        ports = ((mode & MODE_SRCPORT) != 0 ? sp << 16 : 0) | ((mode & MODE_DSTPORT) != 0 ? dp : 0);
+      }
+    }
+    return new Key(src, dst, ports);
+  }
+
+  /** {@code struct dsthash_dst}: the masked addresses and ports that select a bucket. */
+  record Key(int src, int dst, int ports) {}
+
+  private static int maskl(int a, int l) {
+    return l == 0 ? 0 : a & (-1 << (32 - l));
+  }
 }

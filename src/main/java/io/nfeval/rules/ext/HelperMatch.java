@@ -35,4 +35,29 @@ public final class HelperMatch implements Match {
     sb.append(" -m helper").append(invert ? " ! --helper" : " --helper");
     Save.string(sb, helper);
   }
+
+  /** IPS_EXPECTED: the connection was created from an expectation of a master. */
+  private static final int IPS_EXPECTED = 1;
+
+  /**
+   * helper_mt: only an expected connection has a master; the master's helper name is compared with
+   * {@code strncmp(helper, name, strlen(helper))}. The engine reports the master's helper through
+   * {@link PacketContext#ctHelper()} for expected connections.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    boolean ret = invert;
+    final int ctinfo = ctx.ctInfo();
+    if (ctinfo < 0 || ctinfo > 4 || (ctx.ctStatus() & IPS_EXPECTED) == 0) {
+      return ret;
+    }
+    final String h = ctx.ctHelper();
+    if (h == null) {
+      return ret;
+    }
+    if (helper.isEmpty()) {
+      return !ret;
+    }
+    return ret ^ helper.startsWith(h);
+  }
 }

@@ -111,4 +111,26 @@ public final class IcmpMatch implements Match {
     }
     Save.opt(sb, invert, "icmp-type", v);
   }
+
+  // ---- evaluation (ip_tables.c icmp_match) ------------------------------------------------------
+
+  /**
+   * icmp_match / icmp_type_code_match: non-first fragments never match; an unreadable 8-byte header
+   * hot-drops; type 255 matches every type and code, otherwise type equal and code in range.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    if (ctx.fragOffset() != 0) {
+      return false;
+    }
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int th = PacketBytes.thoff(v);
+    final int t = PacketBytes.u8(v, th);
+    final int c = PacketBytes.u8(v, th + 1);
+    if (PacketBytes.u8(v, th + 7) < 0 || t < 0 || c < 0) {
+      ctx.hotdrop();
+      return false;
+    }
+    return (type == 0xff || (t == type && c >= codeMin && c <= codeMax)) != invert;
+  }
 }

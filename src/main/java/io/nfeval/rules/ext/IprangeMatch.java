@@ -67,4 +67,23 @@ public final class IprangeMatch implements Match {
       Save.opt(sb, invDst, "dst-range", Num.ipv4(dstMin) + "-" + Num.ipv4(dstMax));
     }
   }
+
+  /** iprange_mt4: unsigned comparison of each address against its inclusive range. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    if (hasSrc) {
+      final int a = v.srcAddr();
+      final boolean out = Integer.compareUnsigned(a, srcMin) < 0 || Integer.compareUnsigned(a, srcMax) > 0;
+      if (out != invSrc) {
+        return false;
+      }
+    }
+    if (hasDst) {
+      final int a = v.dstAddr();
+      final boolean out = Integer.compareUnsigned(a, dstMin) < 0 || Integer.compareUnsigned(a, dstMax) > 0;
+      return out == invDst;
+    }
+    return true;
+  }
 }

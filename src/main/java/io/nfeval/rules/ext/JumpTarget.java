@@ -30,4 +30,10 @@ public final class JumpTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(isGoto ? " -g " : " -j ").append(chain);
   }
+
+  /** Standard targets are decided by the table evaluator itself (ipt_do_table), never executed. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("handled by the evaluator");
+  }
 }

@@ -45,4 +45,11 @@ public final class LengthMatch implements Match {
     sb.append(" -m length");
     Save.opt(sb, invert, "length", Num.range(min, max));
   }
+
+  /** length_mt: the IP header's total length (the whole datagram after defragmentation). */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final int len = ctx.ip().totalLength();
+    return (len >= min && len <= max) != invert;
+  }
 }

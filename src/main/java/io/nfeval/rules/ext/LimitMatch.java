@@ -43,4 +43,113 @@ public final class LimitMatch implements Match {
       sb.append(" --limit-burst ").append(burst);
     }
   }
+
+  // ---- evaluation (xt_limit.c limit_mt, limit_mt_check) -----------------------------------------
+
+  /** {@code MAX_CPJ = 0xFFFFFFFF / (HZ*60*60*24)}: credits per jiffy such that a day fits in u32. */
+  private static final long MAX_CPJ = 0xFFFFFFFFL / (Jiffies.HZ * 60L * 60 * 24);
+  /** {@code CREDITS_PER_JIFFY = POW2_BELOW32(MAX_CPJ)} (128 at HZ=250). */
+  static final long CREDITS_PER_JIFFY = Long.highestOneBit(MAX_CPJ);
+
+  /** user2credits: avg (1/10000 s units, u32) to credits, dividing first when multiplying overflows. */
+  static long user2credits(long user) {
+    final long u = user & 0xFFFFFFFFL;
+    if (u > 0xFFFFFFFFL / (Jiffies.HZ * CREDITS_PER_JIFFY)) {
+      return ((u / SCALE) * Jiffies.HZ * CREDITS_PER_JIFFY) & 0xFFFFFFFFL;
+    }
+    return ((u * Jiffies.HZ * CREDITS_PER_JIFFY) / SCALE) & 0xFFFFFFFFL;
+  }
+
+  /** struct xt_limit_priv plus the constants checkentry derives (credit_cap, cost). */
+  static final class Bucket {
+    long prev = Long.MIN_VALUE;
+    long credit;
+    long cap;
+    long cost;
+    /** nft_limit state (iptables-nft): tokens in ns, last packet time, cost and bucket size. */
+    long nftLast = Long.MIN_VALUE;
+    long nftTokens;
+    long nftCost;
+    long nftTokensMax;
+  }
+
+  /** XT_LIMIT_SCALE per day, hour, minute, second: add_nft_limit's {@code mult}. */
+  private static final long[] MULT = {SCALE * 24 * 60 * 60, SCALE * 60 * 60, SCALE * 60, SCALE};
+
+  /**
+   * add_nft_limit + nft_limit_init (packets): the largest unit that keeps the rate exact, {@code
+   * rate = mult / avg} per {@code unit = mult / SCALE} seconds; cost = nsecs / rate, bucket = cost *
+   * burst, starting full.
+   */
+  private void nftInit(Bucket b) {
+    int i;
+    for (i = 1; i < MULT.length; i++) {
+      if (avg > MULT[i] || MULT[i] / avg < MULT[i] % avg) {
+        break;
+      }
+    }
+    final long rate = MULT[i - 1] / avg;
+    final long nsecs = MULT[i - 1] / SCALE * 1_000_000_000L;
+    b.nftCost = nsecs / rate;
+    b.nftTokensMax = b.nftCost * burst;
+    b.nftTokens = b.nftTokensMax;
+  }
+
+  /** nft_limit_eval: tokens grow by the elapsed nanoseconds up to the bucket; a packet costs nsecs/rate. */
+  private boolean nftMatches(Bucket b, long now) {
+    if (b.nftLast == Long.MIN_VALUE) {
+      nftInit(b);
+      b.nftLast = now;
+    }
+    long tokens = b.nftTokens + now - b.nftLast;
+    if (Long.compareUnsigned(tokens, b.nftTokensMax) > 0) {
+      tokens = b.nftTokensMax;
+    }
+    b.nftLast = now;
+    final long delta = tokens - b.nftCost;
+    if (delta >= 0) {
+      b.nftTokens = delta;
+      return true;
+    }
+    b.nftTokens = tokens;
+    return false;
+  }
+
+  @Override
+  public Object newState() {
+    final Bucket b = new Bucket();
+    // limit_mt_check: "credits full"; avg * burst is a u32 product.
+    b.cap = user2credits((avg * burst) & 0xFFFFFFFFL);
+    b.credit = b.cap;
+    b.cost = user2credits(avg);
+    return b;
+  }
+
+  /**
+   * limit_mt (iptables-legacy; iptables-nft compiles -m limit to nft_limit, see {@link #nftMatches}):
+   * the bucket gains CREDITS_PER_JIFFY per elapsed jiffy (u32 arithmetic, capped), and a
+   * packet passes when it can pay {@code cost}. The bucket starts full, so the first {@code burst}
+   * packets match; prev starts at the first packet (the kernel's is the load time, which a full
+   * bucket makes irrelevant).
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final Bucket b = (Bucket) ctx.matchState();
+    if (ctx.nfTablesBackend()) {
+      return nftMatches(b, ctx.nowNanos());
+    }
+    final long now = Jiffies.of(ctx.nowNanos());
+    if (b.prev == Long.MIN_VALUE) {
+      b.prev = now;
+    }
+    final long increase = ((now - b.prev) * CREDITS_PER_JIFFY) & 0xFFFFFFFFL;
+    b.prev = now;
+    long credit = (b.credit + increase) & 0xFFFFFFFFL;
+    if (credit > b.cap) {
+      credit = b.cap;
+    }
+    final boolean ok = credit >= b.cost;
+    b.credit = ok ? credit - b.cost : credit;
+    return ok;
+  }
 }

@@ -94,4 +94,11 @@ public final class LogTarget implements Target {
       sb.append(" --log-macdecode");
     }
   }
+
+  /** log_tg: a log line (recorded in the trace); continue. */
+  @Override
+  public int execute(PacketContext ctx) {
+    ctx.log("LOG", prefix);
+    return XtVerdict.CONTINUE;
+  }
 }

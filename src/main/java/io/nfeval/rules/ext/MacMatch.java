@@ -63,4 +63,13 @@ public final class MacMatch implements Match {
     sb.append(" -m mac");
     Save.opt(sb, invert, "mac-source", text(mac));
   }
+
+  /** mac_mt: without an Ethernet header the match fails (inversion does not help); else compare. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    if (!ctx.hasSourceMac()) {
+      return false;
+    }
+    return (ctx.sourceMac() == mac) != invert;
+  }
 }

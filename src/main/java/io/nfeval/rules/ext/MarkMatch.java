@@ -38,4 +38,10 @@ public final class MarkMatch implements Match {
     sb.append(" -m ").append(name);
     Save.opt(sb, invert, "mark", Num.hex(mark) + (mask == -1 ? "" : "/" + Num.hex(mask)));
   }
+
+  /** mark_mt: {@code ((skb->mark & mask) == mark) ^ invert}. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    return ((ctx.mark() & mask) == mark) != invert;
+  }
 }

@@ -72,4 +72,11 @@ public final class MarkTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j MARK --set-xmark ").append(Num.hex(value)).append('/').append(Num.hex(mask));
   }
+
+  /** mark_tg: {@code skb->mark = (skb->mark & ~mask) ^ value}; continue. */
+  @Override
+  public int execute(PacketContext ctx) {
+    ctx.setMark((ctx.mark() & ~mask) ^ value);
+    return XtVerdict.CONTINUE;
+  }
 }

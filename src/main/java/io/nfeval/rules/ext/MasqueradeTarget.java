@@ -55,4 +55,10 @@ public final class MasqueradeTarget implements Target {
       sb.append(" --random-fully");
     }
   }
+
+  /** Carried out by the engine (ExtensionRunner), which owns the state this target changes. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("target '" + name() + "' is handled by the engine");
+  }
 }

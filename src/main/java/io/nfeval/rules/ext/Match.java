@@ -15,9 +15,7 @@ public interface Match {
    * Evaluates the match on a packet, as the kernel's {@code xt_match->match()}: true when it matches
    * (inversion included). A match that finds the packet too broken calls {@link PacketContext#hotdrop()}.
    */
-  default boolean matches(PacketContext ctx) {
-    throw new UnsupportedOperationException("match '" + name() + "' has no evaluation yet");
-  }
+  boolean matches(PacketContext ctx);
 
   /**
    * Per-rule mutable state this match needs while evaluating (token buckets, counters), created once

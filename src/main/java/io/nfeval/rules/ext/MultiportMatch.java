@@ -80,4 +80,37 @@ public final class MultiportMatch implements Match {
     Save.opt(sb, invert, flags == Flags.SOURCE ? "sports" : flags == Flags.DESTINATION ? "dports" : "ports",
         v.toString());
   }
+
+  // ---- evaluation (xt_multiport.c multiport_mt, ports_match_v1) ---------------------------------
+
+  /**
+   * multiport_mt: non-first fragments never match; the two 16-bit ports at the transport header
+   * (whatever the protocol: tcp, udp, udplite, sctp, dccp all start so) must be readable, else
+   * hot-drop; the first list element that contains the port decides ({@code true ^ invert}).
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    if (ctx.fragOffset() != 0) {
+      return false;
+    }
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int th = PacketBytes.thoff(v);
+    final int src = PacketBytes.u16(v, th);
+    final int dst = PacketBytes.u16(v, th + 2);
+    if (src < 0 || dst < 0) {
+      ctx.hotdrop();
+      return false;
+    }
+    for (int i = 0; i < mins.length; i++) {
+      final boolean hit = switch (flags) {
+        case SOURCE -> src >= mins[i] && src <= maxs[i];
+        case DESTINATION -> dst >= mins[i] && dst <= maxs[i];
+        default -> (dst >= mins[i] && dst <= maxs[i]) || (src >= mins[i] && src <= maxs[i]);
+      };
+      if (hit) {
+        return !invert;
+      }
+    }
+    return invert;
+  }
 }

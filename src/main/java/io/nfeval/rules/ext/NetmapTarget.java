@@ -33,4 +33,10 @@ public final class NetmapTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j NETMAP --to ").append(Num.addrMask(addr, mask));
   }
+
+  /** Carried out by the engine (ExtensionRunner), which owns the state this target changes. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("target '" + name() + "' is handled by the engine");
+  }
 }

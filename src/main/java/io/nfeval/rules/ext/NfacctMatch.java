@@ -30,4 +30,27 @@ public final class NfacctMatch implements Match {
     sb.append(" -m nfacct --nfacct-name");
     Save.string(sb, objectName);
   }
+
+  /**
+   * nfacct_mt: counts the packet (and skb->len bytes) into the named accounting object and matches
+   * (the quota variant, with its over-quota answer, is not parsed). The counters live in the
+   * engine's shared state under {@code nfacct:NAME} as {@code long[] {packets, bytes}}.
+   */
+  @Override
+  public Object newState() {
+    return new long[][] {null};
+  }
+
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final long[][] ref = (long[][]) ctx.matchState();
+    long[] c = ref[0];
+    if (c == null) {
+      c = (long[]) ctx.sharedState("nfacct:" + objectName, () -> new long[2]);
+      ref[0] = c;
+    }
+    c[0]++;
+    c[1] += ctx.length();
+    return true;
+  }
 }

@@ -65,4 +65,11 @@ public final class NflogTarget implements Target {
       sb.append(" --nflog-threshold ").append(threshold);
     }
   }
+
+  /** nflog_tg: a copy to the netlink log group (recorded in the trace); continue. */
+  @Override
+  public int execute(PacketContext ctx) {
+    ctx.log("NFLOG", prefix);
+    return XtVerdict.CONTINUE;
+  }
 }

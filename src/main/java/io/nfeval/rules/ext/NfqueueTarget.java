@@ -73,4 +73,10 @@ public final class NfqueueTarget implements Target {
       sb.append(" --fail-open");
     }
   }
+
+  /** Carried out by the engine (ExtensionRunner), which owns the state this target changes. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("target '" + name() + "' is handled by the engine");
+  }
 }

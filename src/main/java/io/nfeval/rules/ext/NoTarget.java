@@ -15,4 +15,10 @@ public final class NoTarget implements Target {
   public void save(StringBuilder sb) {
     // nothing: iptables-save prints no -j
   }
+
+  /** Standard targets are decided by the table evaluator itself (ipt_do_table), never executed. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("handled by the evaluator");
+  }
 }

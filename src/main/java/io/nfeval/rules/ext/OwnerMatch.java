@@ -99,4 +99,56 @@ public final class OwnerMatch implements Match {
       sb.append(" --suppl-groups");
     }
   }
+
+  // ---- evaluation (xt_owner.c owner_mt) ---------------------------------------------------------
+
+  /**
+   * owner_mt. Without a socket (forwarded packets; the capture says so with uid -1 only when it
+   * cannot tell, in which case the answer is assumed) the match holds only when every option given
+   * is inverted. With a socket, ! --socket-exists fails; uid and gid are inclusive ranges of the
+   * socket's fsuid/fsgid. Supplementary groups are not known to a capture (assumed).
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final boolean forwarded = ctx.inIface() != null;
+    final int uid = forwarded ? -1 : ctx.socketUid();
+    if (forwarded) {
+      return noSocket();
+    }
+    if (uid < 0) {
+      ctx.assume("owner");
+      return ctx.assumeUnknowableMatches();
+    }
+    if (socketExists && invSocket) {
+      return false;
+    }
+    if (hasUid) {
+      final long u = uid & 0xffffffffL;
+      if ((u >= uidMin && u <= uidMax) == invUid) {
+        return false;
+      }
+    }
+    if (hasGid) {
+      final int gid = ctx.socketGid();
+      if (gid < 0) {
+        ctx.assume("owner");
+        return ctx.assumeUnknowableMatches();
+      }
+      final long g = gid & 0xffffffffL;
+      boolean match = g >= gidMin && g <= gidMax;
+      if (!match && supplGroups) {
+        ctx.assume("owner --suppl-groups");
+        match = ctx.assumeUnknowableMatches();
+      }
+      if (match == invGid) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** {@code (info->match ^ info->invert) == 0}: every given option inverted. */
+  private boolean noSocket() {
+    return !(socketExists && !invSocket) && !(hasUid && !invUid) && !(hasGid && !invGid);
+  }
 }

@@ -179,4 +179,81 @@ public interface PacketContext {
 
   /** Records a LOG/NFLOG/ULOG/TRACE/AUDIT event in the trace. */
   void log(String target, String prefix);
+
+  // ---- added for extension evaluation (h-eval) ----------------------------------------------
+
+  /**
+   * State shared by every rule that names the same object, as the kernel keeps it per network
+   * namespace: xt_recent tables ({@code --name}), xt_hashlimit tables ({@code --hashlimit-name}),
+   * nfacct objects. Created on first use with {@code create}; the engine owns it, so two engines
+   * (two replays) never share it and nothing is static.
+   */
+  Object sharedState(String key, java.util.function.Supplier<Object> create);
+
+  /** {@link #ctLookup} answers: no live entry has that original tuple. */
+  int CT_GONE = -1;
+  /** {@link #ctLookup} answers: the entry lives but is closed (TCP TIME_WAIT or CLOSE). */
+  int CT_CLOSED = 0;
+  /** {@link #ctLookup} answers: the entry lives. */
+  int CT_OPEN = 1;
+
+  /**
+   * Looks a connection up by its original tuple as nf_conncount's {@code find_or_evict} and
+   * {@code already_closed} do: {@link #CT_GONE}, {@link #CT_CLOSED} or {@link #CT_OPEN}. {@code ports}
+   * is packed {@code sport << 16 | dport} as {@link #ctOrigSrcPort()}/{@link #ctOrigDstPort()} give them.
+   */
+  int ctLookup(int origSrc, int origDst, int proto, int ports, int zone);
+
+  /** Packets counted on the connection in direction {@code dir} (0 ORIGINAL, 1 REPLY); 0 without ct. */
+  long ctPackets(int dir);
+
+  /** Bytes counted on the connection in direction {@code dir}; 0 without ct. */
+  long ctBytes(int dir);
+
+  /** {@link #ipsetTest} answers: no set of that name (the kernel would have refused the rule). */
+  int IPSET_NO_SET = -1;
+  int IPSET_NO = 0;
+  int IPSET_YES = 1;
+  /** The packet hit an entry flagged {@code nomatch}. */
+  int IPSET_NOMATCH = 2;
+
+  /**
+   * ip_set_test: is the packet's element in {@code set}? Dimension {@code i < dims} takes the source
+   * (bit i of {@code srcFlags} set) or destination address/port. {@code updateCounters}: count the
+   * packet on the matching entry (the set's {@code counters}).
+   */
+  int ipsetTest(String set, int srcFlags, int dims, boolean updateCounters);
+
+  /** ip_set_add from the SET target; {@code timeout} in seconds, -1 for the set's default. */
+  void ipsetAdd(String set, int srcFlags, int dims, long timeout, boolean exist);
+
+  /** ip_set_del from the SET target. */
+  void ipsetDel(String set, int srcFlags, int dims);
+
+  /** Rewrites the IPv4 TTL, keeping the header checksum valid (TTL target). */
+  void setTtl(int ttl);
+
+  /** Rewrites the IPv4 TOS byte, keeping the header checksum valid (TOS and DSCP targets). */
+  void setTos(int tos);
+
+  /**
+   * Sets the MSS option of a TCP SYN as xt_TCPMSS's {@code tcpmss_mangle_packet} does (never raising
+   * it; adding the option when absent and the segment has no data). Returns the number of bytes the
+   * datagram grew (0 or 4), or -1 when the packet is too broken (the target then drops it).
+   */
+  int setTcpMss(int mss);
+
+  /**
+   * {@code min(dst_mtu(skb_dst(skb)), reverse route MTU)} for {@code TCPMSS --clamp-mss-to-pmtu}; 0
+   * when unknown.
+   */
+  int pathMtu();
+
+  /**
+   * True when the ruleset runs on iptables-nft (nf_tables): iptables-nft 1.8 compiles some matches to
+   * native nf_tables expressions whose semantics differ from the xt modules: tcp/udp ports and
+   * flags (payload loads that also read non-first fragments and never hot-drop) and limit (nft_limit:
+   * nanosecond token bucket). False for iptables-legacy (x_tables everywhere).
+   */
+  boolean nfTablesBackend();
 }

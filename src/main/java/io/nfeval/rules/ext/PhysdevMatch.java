@@ -80,4 +80,45 @@ public final class PhysdevMatch implements Match {
       Save.opt(sb, invIsBridged, "physdev-is-bridged");
     }
   }
+
+  // ---- evaluation (xt_physdev.c physdev_mt) -----------------------------------------------------
+
+  /**
+   * physdev_mt. A packet that did not cross a bridge matches only when every option given is
+   * inverted; a bridged one is tested on its bridge ports ({@code +} is a prefix wildcard).
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final String in = ctx.physIn();
+    final String out = ctx.physOut();
+    if (in == null && out == null) {
+      return !(isBridged && !invIsBridged) && !(isIn && !invIsIn) && !(isOut && !invIsOut)
+          && !(physIn != null && !invIn) && !(physOut != null && !invOut);
+    }
+    if (isBridged && (out != null) == invIsBridged) {
+      return false;
+    }
+    if (isIn && (in != null) == invIsIn || isOut && (out != null) == invIsOut) {
+      return false;
+    }
+    if (physIn != null && in != null && ifname(in, physIn) == invIn) {
+      return false;
+    }
+    if (physOut == null) {
+      return true;
+    }
+    if (out == null) {
+      return false;
+    }
+    return ifname(out, physOut) != invOut;
+  }
+
+  /** ifname_compare_aligned with the mask iptables builds: {@code eth+} matches any eth... name. */
+  static boolean ifname(String dev, String pattern) {
+    final int n = pattern.length();
+    if (n > 0 && pattern.charAt(n - 1) == '+') {
+      return dev.regionMatches(0, pattern, 0, n - 1);
+    }
+    return dev.equals(pattern);
+  }
 }

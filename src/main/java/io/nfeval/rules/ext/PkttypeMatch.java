@@ -42,4 +42,20 @@ public final class PkttypeMatch implements Match {
     sb.append(" -m pkttype");
     Save.opt(sb, invert, "pkt-type", NAMES.get(pktType));
   }
+
+  /** PACKET_LOOPBACK. */
+  private static final int PACKET_LOOPBACK = 5;
+
+  /**
+   * pkttype_mt: skb->pkt_type, except that a looped-back packet counts as multicast when its
+   * destination is multicast and as broadcast otherwise.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    int type = ctx.pktType();
+    if (type == PACKET_LOOPBACK) {
+      type = (ctx.ip().dstAddr() & 0xf0000000) == 0xe0000000 ? 2 : 1;
+    }
+    return (type == pktType) != invert;
+  }
 }

@@ -162,4 +162,18 @@ public final class PolicyMatch implements Match {
       }
     }
   }
+
+  /**
+   * policy_mt with no IPsec: the packet has no secpath (in) and its route no xfrm bundle (out), so
+   * match_policy_in/out return -1: {@code --pol none} matches, {@code --pol ipsec} does not. nfeval
+   * models no IPsec; an ESP or AH packet (which the host might decrypt) is flagged as assumed.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final int proto = ctx.ip().protocol();
+    if (proto == Protocols.ESP || proto == Protocols.AH) {
+      ctx.assume("policy");
+    }
+    return polNone;
+  }
 }

@@ -104,4 +104,158 @@ public final class RecentMatch implements Match {
     sb.append(" --name ").append(listName).append(" --mask ").append(Num.ipv4(mask))
         .append(rdest ? " --rdest" : " --rsource");
   }
+
+  // ---- evaluation (xt_recent.c recent_mt, revision 1) -------------------------------------------
+
+  /** ip_list_tot: addresses remembered per table (LRU beyond). */
+  static final int IP_LIST_TOT = 100;
+
+  /** struct recent_entry: one address, its TTL and a ring of time stamps (jiffies). */
+  static final class Entry {
+    int ttl;
+    int index;
+    int nstamps;
+    long[] stamps;
+  }
+
+  /**
+   * struct recent_table, shared by every rule of the same --name: the mask of the rule that created
+   * it, the ring size (nstamps_max_mask: the largest any rule needs), entries in LRU order.
+   */
+  static final class Table {
+    final int mask;
+    int nstampsMask;
+    final java.util.LinkedHashMap<Integer, Entry> entries = new java.util.LinkedHashMap<>();
+
+    Table(int mask) {
+      this.mask = mask;
+    }
+  }
+
+  /** Per rule: the named table, looked up once (the kernel's checkentry does the same). */
+  static final class Ref {
+    Table table;
+  }
+
+  @Override
+  public Object newState() {
+    return new Ref();
+  }
+
+  /**
+   * nstamp_mask of recent_mt_check (ip_pkt_list_tot is 0 by default): {@code
+   * roundup_pow_of_two(hitcount) - 1}, or 31 without --hitcount.
+   */
+  private int nstampMask() {
+    if (hitcount == 0) {
+      return 31;
+    }
+    final int n = (int) hitcount;
+    return (n == 1 ? 1 : Integer.highestOneBit(n - 1) << 1) - 1;
+  }
+
+  /**
+   * recent_mt: the (masked) source or destination address is looked up (with --rttl also the TTL,
+   * taken as before forwarding). Missing: only --set creates it and matches. --set matches,
+   * --remove deletes and matches, --rcheck/--update match when the entry has {@code hitcount} stamps
+   * within {@code seconds} (any stamp without --hitcount); --reap then drops the oldest entry if
+   * stale. --set, and --update only when the rule matched, record a stamp.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final Ref ref = (Ref) ctx.matchState();
+    Table t = ref.table;
+    if (t == null) {
+      t = (Table) ctx.sharedState("recent:" + listName, () -> new Table(mask));
+      ref.table = t;
+    }
+    final int need = nstampMask();
+    if (need > t.nstampsMask) {
+      t.nstampsMask = need;
+    }
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int addr = (rdest ? v.dstAddr() : v.srcAddr()) & t.mask;
+    int ttl = v.ttl();
+    if (ctx.outIface() != null && ctx.inIface() != null) {
+      ttl = (ttl + 1) & 0xff; // forwarded: skb->sk == NULL and an output device
+    }
+    final long now = Jiffies.of(ctx.nowNanos());
+    boolean ret = invert;
+    Entry e = t.entries.get(addr);
+    if (e != null && rttl && !(ttl == e.ttl || ttl == 0 || e.ttl == 0)) {
+      e = null;
+    }
+    if (e == null) {
+      if (mode != Mode.SET) {
+        return ret;
+      }
+      if (t.entries.size() >= IP_LIST_TOT) {
+        final Integer oldest = t.entries.keySet().iterator().next();
+        t.entries.remove(oldest);
+      }
+      e = new Entry();
+      e.ttl = ttl;
+      e.stamps = new long[t.nstampsMask + 1];
+      e.stamps[0] = now;
+      e.nstamps = 1;
+      e.index = 1;
+      t.entries.put(addr, e);
+      return !ret;
+    }
+    if (mode == Mode.SET) {
+      ret = !ret;
+    } else if (mode == Mode.REMOVE) {
+      t.entries.remove(addr);
+      return !ret;
+    } else {
+      final long time = now - seconds * Jiffies.HZ;
+      int hits = 0;
+      for (int i = 0; i < e.nstamps; i++) {
+        if (seconds != 0 && time - e.stamps[i] > 0) {
+          continue;
+        }
+        if (hitcount == 0 || ++hits >= hitcount) {
+          ret = !ret;
+          break;
+        }
+      }
+      if (reap) {
+        reapOldest(t, time);
+      }
+    }
+    if (mode == Mode.SET || (mode == Mode.UPDATE && ret)) {
+      if (t.entries.containsKey(addr)) {
+        update(t, addr, e, now);
+        e.ttl = ttl;
+      }
+    }
+    return ret;
+  }
+
+  /** recent_entry_update: next ring slot, and the entry moves to the LRU tail. */
+  private static void update(Table t, int addr, Entry e, long now) {
+    if (e.stamps.length < t.nstampsMask + 1) {
+      e.stamps = java.util.Arrays.copyOf(e.stamps, t.nstampsMask + 1);
+    }
+    e.index &= t.nstampsMask;
+    e.stamps[e.index++] = now;
+    if (e.index > e.nstamps) {
+      e.nstamps = e.index;
+    }
+    t.entries.remove(addr);
+    t.entries.put(addr, e);
+  }
+
+  /** recent_entry_reap: the LRU head goes when its newest stamp is older than {@code time}. */
+  private static void reapOldest(Table t, long time) {
+    if (t.entries.isEmpty()) {
+      return;
+    }
+    final java.util.Map.Entry<Integer, Entry> head = t.entries.entrySet().iterator().next();
+    final Entry e = head.getValue();
+    final long newest = e.stamps[e.index - 1];
+    if (time - newest > 0) {
+      t.entries.remove(head.getKey());
+    }
+  }
 }

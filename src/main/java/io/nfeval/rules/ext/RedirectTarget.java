@@ -49,4 +49,10 @@ public final class RedirectTarget implements Target {
       sb.append(" --random");
     }
   }
+
+  /** Carried out by the engine (ExtensionRunner), which owns the state this target changes. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("target '" + name() + "' is handled by the engine");
+  }
 }

@@ -75,4 +75,10 @@ public final class RejectTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j REJECT --reject-with ").append(with.text());
   }
+
+  /** Carried out by the engine (ExtensionRunner), which owns the state this target changes. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("target '" + name() + "' is handled by the engine");
+  }
 }

@@ -55,4 +55,10 @@ public final class RpfilterMatch implements Match {
       sb.append(" --invert");
     }
   }
+
+  /** rpfilter_mt: the reverse-path lookup, XOR --invert. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    return ctx.reversePathOk(loose, validmark, acceptLocal) != invert;
+  }
 }

@@ -143,4 +143,42 @@ public final class SetMatch implements Match {
     saveCounter(sb, "packets", packetsCmp, packets);
     saveCounter(sb, "bytes", bytesCmp, bytes);
   }
+
+  // ---- evaluation (xt_set.c set_match_v4) -------------------------------------------------------
+
+  /** Bit i set: dimension i takes the source. */
+  int srcFlags() {
+    int f = 0;
+    for (int i = 0; i < dirSrc.length; i++) {
+      if (dirSrc[i]) {
+        f |= 1 << i;
+      }
+    }
+    return f;
+  }
+
+  /**
+   * set_match_v4 / match_set: the set test, reversed for elements flagged nomatch under
+   * --return-nomatch, then the match inversion. Packet/byte counter comparisons (--packets-gt ...)
+   * need the set's counters, which this seam does not expose: such rules are assumed.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    if (!counterOpts.isEmpty()) {
+      ctx.assume("set-counters");
+      return ctx.assumeUnknowableMatches();
+    }
+    final int r = ctx.ipsetTest(setName, srcFlags(), dirSrc.length, !noUpdateCounters);
+    final boolean hit;
+    switch (r) {
+      case PacketContext.IPSET_YES -> hit = !returnNomatch;
+      case PacketContext.IPSET_NOMATCH -> hit = returnNomatch;
+      case PacketContext.IPSET_NO -> hit = false;
+      default -> {
+        ctx.assume("ipset:" + setName);
+        hit = false;
+      }
+    }
+    return hit != invert;
+  }
 }

@@ -75,4 +75,39 @@ public final class SetTarget implements Target {
       sb.append(" --timeout ").append(timeout);
     }
   }
+
+  // ---- evaluation (xt_set.c set_target_v3) ------------------------------------------------------
+
+  /** Whether --map-set was given (its options are kept as text only). */
+  public boolean hasMapSet() {
+    return !mapOpts.isEmpty();
+  }
+
+  private static int flagsOf(boolean[] src) {
+    int f = 0;
+    for (int i = 0; i < src.length; i++) {
+      if (src[i]) {
+        f |= 1 << i;
+      }
+    }
+    return f;
+  }
+
+  /**
+   * set_target_v3: add to --add-set (with --timeout and --exist), delete from --del-set; never
+   * terminal. --map-set (skb mark/priority/queue from the set's extensions) is not modelled.
+   */
+  @Override
+  public int execute(PacketContext ctx) {
+    if (addSet != null) {
+      ctx.ipsetAdd(addSet, flagsOf(addSrc), addSrc.length, timeout, exist);
+    }
+    if (delSet != null) {
+      ctx.ipsetDel(delSet, flagsOf(delSrc), delSrc.length);
+    }
+    if (!mapOpts.isEmpty()) {
+      ctx.assume("SET --map-set");
+    }
+    return XtVerdict.CONTINUE;
+  }
 }

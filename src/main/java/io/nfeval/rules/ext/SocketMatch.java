@@ -45,4 +45,14 @@ public final class SocketMatch implements Match {
       sb.append(" --restore-skmark");
     }
   }
+
+  /**
+   * socket_mt: needs the host's sockets (established and listening), which a capture does not
+   * carry: always assumed.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    ctx.assume("socket");
+    return ctx.assumeUnknowableMatches();
+  }
 }

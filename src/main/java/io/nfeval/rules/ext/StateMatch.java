@@ -33,4 +33,12 @@ public final class StateMatch implements Match {
     sb.append(" -m state");
     Save.opt(sb, invert, "state", ConntrackMatch.statesText(stateMask));
   }
+
+  // ---- evaluation (xt_state.c state_mt) ---------------------------------------------------------
+
+  /** state_mt: the packet's state bit (as {@link ConntrackMatch#stateBit}) against the mask. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    return ((stateMask & ConntrackMatch.stateBit(ctx.ctInfo())) != 0) != invert;
+  }
 }

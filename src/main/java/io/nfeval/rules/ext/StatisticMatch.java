@@ -90,4 +90,54 @@ public final class StatisticMatch implements Match {
       Save.opt(sb, invert, "probability", p.toPlainString());
     }
   }
+
+  // ---- evaluation (xt_statistic.c statistic_mt) -------------------------------------------------
+
+  /** Per-rule state: the nth counter ({@code info->master->count}) or the random generator. */
+  static final class Counter {
+    long count;
+    java.util.SplittableRandom random;
+  }
+
+  /**
+   * nth: iptables stores {@code every - 1} and starts the counter at {@code every - 1 - packet}
+   * (libxt_statistic's final check), so the {@code packet+1}-th packet to reach the rule matches, then
+   * every {@code every}-th. random: a generator seeded from the rule text, so replays are
+   * reproducible; the kernel draws {@code get_random_u32()}, which no replay can reproduce.
+   */
+  @Override
+  public Object newState() {
+    final Counter c = new Counter();
+    if (nth) {
+      c.count = (every - 1) - packet;
+    } else {
+      final StringBuilder sb = new StringBuilder();
+      save(sb);
+      c.random = new java.util.SplittableRandom(0x6e6676616cL ^ sb.toString().hashCode());
+    }
+    return c;
+  }
+
+  /**
+   * statistic_mt: random: {@code (rand & 0x7FFFFFFF) < probability}; nth: {@code nval = oval == every ?
+   * 0 : oval + 1}, matching when nval is 0. Only the packets that reach the match count.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final Counter c = (Counter) ctx.matchState();
+    boolean ret = invert;
+    if (nth) {
+      final long kEvery = every - 1;
+      c.count = c.count == kEvery ? 0 : c.count + 1;
+      if (c.count == 0) {
+        ret = !ret;
+      }
+    } else {
+      ctx.assume("statistic-random");
+      if ((c.random.nextInt() & 0x7FFFFFFFL) < (probability & 0xFFFFFFFFL)) {
+        ret = !ret;
+      }
+    }
+    return ret;
+  }
 }

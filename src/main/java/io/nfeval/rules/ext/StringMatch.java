@@ -116,4 +116,48 @@ public final class StringMatch implements Match {
       sb.append(" --icase");
     }
   }
+
+  // ---- evaluation (xt_string.c string_mt, skb_find_text) ----------------------------------------
+
+  /**
+   * string_mt: the pattern must lie wholly within bytes [from, to) of the datagram (offset 0 is the
+   * IP header), clipped to skb->len; --icase compares ASCII letters without case. bm and kmp find
+   * the same occurrences in a linear buffer (the kernel's bm can miss a pattern spanning two skb
+   * fragments; a replay's datagram is linear). If the capture cut the searched range short and the
+   * pattern was not found in what remains, the answer is assumed.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int end = Math.min(to, ctx.length());
+    final int readable = Math.min(end, PacketBytes.readable(v));
+    final java.nio.ByteBuffer b = v.buffer();
+    final int base = v.l3Offset();
+    final int n = pattern.length;
+    for (int i = from; i + n <= readable; i++) {
+      int k = 0;
+      while (k < n && same(b.get(base + i + k), pattern[k])) {
+        k++;
+      }
+      if (k == n) {
+        return !invert;
+      }
+    }
+    if (readable < end && from + n <= end) {
+      ctx.assume("string-truncated");
+      return ctx.assumeUnknowableMatches();
+    }
+    return invert;
+  }
+
+  private boolean same(byte a, byte p) {
+    if (a == p) {
+      return true;
+    }
+    if (!icase) {
+      return false;
+    }
+    return Character.toLowerCase((char) (a & 0xff)) == Character.toLowerCase((char) (p & 0xff))
+        && (a & 0xff) < 0x80 && (p & 0xff) < 0x80;
+  }
 }

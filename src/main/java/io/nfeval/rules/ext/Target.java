@@ -13,9 +13,8 @@ public interface Target {
   /**
    * Runs the target on a packet, as the kernel's {@code xt_target->target()}: returns an
    * {@link XtVerdict} ({@code CONTINUE} for non-terminal targets). Targets that act on the engine's own
-   * state (NAT, REJECT, CT, NFQUEUE) are carried out by the engine instead.
+   * state (NAT, REJECT, CT, NFQUEUE, TRACE) are carried out by the engine instead, and the standard
+   * targets (verdicts, jumps, none) by the evaluator: theirs throws IllegalStateException.
    */
-  default int execute(PacketContext ctx) {
-    throw new UnsupportedOperationException("target '" + name() + "' has no evaluation yet");
-  }
+  int execute(PacketContext ctx);
 }

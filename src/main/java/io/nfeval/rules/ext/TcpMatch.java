@@ -134,4 +134,89 @@ public final class TcpMatch implements Match {
       Save.opt(sb, invFlags, "tcp-flags", flagsText(flagsMask)).append(' ').append(flagsText(flagsComp));
     }
   }
+
+  // ---- evaluation (xt_tcpudp.c tcp_mt) ----------------------------------------------------------
+
+  /**
+   * tcp_mt: a non-first fragment never matches (the one at offset 8 bytes, which could overwrite
+   * the flags, is hot-dropped); an unreadable header hot-drops; then ports, flags
+   * ({@code (th[13] & mask) == comp}) and option, each with its inversion.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    if (ctx.nfTablesBackend() && nftNative()) {
+      final io.nfeval.packet.PacketView v = ctx.ip();
+      return (flagsMask == 0 || NftPayload.tcpFlags(v, flagsMask, flagsComp, invFlags))
+          && NftPayload.ports(v, sportMin, sportMax, invSport, dportMin, dportMax, invDport);
+    }
+    final int frag = ctx.fragOffset();
+    if (frag != 0) {
+      if (frag == 8) {
+        ctx.hotdrop();
+      }
+      return false;
+    }
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int th = PacketBytes.thoff(v);
+    final int sport = PacketBytes.u16(v, th);
+    final int dport = PacketBytes.u16(v, th + 2);
+    final int flagsByte = PacketBytes.u8(v, th + 13);
+    final int doffByte = PacketBytes.u8(v, th + 12);
+    if (PacketBytes.u8(v, th + 19) < 0 || sport < 0 || dport < 0 || flagsByte < 0 || doffByte < 0) {
+      ctx.hotdrop();
+      return false;
+    }
+    if ((sport >= sportMin && sport <= sportMax) == invSport) {
+      return false;
+    }
+    if ((dport >= dportMin && dport <= dportMax) == invDport) {
+      return false;
+    }
+    if (((flagsByte & flagsMask) == flagsComp) == invFlags) {
+      return false;
+    }
+    if (option != 0) {
+      final int doff = (doffByte >> 4) * 4;
+      if (doff < 20) {
+        ctx.hotdrop();
+        return false;
+      }
+      return findOption(ctx, v, th + 20, doff - 20);
+    }
+    return true;
+  }
+
+  /** tcp_find_option: walks the options (kind &lt; 2 is one byte, else its length, 0 read as 1). */
+  private boolean findOption(PacketContext ctx, io.nfeval.packet.PacketView v, int start, int optlen) {
+    if (optlen == 0) {
+      return invOption;
+    }
+    if (PacketBytes.u8(v, start + optlen - 1) < 0) {
+      ctx.hotdrop();
+      return false;
+    }
+    for (int i = 0; i < optlen; ) {
+      final int kind = PacketBytes.u8(v, start + i);
+      if (kind == option) {
+        return !invOption;
+      }
+      if (kind < 2) {
+        i++;
+      } else {
+        final int len = i + 1 < optlen ? PacketBytes.u8(v, start + i + 1) : 0;
+        i += len <= 0 ? 1 : len;
+      }
+    }
+    return invOption;
+  }
+
+  /**
+   * add_nft_tcp: iptables-nft compiles the match natively unless it tests an option or is empty
+   * ({@code -m tcp} alone stays the xt module, fragment rules and all).
+   */
+  private boolean nftNative() {
+    final boolean allZero = sportMin == 0 && sportMax == 65535 && dportMin == 0 && dportMax == 65535
+        && flagsMask == 0 && flagsComp == 0 && !invSport && !invDport && !invFlags && !invOption;
+    return option == 0 && !invOption && !allZero;
+  }
 }

@@ -46,4 +46,49 @@ public final class TcpmssMatch implements Match {
     sb.append(" -m tcpmss");
     Save.opt(sb, invert, "mss", Num.range(min, max));
   }
+
+  // ---- evaluation (xt_tcpmss.c tcpmss_mt) -------------------------------------------------------
+
+  /**
+   * tcpmss_mt: the MSS option's value against the range; no option: {@code invert}; an unreadable
+   * header or options hot-drop. Like the kernel it does not skip fragments.
+   */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int th = PacketBytes.thoff(v);
+    final int doffByte = PacketBytes.u8(v, th + 12);
+    if (doffByte < 0 || PacketBytes.u8(v, th + 19) < 0) {
+      ctx.hotdrop();
+      return false;
+    }
+    final int doff = (doffByte >> 4) * 4;
+    if (doff < 20) {
+      ctx.hotdrop();
+      return false;
+    }
+    final int optlen = doff - 20;
+    if (optlen == 0) {
+      return invert;
+    }
+    final int op = th + 20;
+    if (PacketBytes.u8(v, op + optlen - 1) < 0) {
+      ctx.hotdrop();
+      return false;
+    }
+    for (int i = 0; i < optlen; ) {
+      final int kind = PacketBytes.u8(v, op + i);
+      if (kind == 2 && optlen - i >= 4 && PacketBytes.u8(v, op + i + 1) == 4) {
+        final int mss = PacketBytes.u16(v, op + i + 2);
+        return (mss >= min && mss <= max) != invert;
+      }
+      if (kind < 2) {
+        i++;
+      } else {
+        final int len = i + 1 < optlen ? PacketBytes.u8(v, op + i + 1) : 0;
+        i += len <= 0 ? 1 : len;
+      }
+    }
+    return invert;
+  }
 }

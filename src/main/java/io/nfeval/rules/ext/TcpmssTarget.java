@@ -45,4 +45,30 @@ public final class TcpmssTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j TCPMSS").append(clampToPmtu ? " --clamp-mss-to-pmtu" : " --set-mss " + mss);
   }
+
+  /** sizeof(struct iphdr) + sizeof(struct tcphdr): what the MSS leaves of the path MTU. */
+  private static final int MINLEN = 40;
+
+  /**
+   * tcpmss_tg4: the MSS to set is --set-mss or the path MTU minus 40 (an unknown or too small MTU
+   * drops the packet, as the kernel's "unknown or invalid path-MTU"); the packet is mangled by
+   * {@link PacketContext#setTcpMss} (never raising an MSS) and continues; broken TCP drops.
+   */
+  @Override
+  public int execute(PacketContext ctx) {
+    if (ctx.fragOffset() != 0) {
+      return XtVerdict.CONTINUE;
+    }
+    final int newMss;
+    if (clampToPmtu) {
+      final int mtu = ctx.pathMtu();
+      if (mtu <= MINLEN) {
+        return XtVerdict.DROP;
+      }
+      newMss = mtu - MINLEN;
+    } else {
+      newMss = mss;
+    }
+    return ctx.setTcpMss(newMss) < 0 ? XtVerdict.DROP : XtVerdict.CONTINUE;
+  }
 }

@@ -36,4 +36,10 @@ public final class TosMatch implements Match {
     sb.append(" -m tos");
     Save.opt(sb, invert, "tos", Tos.hex2(value) + "/" + Tos.hex2(mask));
   }
+
+  /** tos_mt (revision 1): {@code ((tos & mask) == value) ^ invert}. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    return ((ctx.ip().tos() & mask) == value) != invert;
+  }
 }

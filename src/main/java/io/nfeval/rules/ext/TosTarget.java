@@ -50,4 +50,15 @@ public final class TosTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j TOS --set-tos ").append(Tos.hex2(value)).append('/').append(Tos.hex2(mask));
   }
+
+  /** tos_tg (revision 1): {@code tos = (tos & ~mask) ^ value}, written when it changes; continue. */
+  @Override
+  public int execute(PacketContext ctx) {
+    final int orig = ctx.ip().tos();
+    final int nv = ((orig & ~mask) ^ value) & 0xff;
+    if (nv != orig) {
+      ctx.setTos(nv);
+    }
+    return XtVerdict.CONTINUE;
+  }
 }

@@ -46,4 +46,20 @@ public final class TproxyTarget implements Target {
     sb.append(" -j TPROXY --on-port ").append(port).append(" --on-ip ").append(Num.ipv4(addr))
         .append(" --tproxy-mark ").append(Num.hex(mark)).append('/').append(Num.hex(mask));
   }
+
+  /**
+   * tproxy_tg4: finds a local socket for the packet (established, else the listener on --on-ip/
+   * --on-port); found: the mark is set ({@code (mark & ~mask) ^ value}) and the packet ACCEPTed
+   * towards it; not found: DROP. A replay knows no sockets, so the outcome is assumed: with
+   * assume-unknowable-matches a socket is taken to exist, otherwise the packet is dropped.
+   */
+  @Override
+  public int execute(PacketContext ctx) {
+    ctx.assume("TPROXY");
+    if (!ctx.assumeUnknowableMatches()) {
+      return XtVerdict.DROP;
+    }
+    ctx.setMark((ctx.mark() & ~mask) ^ mark);
+    return XtVerdict.ACCEPT;
+  }
 }

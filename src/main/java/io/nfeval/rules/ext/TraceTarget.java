@@ -20,4 +20,10 @@ public final class TraceTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j TRACE");
   }
+
+  /** Carried out by the engine (ExtensionRunner), which owns the state this target changes. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("target '" + name() + "' is handled by the engine");
+  }
 }

@@ -46,4 +46,16 @@ public final class TtlMatch implements Match {
     }
     sb.append(value);
   }
+
+  /** ttl_mt. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    final int ttl = ctx.ip().ttl();
+    return switch (mode) {
+      case EQ -> ttl == value;
+      case NE -> ttl != value;
+      case LT -> ttl < value;
+      case GT -> ttl > value;
+    };
+  }
 }

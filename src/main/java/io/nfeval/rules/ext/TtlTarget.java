@@ -43,4 +43,19 @@ public final class TtlTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j TTL --ttl-").append(mode.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(value);
   }
+
+  /** ttl_tg: set, or increment (capped at 255) / decrement (floored at 0); continue. */
+  @Override
+  public int execute(PacketContext ctx) {
+    final int ttl = ctx.ip().ttl();
+    final int nv = switch (mode) {
+      case SET -> value;
+      case INC -> Math.min(255, ttl + value);
+      case DEC -> Math.max(0, ttl - value);
+    };
+    if (nv != ttl) {
+      ctx.setTtl(nv);
+    }
+    return XtVerdict.CONTINUE;
+  }
 }

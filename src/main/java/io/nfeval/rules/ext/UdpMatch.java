@@ -52,4 +52,29 @@ public final class UdpMatch implements Match {
       Save.opt(sb, invDport, "dport", Num.range(dportMin, dportMax));
     }
   }
+
+  // ---- evaluation (xt_tcpudp.c udp_mt) ----------------------------------------------------------
+
+  /** udp_mt: non-first fragments never match; an unreadable 8-byte header hot-drops. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    if (ctx.nfTablesBackend() && !(sportMin == 0 && sportMax == 65535 && dportMin == 0 && dportMax == 65535
+        && !invSport && !invDport)) {
+      // add_nft_udp: native payload compares unless the match is empty (see NftPayload)
+      return NftPayload.ports(ctx.ip(), sportMin, sportMax, invSport, dportMin, dportMax, invDport);
+    }
+    if (ctx.fragOffset() != 0) {
+      return false;
+    }
+    final io.nfeval.packet.PacketView v = ctx.ip();
+    final int th = PacketBytes.thoff(v);
+    final int sport = PacketBytes.u16(v, th);
+    final int dport = PacketBytes.u16(v, th + 2);
+    if (PacketBytes.u8(v, th + 7) < 0 || sport < 0 || dport < 0) {
+      ctx.hotdrop();
+      return false;
+    }
+    return (sport >= sportMin && sport <= sportMax) != invSport
+        && (dport >= dportMin && dport <= dportMax) != invDport;
+  }
 }

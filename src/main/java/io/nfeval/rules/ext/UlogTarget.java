@@ -48,4 +48,14 @@ public final class UlogTarget implements Target {
       sb.append(" --ulog-qthreshold ").append(qthreshold);
     }
   }
+
+  /**
+   * ipt_ULOG (gone since Linux 3.17, so a current kernel refuses the rule): recorded like NFLOG;
+   * continue.
+   */
+  @Override
+  public int execute(PacketContext ctx) {
+    ctx.log("ULOG", prefix);
+    return XtVerdict.CONTINUE;
+  }
 }

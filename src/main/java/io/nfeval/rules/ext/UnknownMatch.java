@@ -34,4 +34,11 @@ public final class UnknownMatch implements Match {
   public void save(StringBuilder sb) {
     sb.append(" -m ").append(name).append(raw);
   }
+
+  /** An unknown module answers what its UnknownPolicy said, flagged as an assumption. */
+  @Override
+  public boolean matches(PacketContext ctx) {
+    ctx.assume("unknown:" + name);
+    return assumeMatch;
+  }
 }

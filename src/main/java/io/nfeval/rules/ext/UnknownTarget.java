@@ -26,4 +26,11 @@ public final class UnknownTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j ").append(name).append(raw);
   }
+
+  /** An unknown target is taken as non-terminating (like LOG), flagged as an assumption. */
+  @Override
+  public int execute(PacketContext ctx) {
+    ctx.assume("unknown:" + name);
+    return XtVerdict.CONTINUE;
+  }
 }

@@ -43,4 +43,10 @@ public final class VerdictTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j ").append(verdict.name());
   }
+
+  /** Standard targets are decided by the table evaluator itself (ipt_do_table), never executed. */
+  @Override
+  public int execute(PacketContext ctx) {
+    throw new IllegalStateException("handled by the evaluator");
+  }
 }

@@ -1,0 +1,91 @@
+package io.nfeval.rules.ext.eval;
+
+import static io.nfeval.rules.ext.eval.Rules.match;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nfeval.rules.ext.Match;
+import org.junit.jupiter.api.Test;
+
+/** limit and hashlimit: the first burst packets match, refill follows the rate in whole jiffies. */
+class RateMatchTest {
+  private static final long MS = 1_000_000L;
+  private final FakeContext ctx = new FakeContext();
+
+  private final java.util.Map<Match, Object> states = new java.util.IdentityHashMap<>();
+
+  private boolean at(Match m, long ms, Pkt p) {
+    ctx.packet(p.bytes()).at(ms * MS);
+    ctx.state = states.computeIfAbsent(m, Match::newState);
+    return m.matches(ctx);
+  }
+
+  @Test
+  void limitBurstThenOnePerInterval() {
+    final Match m = match("-m limit --limit 1/sec --limit-burst 3 -j ACCEPT");
+    final Pkt p = Pkt.udp(1, 2, new byte[0]);
+    assertThat(at(m, 1000, p)).isTrue();
+    assertThat(at(m, 1000, p)).isTrue();
+    assertThat(at(m, 1001, p)).isTrue();
+    assertThat(at(m, 1002, p)).isFalse();
+    // 249 jiffies (HZ=250) after the last refill point give 249*128 < 32000 credits
+    assertThat(at(m, 1996, p)).isFalse();
+    assertThat(at(m, 2002, p)).isTrue();
+    assertThat(at(m, 2003, p)).isFalse();
+    // a long pause refills to the burst only
+    assertThat(at(m, 60000, p)).isTrue();
+    assertThat(at(m, 60000, p)).isTrue();
+    assertThat(at(m, 60000, p)).isTrue();
+    assertThat(at(m, 60000, p)).isFalse();
+  }
+
+  @Test
+  void limitDefaultIsThreePerHourBurstFive() {
+    final Match m = match("-m limit -j LOG");
+    final Pkt p = Pkt.udp(1, 2, new byte[0]);
+    for (int i = 0; i < 5; i++) {
+      assertThat(at(m, i, p)).isTrue();
+    }
+    assertThat(at(m, 10, p)).isFalse();
+    assertThat(at(m, 1_199_000, p)).isFalse();
+    assertThat(at(m, 1_200_010, p)).isTrue();
+  }
+
+  @Test
+  void hashlimitPerSourceBuckets() {
+    final Match m = match("-m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 2 --hashlimit-mode srcip "
+        + "--hashlimit-name t1 -j ACCEPT");
+    final Pkt a = Pkt.udp(1, 2, new byte[0]).from(Pkt.A);
+    final Pkt b = Pkt.udp(1, 2, new byte[0]).from(Pkt.B);
+    assertThat(at(m, 0, a)).isTrue();
+    assertThat(at(m, 0, a)).isTrue();
+    assertThat(at(m, 0, a)).isFalse();
+    assertThat(at(m, 0, b)).isTrue();
+    assertThat(at(m, 0, b)).isTrue();
+    assertThat(at(m, 0, b)).isFalse();
+    assertThat(at(m, 996, a)).isFalse();
+    assertThat(at(m, 1000, a)).isTrue();
+    assertThat(at(m, 1000, a)).isFalse();
+  }
+
+  @Test
+  void hashlimitAboveIsTheInverseAndEntriesExpire() {
+    final Match m = match("-m hashlimit --hashlimit-above 1/min --hashlimit-burst 1 --hashlimit-mode srcip,dstport "
+        + "--hashlimit-name t2 --hashlimit-htable-expire 2000 -j DROP");
+    final Pkt p = Pkt.tcp(1, 22, 2);
+    assertThat(at(m, 0, p)).isFalse();
+    assertThat(at(m, 100, p)).isTrue();
+    assertThat(at(m, 100, Pkt.tcp(1, 23, 2))).isFalse(); // another dport: another bucket
+    assertThat(at(m, 1900, p)).isTrue();
+    // idle past the expiry: the entry is gone and the bucket starts full again
+    assertThat(at(m, 4000, p)).isFalse();
+  }
+
+  @Test
+  void hashlimitTablesAreSharedByName() {
+    final Match r1 = match("-m hashlimit --hashlimit-upto 1/hour --hashlimit-burst 1 --hashlimit-name shared -j ACCEPT");
+    final Match r2 = match("-m hashlimit --hashlimit-upto 1/hour --hashlimit-burst 1 --hashlimit-name shared -j ACCEPT");
+    final Pkt p = Pkt.udp(1, 2, new byte[0]);
+    assertThat(at(r1, 0, p)).isTrue();
+    assertThat(at(r2, 0, p)).isFalse();
+  }
+}
