@@ -152,6 +152,9 @@ public final class Engine {
     skb.engineTables = tables;
     skb.matchStates = matchStates;
     skb.tracing = options.trace;
+    // iptables-nft compiles some matches to native nf_tables expressions with their own semantics.
+    skb.nfTablesBackend(backend == Backend.NFT);
+    skb.ipsets(new RegistryIpSets(ipsets));
   }
 
   public void setListener(PacketListener l) {

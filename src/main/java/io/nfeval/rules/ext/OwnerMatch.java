@@ -103,38 +103,39 @@ public final class OwnerMatch implements Match {
   // ---- evaluation (xt_owner.c owner_mt) ---------------------------------------------------------
 
   /**
-   * owner_mt. Without a socket (forwarded packets; the capture says so with uid -1 only when it
-   * cannot tell, in which case the answer is assumed) the match holds only when every option given
-   * is inverted. With a socket, ! --socket-exists fails; uid and gid are inclusive ranges of the
-   * socket's fsuid/fsgid. Supplementary groups are not known to a capture (assumed).
+   * owner_mt, on what the capture tells of the packet's socket ({@link PacketContext#socketKind()}):
+   * without a socket (arriving and forwarded packets, REJECT's answers, orphaned sockets) the match
+   * holds only when every option given is inverted; a kernel control socket (the stack's RSTs, echo
+   * replies, ICMP errors) has a socket but no file, so uid/gid options must all be inverted and
+   * ! --socket-exists fails; a full socket compares fsuid/fsgid ranges. Unknown: assumed.
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    final boolean forwarded = ctx.inIface() != null;
-    final int uid = forwarded ? -1 : ctx.socketUid();
-    if (forwarded) {
-      return noSocket();
-    }
-    if (uid < 0) {
-      ctx.assume("owner");
-      return ctx.assumeUnknowableMatches();
+    switch (ctx.socketKind()) {
+      case PacketContext.SOCKET_NONE:
+        return noSocket();
+      case PacketContext.SOCKET_KERNEL:
+        if (socketExists && invSocket) {
+          return false;
+        }
+        return !(hasUid && !invUid) && !(hasGid && !invGid);
+      case PacketContext.SOCKET_FULL:
+        break;
+      default:
+        ctx.assume("owner");
+        return ctx.assumeUnknowableMatches();
     }
     if (socketExists && invSocket) {
       return false;
     }
     if (hasUid) {
-      final long u = uid & 0xffffffffL;
+      final long u = ctx.socketUid() & 0xffffffffL;
       if ((u >= uidMin && u <= uidMax) == invUid) {
         return false;
       }
     }
     if (hasGid) {
-      final int gid = ctx.socketGid();
-      if (gid < 0) {
-        ctx.assume("owner");
-        return ctx.assumeUnknowableMatches();
-      }
-      final long g = gid & 0xffffffffL;
+      final long g = ctx.socketGid() & 0xffffffffL;
       boolean match = g >= gidMin && g <= gidMax;
       if (!match && supplGroups) {
         ctx.assume("owner --suppl-groups");

@@ -164,7 +164,7 @@ public final class SetMatch implements Match {
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    if (!counterOpts.isEmpty()) {
+    if (packetsCmp != Cmp.NONE || bytesCmp != Cmp.NONE) {
       ctx.assume("set-counters");
       return ctx.assumeUnknowableMatches();
     }

@@ -125,6 +125,11 @@ final class FakeContext implements PacketContext {
   @Override public int ctZone() { return ctZone; }
   @Override public int addrType(int addr, String limitDev) { return addrType; }
   @Override public boolean reversePathOk(boolean loose, boolean validMark, boolean acceptLocal) { return rpOk; }
+  /** What the capture tells of the socket when neither {@code in} nor {@code uid} decides it. */
+  int socketKind = SOCKET_UNKNOWN;
+  @Override public int socketKind() {
+    return in != null ? SOCKET_NONE : uid >= 0 ? SOCKET_FULL : socketKind;
+  }
   @Override public int socketUid() { return uid; }
   @Override public int socketGid() { return gid; }
   @Override public void assume(String what) { assumed.add(what); }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nfeval.engine.InMemoryIpSets;
 import io.nfeval.rules.ext.Match;
 import io.nfeval.rules.ext.UnknownMatch;
+import io.nfeval.rules.ext.PacketContext;
 import org.junit.jupiter.api.Test;
 
 /** Header and metadata matches. */
@@ -89,6 +90,14 @@ class MiscMatchTest {
     final Match notUid = match("mangle", "POSTROUTING", "-m owner ! --uid-owner 0 -j ACCEPT");
     assertThat(eval(notUid, p)).isTrue();
     assertThat(eval(match("mangle", "POSTROUTING", "-m owner --socket-exists -j ACCEPT"), p)).isFalse();
+    // the stack's own RST: a kernel control socket, no file (owner_mt's filp == NULL branch)
+    ctx.in = null;
+    ctx.uid = -1;
+    ctx.socketKind = PacketContext.SOCKET_KERNEL;
+    assertThat(eval(uid, p)).isFalse();
+    assertThat(eval(notUid, p)).isTrue();
+    assertThat(eval(match("filter", "OUTPUT", "-m owner --socket-exists -j ACCEPT"), p)).isTrue();
+    assertThat(eval(match("filter", "OUTPUT", "-m owner ! --socket-exists -j ACCEPT"), p)).isFalse();
   }
 
   @Test
