@@ -802,7 +802,7 @@ public final class Engine {
    * confirmed. In a capture we see the answer as the next locally generated packet.
    */
   private void attachCandidate() {
-    if (!triggerValid || pCtHandle < 0) {
+    if (!triggerValid) {
       return;
     }
     final PacketView v = skb.view;
@@ -821,13 +821,16 @@ public final class Engine {
     if (!answer) {
       return;
     }
+    if (pRejected && skb.socketKind != PacketContext.SOCKET_FULL) {
+      skb.socketKind = PacketContext.SOCKET_NONE; // nf_send_reset / REJECT's icmp_send: no socket
+    }
+    if (pCtHandle < 0) {
+      return;
+    }
     // nf_conntrack_attach: an answer to an ORIGINAL packet is RELATED_REPLY, else RELATED.
     skb.ctHandle = pCtHandle;
     skb.ctInfo = Ct.dir(pCtInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
     info.attached = true;
-    if (pRejected && skb.socketKind != PacketContext.SOCKET_FULL) {
-      skb.socketKind = PacketContext.SOCKET_NONE; // nf_send_reset / REJECT's icmp_send: no socket
-    }
   }
 
   /** __nf_conntrack_confirm at the end of INPUT and POSTROUTING. */

@@ -8,7 +8,6 @@ import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -18,7 +17,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The capture already holds both the arriving and the locally generated packets (NFLOG hook
  * numbers tell them apart), so one {@code --pcap} suffices.
  */
-@Disabled("engine not wired yet")
 final class KernelDifferentialTest {
   static Stream<Path> scenarios() {
     return KernelScenarios.scenarioDirs().stream();

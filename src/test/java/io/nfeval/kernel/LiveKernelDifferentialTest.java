@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,7 +19,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * that nfeval's replay of the new capture predicts the kernel's new counters. Root only.
  */
 @Tag("kernel")
-@Disabled("engine not wired yet")
 final class LiveKernelDifferentialTest {
   static Stream<Path> scenarios() {
     return KernelScenarios.scenarioDefinitions().stream();
