@@ -69,21 +69,31 @@ public final class Replayer {
   /** Replays every packet of the reader. Returns the number of packets read. */
   public long run(CaptureReader reader, Progress progress) {
     final CapturedPacket p = new CapturedPacket();
-    final PacketView v = new PacketView();
     long n = 0;
     while (reader.next(p)) {
-      final int code = v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode();
-      final boolean fromLocalFile = p.fileIndex() >= firstLocalFile;
-      final boolean local = origins.isLocal(fromLocalFile, v);
-      final String ingress = local ? null : origins.ingress(p, v);
-      decode.add(p, v, code, local, ingress);
-      one(p, v, code, fromLocalFile, local, ingress, n);
+      feed(p, n);
       n++;
       if (progress != null && (n & 4095) == 0) {
         progress.update(n);
       }
     }
     return n;
+  }
+
+  private final PacketView feedView = new PacketView();
+
+  /**
+   * Decodes one captured packet and runs it through the engine at its entry hook (packet
+   * {@code index} of the run). For live capture and replay alike; single-threaded.
+   */
+  public void feed(CapturedPacket p, long index) {
+    final PacketView v = feedView;
+    final int code = v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode();
+    final boolean fromLocalFile = p.fileIndex() >= firstLocalFile;
+    final boolean local = origins.isLocal(fromLocalFile, v);
+    final String ingress = local ? null : origins.ingress(p, v);
+    decode.add(p, v, code, local, ingress);
+    one(p, v, code, fromLocalFile, local, ingress, index);
   }
 
   private void one(CapturedPacket p, PacketView v, int code, boolean fromLocalFile, boolean local,
