@@ -72,7 +72,7 @@ public final class ConnlimitMatch implements Match {
   /** Per rule (info->data): key (masked address, zone) to its list. */
   @Override
   public Object newState() {
-    return new java.util.HashMap<Long, ConnList>();
+    return new IntTripleMap<ConnList>();
   }
 
   /**
@@ -87,73 +87,85 @@ public final class ConnlimitMatch implements Match {
    * jiffy (and fewer than 64 were added since), saved tuples whose connection is gone or closed (TCP
    * TIME_WAIT/CLOSE) are dropped and a tuple already saved for a live connection is not added twice;
    * then the tuple is appended. A replay runs on one CPU, so find_or_evict's "not found but maybe
-   * being confirmed on another CPU" case never arises.
+   * being confirmed on another CPU" case never arises. Only a saved tuple is allocated (once per
+   * counted connection, as the kernel allocates its nf_conncount_tuple).
    */
   @Override
   @SuppressWarnings("unchecked")
   public boolean matches(PacketContext ctx) {
-    final java.util.HashMap<Long, ConnList> lists = (java.util.HashMap<Long, ConnList>) ctx.matchState();
+    final IntTripleMap<ConnList> lists = (IntTripleMap<ConnList>) ctx.matchState();
     final io.nfeval.packet.PacketView v = ctx.ip();
     final int ctinfo = ctx.ctInfo();
-    final Tuple tuple;
+    final int src;
+    final int dst;
+    final int proto;
+    final int ports;
     final int zone;
     final boolean confirmed;
     if (ctinfo >= 0 && ctinfo <= 4) {
       zone = ctx.ctZone();
-      tuple = new Tuple(ctx.ctOrigSrc(), ctx.ctOrigDst(), ctx.ctProto(),
-          (ctx.ctOrigSrcPort() << 16) | (ctx.ctOrigDstPort() & 0xffff), zone);
+      src = ctx.ctOrigSrc();
+      dst = ctx.ctOrigDst();
+      proto = ctx.ctProto();
+      ports = (ctx.ctOrigSrcPort() << 16) | (ctx.ctOrigDstPort() & 0xffff);
       confirmed = (ctx.ctStatus() & IPS_CONFIRMED) != 0;
     } else {
       zone = 0;
-      final int sp = Math.max(0, v.srcPort());
-      final int dp = Math.max(0, v.dstPort());
-      tuple = new Tuple(v.srcAddr(), v.dstAddr(), v.protocol(), (sp << 16) | dp, 0);
+      src = v.srcAddr();
+      dst = v.dstAddr();
+      proto = v.protocol();
+      ports = (Math.max(0, v.srcPort()) << 16) | Math.max(0, v.dstPort());
       // get_ct_or_tuple_from_skb: a confirmed entry found for the packet's tuple
-      confirmed = ctx.ctLookup(tuple.src(), tuple.dst(), tuple.proto(), tuple.ports(), 0) != PacketContext.CT_GONE;
+      confirmed = ctx.ctLookup(src, dst, proto, ports, 0) != PacketContext.CT_GONE;
     }
     final int m = maskLen == 0 ? 0 : -1 << (32 - maskLen);
     final int addr = (daddr ? v.dstAddr() : v.srcAddr()) & m;
-    final long key = ((long) addr << 32) | (zone & 0xffffffffL);
     final long now = Jiffies.of(ctx.nowNanos()) & 0xffffffffL;
-    ConnList list = lists.get(key);
+    ConnList list = lists.get(addr, zone, 0);
     if (list == null) {
       list = new ConnList();
-      list.conns.add(tuple);
+      list.conns.add(new Tuple(src, dst, proto, ports, zone));
       list.lastGc = now;
-      lists.put(key, list);
+      lists.put(addr, zone, 0, list);
     } else if (!confirmed) {
-      add(ctx, list, tuple, now);
+      add(ctx, list, src, dst, proto, ports, zone, now);
     }
     return (list.conns.size() > limit) == above;
   }
 
-  private static void add(PacketContext ctx, ConnList list, Tuple tuple, long now) {
-    if (!(now == list.lastGc && list.conns.size() - list.lastGcCount < GC_MAX_COLLECT)) {
+  private static void add(PacketContext ctx, ConnList list, int src, int dst, int proto, int ports,
+      int zone, long now) {
+    final java.util.ArrayList<Tuple> conns = list.conns;
+    if (!(now == list.lastGc && conns.size() - list.lastGcCount < GC_MAX_COLLECT)) {
       int collect = 0;
-      for (java.util.Iterator<Tuple> it = list.conns.iterator(); it.hasNext(); ) {
+      int i = 0;
+      while (i < conns.size()) {
         if (collect > GC_MAX_COLLECT) {
           break;
         }
-        final Tuple c = it.next();
+        final Tuple c = conns.get(i);
         final int st = ctx.ctLookup(c.src(), c.dst(), c.proto(), c.ports(), c.zone());
         if (st == PacketContext.CT_GONE) {
           // find_or_evict on the same CPU: evicted, even the unconfirmed connection being checked
           // (it is added again below).
-          it.remove();
+          conns.remove(i);
           collect++;
           continue;
         }
-        if (c.equals(tuple)) {
+        if (c.src() == src && c.dst() == dst && c.proto() == proto && c.ports() == ports
+            && c.zone() == zone) {
           return;
         }
         if (st == PacketContext.CT_CLOSED) {
-          it.remove();
+          conns.remove(i);
           collect++;
+          continue;
         }
+        i++;
       }
       list.lastGc = now;
-      list.lastGcCount = list.conns.size();
+      list.lastGcCount = conns.size();
     }
-    list.conns.add(tuple);
+    conns.add(new Tuple(src, dst, proto, ports, zone));
   }
 }

@@ -206,7 +206,11 @@ public final class HashlimitMatch implements Match {
   /** {@code struct xt_hashlimit_htable}: the config of the rule that created it, and its entries. */
   static final class Table {
     final HashlimitMatch cfg;
-    final java.util.HashMap<Key, Dst> entries = new java.util.HashMap<>();
+    final IntTripleMap<Dst> entries = new IntTripleMap<>();
+    /** The key of the packet being looked up (hashlimit_init_dst's result); single writer. */
+    int keySrc;
+    int keyDst;
+    int keyPorts;
 
     Table(HashlimitMatch cfg) {
       this.cfg = cfg;
@@ -245,20 +249,17 @@ public final class HashlimitMatch implements Match {
       ctx.assume("hashlimit-bytes");
       return ctx.assumeUnknowableMatches();
     }
-    final Key key = cfg.key(ctx);
-    if (key == null) {
+    if (!cfg.key(ctx, t)) {
       ctx.hotdrop();
       return false;
     }
     final long now = Jiffies.of(ctx.nowNanos());
-    Dst d = t.entries.get(key);
+    Dst d = t.entries.get(t.keySrc, t.keyDst, t.keyPorts);
     if (d != null && now - d.expires >= 0) {
-      t.entries.remove(key);
-      d = null;
-    }
-    if (d == null) {
+      d = cfg.resetDst(d, now); // expired: a new bucket (the old entry's object is reused)
+    } else if (d == null) {
       d = cfg.newDst(now);
-      t.entries.put(key, d);
+      t.entries.put(t.keySrc, t.keyDst, t.keyPorts, d);
     } else {
       d.expires = now + Jiffies.fromMillis(cfg.expire);
       cfg.recalc(d, now);
@@ -279,7 +280,17 @@ public final class HashlimitMatch implements Match {
 
   /** rateinfo_init for packet mode (and rate-match mode). */
   private Dst newDst(long now) {
-    final Dst d = new Dst();
+    return resetDst(new Dst(), now);
+  }
+
+  private Dst resetDst(Dst d, long now) {
+    d.credit = 0;
+    d.cost = 0;
+    d.creditCap = 0;
+    d.rate = 0;
+    d.burst = 0;
+    d.currentRate = 0;
+    d.prevWindow = false;
     d.expires = now + Jiffies.fromMillis(expire);
     d.prev = now;
     if (rateMatch) {
@@ -317,10 +328,11 @@ public final class HashlimitMatch implements Match {
   }
 
   /**
-   * hashlimit_init_dst: the bucket key from the masked addresses and, for tcp/udp/udplite/sctp/dccp
-   * /esp (AH: 4 bytes further), the ports; null when the ports cannot be read (hot-drop).
+   * hashlimit_init_dst: the bucket key ({@code struct dsthash_dst}) from the masked addresses and,
+   * for tcp/udp/udplite/sctp/dccp/esp (AH: 4 bytes further), the ports, into the table's key fields;
+   * false when the ports cannot be read (hot-drop).
    */
-  private Key key(PacketContext ctx) {
+  private boolean key(PacketContext ctx, Table t) {
     final io.nfeval.packet.PacketView v = ctx.ip();
     final int dst = (mode & MODE_DSTIP) != 0 ? maskl(v.dstAddr(), dstMask) : 0;
     final int src = (mode & MODE_SRCIP) != 0 ? maskl(v.srcAddr(), srcMask) : 0;
@@ -337,16 +349,16 @@ public final class HashlimitMatch implements Match {
         final int sp = PacketBytes.u16(v, th + poff);
         final int dp = PacketBytes.u16(v, th + poff + 2);
         if (sp < 0 || dp < 0) {
-          return null;
+          return false;
         }
         ports = ((mode & MODE_SRCPORT) != 0 ? sp << 16 : 0) | ((mode & MODE_DSTPORT) != 0 ? dp : 0);
       }
     }
-    return new Key(src, dst, ports);
+    t.keySrc = src;
+    t.keyDst = dst;
+    t.keyPorts = ports;
+    return true;
   }
-
-  /** {@code struct dsthash_dst}: the masked addresses and ports that select a bucket. */
-  record Key(int src, int dst, int ports) {}
 
   private static int maskl(int a, int l) {
     return l == 0 ? 0 : a & (-1 << (32 - l));

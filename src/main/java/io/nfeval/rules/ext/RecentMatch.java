@@ -120,15 +120,74 @@ public final class RecentMatch implements Match {
 
   /**
    * struct recent_table, shared by every rule of the same --name: the mask of the rule that created
-   * it, the ring size (nstamps_max_mask: the largest any rule needs), entries in LRU order.
+   * it, the ring size (nstamps_max_mask: the largest any rule needs), and at most ip_list_tot entries
+   * with their LRU order. Held in fixed arrays (entries are reused on eviction): the match allocates
+   * nothing per packet.
    */
   static final class Table {
     final int mask;
     int nstampsMask;
-    final java.util.LinkedHashMap<Integer, Entry> entries = new java.util.LinkedHashMap<>();
+    final int[] addrs = new int[IP_LIST_TOT];
+    final Entry[] slots = new Entry[IP_LIST_TOT];
+    /** Last-use sequence per slot: the smallest is the LRU head. */
+    final long[] used = new long[IP_LIST_TOT];
+    int size;
+    long clock;
 
     Table(int mask) {
       this.mask = mask;
+    }
+
+    int find(int addr) {
+      for (int i = 0; i < size; i++) {
+        if (addrs[i] == addr) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    /** The LRU head, or -1 when empty. */
+    int oldest() {
+      int best = -1;
+      for (int i = 0; i < size; i++) {
+        if (best < 0 || used[i] < used[best]) {
+          best = i;
+        }
+      }
+      return best;
+    }
+
+    void touch(int i) {
+      used[i] = ++clock;
+    }
+
+    void removeAt(int i) {
+      final int last = --size;
+      final Entry e = slots[i];
+      addrs[i] = addrs[last];
+      slots[i] = slots[last];
+      used[i] = used[last];
+      slots[last] = e; // keep the object for reuse
+    }
+
+    /** A fresh entry for {@code addr} at the LRU tail (the LRU head is evicted when full). */
+    Entry add(int addr) {
+      if (size == IP_LIST_TOT) {
+        removeAt(oldest());
+      }
+      final int i = size++;
+      Entry e = slots[i];
+      if (e == null) {
+        e = new Entry();
+        slots[i] = e;
+      }
+      if (e.stamps == null || e.stamps.length < nstampsMask + 1) {
+        e.stamps = new long[nstampsMask + 1];
+      }
+      addrs[i] = addr;
+      touch(i);
+      return e;
     }
   }
 
@@ -181,7 +240,8 @@ public final class RecentMatch implements Match {
     }
     final long now = Jiffies.of(ctx.nowNanos());
     boolean ret = invert;
-    Entry e = t.entries.get(addr);
+    int slot = t.find(addr);
+    Entry e = slot < 0 ? null : t.slots[slot];
     if (e != null && rttl && !(ttl == e.ttl || ttl == 0 || e.ttl == 0)) {
       e = null;
     }
@@ -189,23 +249,17 @@ public final class RecentMatch implements Match {
       if (mode != Mode.SET) {
         return ret;
       }
-      if (t.entries.size() >= IP_LIST_TOT) {
-        final Integer oldest = t.entries.keySet().iterator().next();
-        t.entries.remove(oldest);
-      }
-      e = new Entry();
+      e = t.add(addr);
       e.ttl = ttl;
-      e.stamps = new long[t.nstampsMask + 1];
       e.stamps[0] = now;
       e.nstamps = 1;
       e.index = 1;
-      t.entries.put(addr, e);
       return !ret;
     }
     if (mode == Mode.SET) {
       ret = !ret;
     } else if (mode == Mode.REMOVE) {
-      t.entries.remove(addr);
+      t.removeAt(slot);
       return !ret;
     } else {
       final long time = now - seconds * Jiffies.HZ;
@@ -221,11 +275,12 @@ public final class RecentMatch implements Match {
       }
       if (reap) {
         reapOldest(t, time);
+        slot = t.find(addr);
       }
     }
     if (mode == Mode.SET || (mode == Mode.UPDATE && ret)) {
-      if (t.entries.containsKey(addr)) {
-        update(t, addr, e, now);
+      if (slot >= 0) {
+        update(t, slot, e, now);
         e.ttl = ttl;
       }
     }
@@ -233,7 +288,7 @@ public final class RecentMatch implements Match {
   }
 
   /** recent_entry_update: next ring slot, and the entry moves to the LRU tail. */
-  private static void update(Table t, int addr, Entry e, long now) {
+  private static void update(Table t, int slot, Entry e, long now) {
     if (e.stamps.length < t.nstampsMask + 1) {
       e.stamps = java.util.Arrays.copyOf(e.stamps, t.nstampsMask + 1);
     }
@@ -242,20 +297,19 @@ public final class RecentMatch implements Match {
     if (e.index > e.nstamps) {
       e.nstamps = e.index;
     }
-    t.entries.remove(addr);
-    t.entries.put(addr, e);
+    t.touch(slot);
   }
 
   /** recent_entry_reap: the LRU head goes when its newest stamp is older than {@code time}. */
   private static void reapOldest(Table t, long time) {
-    if (t.entries.isEmpty()) {
+    final int head = t.oldest();
+    if (head < 0) {
       return;
     }
-    final java.util.Map.Entry<Integer, Entry> head = t.entries.entrySet().iterator().next();
-    final Entry e = head.getValue();
+    final Entry e = t.slots[head];
     final long newest = e.stamps[e.index - 1];
     if (time - newest > 0) {
-      t.entries.remove(head.getKey());
+      t.removeAt(head);
     }
   }
 }

@@ -1,0 +1,86 @@
+package io.nfeval.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nfeval.rules.ParseOptions;
+import io.nfeval.source.CaptureReader;
+import io.nfeval.source.CaptureReaders;
+import io.nfeval.source.CapturedPacket;
+import io.nfeval.source.PacketOrigins;
+import io.nfeval.source.ReaderKind;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hot path allocates nothing per packet after warm-up: decode, conntrack, NAT, routing, rule
+ * evaluation and the summary, measured with the thread's allocated-bytes counter while the kernel
+ * scenarios' captures are replayed again and again (time shifted forward each round).
+ */
+class EngineAllocationTest {
+  static Path project() {
+    return Path.of(System.getProperty("nfeval.projectDir", "."));
+  }
+
+  @Test
+  void replayAllocatesNothingPerPacketAfterWarmUp() throws Exception {
+    for (String scenario : List.of("docker-host", "nat-router", "ufw-host", "kube-proxy")) {
+      final Path dir = project().resolve("src/test/resources/kernel").resolve(scenario);
+      final Snapshot snap = Snapshot.load(dir.resolve("snapshot"), null, ParseOptions.DEFAULT);
+      final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), new Engine.Options());
+      final ReplaySummary summary = new ReplaySummary();
+      engine.setListener(summary);
+      final Replayer replayer = new Replayer(engine,
+          PacketOrigins.fromSnapshot(dir.resolve("snapshot"), null), Integer.MAX_VALUE, summary, null);
+      final List<CapturedPacket> packets = load(dir.resolve("capture.pcap"));
+      final long span = packets.get(packets.size() - 1).tsNanos() - packets.get(0).tsNanos()
+          + 1_000_000_000_000L;
+      long index = 0;
+      for (int round = 0; round < 3000; round++) {
+        index = feed(replayer, packets, round * span, index);
+      }
+      final com.sun.management.ThreadMXBean mx =
+          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      final long tid = Thread.currentThread().getId();
+      final long before = mx.getThreadAllocatedBytes(tid);
+      final long first = index;
+      for (int round = 3000; round < 4000; round++) {
+        index = feed(replayer, packets, round * span, index);
+      }
+      final long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      final long n = index - first;
+      assertThat((double) allocated / n)
+          .as("%s: %d bytes allocated over %d packets", scenario, allocated, n)
+          .isLessThan(1.0);
+    }
+  }
+
+  /** Reused for every packet: the test itself must not allocate in the measured loop. */
+  private static final CapturedPacket SLOT = new CapturedPacket();
+
+  private static long feed(Replayer r, List<CapturedPacket> packets, long shift, long index) {
+    final CapturedPacket p = SLOT;
+    for (CapturedPacket q : packets) {
+      p.set(q.buffer(), q.offset(), q.capLen(), q.wireLen(), q.tsNanos() + shift, q.linkType(),
+          q.interfaceId(), q.interfaceName(), q.file(), 0, q.recordOffset(), index);
+      r.feed(p, index++);
+    }
+    return index;
+  }
+
+  private static List<CapturedPacket> load(Path pcap) throws Exception {
+    final List<CapturedPacket> out = new ArrayList<>();
+    try (CaptureReader r = CaptureReaders.open(pcap, ReaderKind.MMAP)) {
+      final CapturedPacket p = new CapturedPacket();
+      while (r.next(p)) {
+        final ByteBuffer copy = ByteBuffer.wrap(p.bytes());
+        out.add(new CapturedPacket().set(copy, 0, p.capLen(), p.wireLen(), p.tsNanos(), p.linkType(),
+            p.interfaceId(), p.interfaceName(), p.file(), 0, p.recordOffset(), p.packetIndex()));
+      }
+    }
+    return out;
+  }
+}
