@@ -95,6 +95,7 @@ public final class PacketView {
   private static final int MAX_IPV6_EXT_HEADERS = 16;
 
   private ByteBuffer buf;
+  private boolean bigEndian = true;
   private int base;
   private int capLen;
   private int wireLen;
@@ -135,6 +136,9 @@ public final class PacketView {
   private int ipHeaderLen;
   private int ipTotalLen;
   private int protocol;
+  /** IPv4 addresses, read once by decode (hot in every rule's ip_packet_match). */
+  private int srcAddrCache;
+  private int dstAddrCache;
   private int fragOffset;
   private boolean moreFragments;
   private boolean dontFragment;
@@ -162,6 +166,9 @@ public final class PacketView {
    */
   public PacketView wrap(ByteBuffer buf, int offset, int capLen, int wireLen, int linkType) {
     this.buf = buf;
+    // Multi-byte reads use the buffer's own order (never changed here) and swap when it is not
+    // network order: one bounds check per field instead of one per byte.
+    this.bigEndian = buf.order() == java.nio.ByteOrder.BIG_ENDIAN;
     this.base = offset;
     this.capLen = Math.max(0, capLen);
     this.wireLen = wireLen;
@@ -246,7 +253,8 @@ public final class PacketView {
   }
 
   private int u16(int off) {
-    return ((buf.get(off) & 0xff) << 8) | (buf.get(off + 1) & 0xff);
+    final short v = buf.getShort(off);
+    return (bigEndian ? v : Short.reverseBytes(v)) & 0xffff;
   }
 
   private int le16(int off) {
@@ -254,8 +262,8 @@ public final class PacketView {
   }
 
   private int s32(int off) {
-    return ((buf.get(off) & 0xff) << 24) | ((buf.get(off + 1) & 0xff) << 16)
-        | ((buf.get(off + 2) & 0xff) << 8) | (buf.get(off + 3) & 0xff);
+    final int v = buf.getInt(off);
+    return bigEndian ? v : Integer.reverseBytes(v);
   }
 
   private long mac48(int off) {
@@ -573,6 +581,8 @@ public final class PacketView {
     final int tot = u16(l3 + 2);
     ipTotalLen = tot;
     protocol = u8(l3 + 9);
+    srcAddrCache = s32(l3 + 12);
+    dstAddrCache = s32(l3 + 16);
     final int frag = u16(l3 + 6);
     fragOffset = (frag & 0x1fff) * 8;
     moreFragments = (frag & 0x2000) != 0;
@@ -972,11 +982,19 @@ public final class PacketView {
 
   /** IPv4 source address as an int (network order value), 0 if not IPv4. */
   public int srcAddr() {
-    return ipVersion == 4 ? s32(l3Off + 12) : 0;
+    return ipVersion == 4 ? srcAddrCache : 0;
   }
 
   public int dstAddr() {
-    return ipVersion == 4 ? s32(l3Off + 16) : 0;
+    return ipVersion == 4 ? dstAddrCache : 0;
+  }
+
+  /** Keeps the cached addresses right after {@link PacketWriter} rewrote them in place. */
+  void addressesRewritten() {
+    if (ipVersion == 4) {
+      srcAddrCache = s32(l3Off + 12);
+      dstAddrCache = s32(l3Off + 16);
+    }
   }
 
   /** Offset of the source address (4 bytes IPv4, 16 bytes IPv6), -1 if no IP header. */

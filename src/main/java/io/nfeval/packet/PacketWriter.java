@@ -30,6 +30,7 @@ public final class PacketWriter {
       return;
     }
     Checksums.put32(b, off, addr);
+    p.addressesRewritten();
     final int ipCk = p.l3Offset() + 10;
     Checksums.put16(b, ipCk, Checksums.replace32(Checksums.u16(b, ipCk), old, addr));
     final int l4ck = l4ChecksumOffset(p);
