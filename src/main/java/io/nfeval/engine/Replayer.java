@@ -168,6 +168,13 @@ public final class Replayer {
           Disposition.LOOPBACK_SKIPPED);
       return;
     }
+    if (v.hasMac() && in.mac() != 0 && v.srcMac() == in.mac()) {
+      // A frame the host itself sent out of this interface (tcpdump -i IF sees both directions):
+      // it already went through OUTPUT/FORWARD and POSTROUTING, after NAT.
+      skip(index, ts, null, in.name(), "outgoing packet in an arrival capture (seen after NAT)",
+          Disposition.NOT_EVALUATED);
+      return;
+    }
     engine.arrive(v, in, ts, index);
   }
 
