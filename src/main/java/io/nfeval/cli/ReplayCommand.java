@@ -86,6 +86,10 @@ final class ReplayCommand implements Callable<Integer> {
       + " (owner without uid, socket, policy): match (default) or nomatch. Always flagged in the trace.")
   String assume;
 
+  @Option(names = "--seed", description = "Seed of the random choices the kernel makes (NAT port"
+      + " search with --random/--random-fully, statistic --mode random): same seed, same replay.")
+  Long seed;
+
   @Option(names = "--decode-only", description = "Only read and decode the captures and print the decode"
       + " summary (no evaluation; the snapshot is used for interface names only).")
   boolean decodeOnly;
@@ -133,6 +137,9 @@ final class ReplayCommand implements Callable<Integer> {
     opts.trace = traceOut != null;
     opts.defaultBackend = "legacy".equalsIgnoreCase(backend) ? Backend.LEGACY : Backend.NFT;
     opts.assumeUnknowable = !"nomatch".equalsIgnoreCase(assume);
+    if (seed != null) {
+      opts.natSeed = seed;
+    }
     // The host's own answers are in --local captures already; do not build them twice.
     opts.generateAnswers = locals.isEmpty();
     final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), opts);

@@ -38,6 +38,7 @@ public final class Engine {
     public boolean assumeUnknowable = true;
     /** Back end to assume when the ruleset's header does not say (KERNEL-NOTES: nf_tables today). */
     public Backend defaultBackend = Backend.NFT;
+    /** Seed of every random choice (NAT port search with --random, statistic --mode random). */
     public long natSeed = 0x6e666576616cL;
     public int conntrackMax = 262_144;
     /**
@@ -152,6 +153,7 @@ public final class Engine {
     skb.engineTables = tables;
     skb.matchStates = matchStates;
     skb.tracing = options.trace;
+    skb.randomSeed = options.natSeed;
     // iptables-nft compiles some matches to native nf_tables expressions with their own semantics.
     skb.nfTablesBackend(backend == Backend.NFT);
     skb.ipsets(new RegistryIpSets(ipsets));

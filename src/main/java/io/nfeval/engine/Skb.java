@@ -436,6 +436,14 @@ public final class Skb implements PacketContext {
     assumptionNames[assumptionCount++] = what;
   }
 
+  /** The run's random seed (Engine.Options.natSeed, set by --seed). */
+  long randomSeed;
+
+  @Override
+  public long randomSeed() {
+    return randomSeed;
+  }
+
   @Override
   public boolean assumeUnknowableMatches() {
     return assumeUnknowable;

@@ -163,6 +163,12 @@ public interface PacketContext {
    */
   void assume(String what);
 
+  /**
+   * The run's seed for what the kernel draws at random (statistic --mode random): the same seed gives
+   * the same replay; no seed reproduces the kernel's own draws.
+   */
+  long randomSeed();
+
   /** The user's choice for matches the capture cannot decide: true = assume they match. */
   boolean assumeUnknowableMatches();
 

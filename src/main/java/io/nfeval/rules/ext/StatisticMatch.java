@@ -96,14 +96,16 @@ public final class StatisticMatch implements Match {
   /** Per-rule state: the nth counter ({@code info->master->count}) or the random generator. */
   static final class Counter {
     long count;
+    int ruleHash;
+    /** Seeded on first use from the run's seed (--seed) and the rule's text. */
     java.util.SplittableRandom random;
   }
 
   /**
    * nth: iptables stores {@code every - 1} and starts the counter at {@code every - 1 - packet}
    * (libxt_statistic's final check), so the {@code packet+1}-th packet to reach the rule matches, then
-   * every {@code every}-th. random: a generator seeded from the rule text, so replays are
-   * reproducible; the kernel draws {@code get_random_u32()}, which no replay can reproduce.
+   * every {@code every}-th. random: a generator seeded from the run's --seed and the rule text, so replays
+   * are reproducible; the kernel draws {@code get_random_u32()}, which no replay can reproduce.
    */
   @Override
   public Object newState() {
@@ -113,7 +115,7 @@ public final class StatisticMatch implements Match {
     } else {
       final StringBuilder sb = new StringBuilder();
       save(sb);
-      c.random = new java.util.SplittableRandom(0x6e6676616cL ^ sb.toString().hashCode());
+      c.ruleHash = sb.toString().hashCode();
     }
     return c;
   }
@@ -134,6 +136,9 @@ public final class StatisticMatch implements Match {
       }
     } else {
       ctx.assume("statistic-random");
+      if (c.random == null) {
+        c.random = new java.util.SplittableRandom(ctx.randomSeed() ^ c.ruleHash);
+      }
       if ((c.random.nextInt() & 0x7FFFFFFFL) < (probability & 0xFFFFFFFFL)) {
         ret = !ret;
       }

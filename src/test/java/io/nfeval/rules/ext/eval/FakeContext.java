@@ -90,6 +90,7 @@ final class FakeContext implements PacketContext {
   @Override public int fragOffset() { return view.fragmentOffset(); }
   @Override public int hook() { return hook; }
   @Override public long nowNanos() { return now; }
+  @Override public long randomSeed() { return 42; }
   @Override public long packetIndex() { return 0; }
   @Override public String inIface() { return in; }
   @Override public String outIface() { return out; }
