@@ -164,8 +164,11 @@ final class ReplayCommand implements Callable<Integer> {
       });
       engine.setNatObserver(summary);
       final Replayer replayer = new Replayer(engine, origins, firstLocal, summary, trace);
-      if (engine.usesMatch("owner")) {
-        // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG).
+      final boolean owners = engine.usesMatch("owner");
+      final boolean snat = engine.usesSourceNat();
+      if (owners || snat) {
+        // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG) and the
+        // ports the kernel chose for clashing source NAT bindings (the replies arrive on them).
         final List<CaptureReader> scan = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
           try {
@@ -175,7 +178,7 @@ final class ReplayCommand implements Callable<Integer> {
           }
         }
         try (CaptureReader r = new MergingReader(scan)) {
-          replayer.learnOwners(r);
+          replayer.prescan(r, owners, snat ? engine.replyPortIndex() : null);
         }
       }
       final boolean progress = System.console() != null;

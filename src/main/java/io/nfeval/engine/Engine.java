@@ -141,6 +141,7 @@ public final class Engine {
     defragOn = conntrackOn || usesAny(ruleset, "socket", "TPROXY");
     conntrack = new ConntrackTable(options.conntrackMax);
     natCore = new NatCore(conntrack, options.natSeed);
+    natCore.setPortHint(replyPorts);
     answers = new Answers(host);
     bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
     for (NetInterface i : host.interfaces()) {
@@ -244,6 +245,19 @@ public final class Engine {
       }
     }
     return false;
+  }
+
+  private final ReplyPortIndex replyPorts = new ReplyPortIndex();
+
+  /** The index a first pass fills with the ports remote hosts answered on (NAT port choice). */
+  public ReplyPortIndex replyPortIndex() {
+    return replyPorts;
+  }
+
+  /** Whether some rule maps sources (SNAT, MASQUERADE, NETMAP): ports may be remapped on clashes. */
+  public boolean usesSourceNat() {
+    return usesAny(ruleset, "\0", "SNAT") || usesAny(ruleset, "\0", "MASQUERADE")
+        || usesAny(ruleset, "\0", "NETMAP") || (conntrackOn && nat != null);
   }
 
   /** Whether some rule uses this match. */

@@ -232,18 +232,33 @@ public final class Replayer {
    * records that carry NFULA_UID tell it, so that a listener's SYN/ACKs get their owner.
    */
   public void learnOwners(CaptureReader reader) {
+    prescan(reader, true, null);
+  }
+
+  /**
+   * First pass over the captures: listeners' owners (for --uid-owner on SYN/ACKs) and the ports
+   * remote hosts answered on (the kernel's choice for clashing NAT bindings).
+   */
+  public void prescan(CaptureReader reader, boolean owners, ReplyPortIndex replyPorts) {
     final CapturedPacket p = new CapturedPacket();
     final PacketView v = new PacketView();
     while (reader.next(p)) {
       if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
-          || v.linkType() != LinkType.NFLOG || v.nflogHook() != PacketView.NF_INET_LOCAL_OUT
-          || !v.isIpv4() || v.uid() < 0 || !v.l4HeaderPresent()
+          || !v.isIpv4() || !v.l4HeaderPresent()
           || (v.protocol() != PacketView.IPPROTO_TCP && v.protocol() != PacketView.IPPROTO_UDP)) {
         continue;
       }
-      final long key = ownerKey(v.protocol(), v.srcAddr(), v.srcPort());
-      if (owners.get(key) == NO_OWNER) {
-        owners.put(key, ((long) v.uid() << 32) | (v.gid() & 0xffffffffL));
+      final boolean nflog = v.linkType() == LinkType.NFLOG;
+      if (owners && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT && v.uid() >= 0) {
+        final long key = ownerKey(v.protocol(), v.srcAddr(), v.srcPort());
+        if (this.owners.get(key) == NO_OWNER) {
+          this.owners.put(key, ((long) v.uid() << 32) | (v.gid() & 0xffffffffL));
+        }
+      }
+      if (replyPorts != null && p.fileIndex() < firstLocalFile
+          && (!nflog || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING)
+          && host.isHostAddress(v.dstAddr())) {
+        replyPorts.add(v.protocol(), v.srcAddr(), v.srcPort(), v.dstAddr(), v.dstPort(), p.tsNanos());
       }
     }
   }

@@ -535,6 +535,18 @@ public final class NatCore {
             return;
         }
         final int key = srcKey ? tp >>> 16 : tp & 0xffff;
+        if (portHint != null && manip == MANIP_SRC && !icmp) {
+            // The kernel starts its search at get_random_u16(): no replay can draw the same number, but
+            // a capture shows the port it chose (the replies arrive on it). Take that port when free.
+            final int v = portHint.choose(pr, ts, td, tp & 0xffff, key, min, rangeSize, now);
+            if (v >= 0) {
+                final int cand = (v << 16) | (tp & 0xffff);
+                if (!usedTuple(ts, td, cand, pr, zone, h)) {
+                    tp = cand;
+                    return;
+                }
+            }
+        }
         int off;
         if ((range.flags & NatRange.PROTO_OFFSET) != 0) {
             off = (key - range.baseProto) & 0xffff;
@@ -558,6 +570,21 @@ public final class NatCore {
             attempts /= 2;
             off = randomU16();
         }
+    }
+
+    /**
+     * Where a capture can tell which source port the kernel chose for a remapped connection (the
+     * port its replies arrive on). Returns a port in {@code [min, min + rangeSize)} or -1.
+     */
+    public interface PortHint {
+        int choose(int proto, int natAddr, int remoteAddr, int remotePort, int origPort, int min,
+            int rangeSize, long nowNanos);
+    }
+
+    private PortHint portHint;
+
+    public void setPortHint(PortHint hint) {
+        this.portHint = hint;
     }
 
     /** Stand-in for get_random_u16(): xorshift64*, seeded. */
