@@ -22,6 +22,8 @@ public enum Disposition {
   ROUTING_DROP("drop:routing"),
   /** Dropped because the TTL ran out while forwarding. */
   TTL_EXCEEDED("drop:ttl"),
+  /** Too big for the next link with DF set (ip_forward sends ICMP fragmentation needed). */
+  FRAG_NEEDED("drop:frag-needed"),
   /** Dropped by conntrack itself. */
   CONNTRACK_DROP("drop:conntrack"),
   /** A fragment held for reassembly (it is evaluated as part of the whole datagram). */

@@ -427,6 +427,7 @@ public final class Engine {
   private int pSport;
   private int pDport;
   private boolean pTcpReset;
+  private int pStatusAtForward = -1;
   private boolean pRejected;
   private int pCtHandle = -1;
   private int pCtInfo;
@@ -441,6 +442,7 @@ public final class Engine {
     pSport = ports ? skb.view.srcPort() : -1;
     pDport = ports ? skb.view.dstPort() : -1;
     pTcpReset = info.rejectWithTcpReset;
+    pStatusAtForward = info.statusAtForward;
     pRejected = info.rejected;
     pCtHandle = skb.ctHandle;
     pCtInfo = skb.ctInfo;
@@ -556,6 +558,20 @@ public final class Engine {
     if (skb.view.ttl() <= 1) {
       return Disposition.TTL_EXCEEDED;
     }
+    // ip_exceeds_mtu: too big for the next link with DF set: ICMP frag needed (the kernel's own
+    // answer, in the capture), and the packet is dropped before FORWARD.
+    // A packet longer than the MTU of the link it came in on is a GRO/GSO aggregate (veth peers
+    // hand over TSO super-packets), which the kernel segments after POSTROUTING instead
+    // (skb_gso_validate_network_len): only real packets are refused.
+    final int mtu = rt.oif() != null ? rt.oif().mtu() : 0;
+    final int inMtu = skb.in != null ? skb.in.mtu() : 0;
+    if (mtu > 0 && skb.len > mtu && skb.view.dontFragment() && (inMtu <= 0 || skb.len <= inMtu)) {
+      return Disposition.FRAG_NEEDED;
+    }
+    // An ICMP redirect (RTCF_DOREDIRECT) is sent here, before FORWARD and before source NAT: its
+    // nat check sees the connection as it is now (nf_nat_icmp_reply_translation drops redirects of
+    // connections whose NAT is not fully set up or is not null).
+    info.statusAtForward = skb.ctHandle >= 0 ? conntrack.status(skb.ctHandle) : -1;
     skb.decrementTtl();
     skb.hook = Hook.FORWARD.number();
     skb.out = rt.oif();
@@ -847,6 +863,9 @@ public final class Engine {
     skb.ctHandle = pCtHandle;
     skb.ctInfo = Ct.dir(pCtInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
     info.attached = true;
+    if (v.icmpType() == 5) {
+      info.redirectStatus = pStatusAtForward; // the redirect left before the trigger's FORWARD
+    }
   }
 
   /** __nf_conntrack_confirm at the end of INPUT and POSTROUTING. */
@@ -876,6 +895,11 @@ public final class Engine {
         && skb.protocol() == PacketView.IPPROTO_ICMP) {
       // Related ICMP errors never pass the nat chains: outer and quoted headers are translated
       // from the master connection (nf_nat_icmp_reply_translation).
+      if (skb.view.icmpType() == 5 && info.redirectStatus >= 0
+          && ((info.redirectStatus & Ct.IPS_NAT_DONE_MASK) != Ct.IPS_NAT_DONE_MASK
+              || (info.redirectStatus & Ct.IPS_NAT_MASK) != 0)) {
+        return XtVerdict.DROP; // "Redirects on non-null nats must be dropped" (as when it was sent)
+      }
       int r = natCore.icmpReplyTranslation(h, ctinfo, hook, skb.view.icmpType(), rewrite);
       if (r == NatCore.ICMP_DROP) {
         return XtVerdict.DROP;

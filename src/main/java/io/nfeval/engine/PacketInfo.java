@@ -26,6 +26,10 @@ public final class PacketInfo {
   public boolean attached;
   /** Built by nfeval: the kernel's answer to a REJECT, not in the capture. */
   public boolean generated;
+  /** ct status when ip_forward ran (before FORWARD), -1 if none. */
+  public int statusAtForward;
+  /** For an ICMP redirect carrying its trigger's connection: that status, else -1. */
+  public int redirectStatus;
   /** Original tuple as captured. */
   public int origSrc;
   public int origDst;
@@ -52,6 +56,8 @@ public final class PacketInfo {
     bridged = false;
     attached = false;
     generated = false;
+    statusAtForward = -1;
+    redirectStatus = -1;
     origSrc = skb.saddr();
     origDst = skb.daddr();
     origProto = skb.protocol();
