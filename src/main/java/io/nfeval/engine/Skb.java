@@ -372,6 +372,9 @@ public final class Skb implements PacketContext {
     if (!hasCt()) {
       return 0;
     }
+    if (!ct.isConfirmed(ctHandle)) {
+      return 0; // an unconfirmed entry's timeout is still relative: nf_ct_expires() gives 0
+    }
     final long left = ct.expiresAt(ctHandle) - tsNanos;
     return left <= 0 ? 0 : left / 1_000_000_000L;
   }
