@@ -36,8 +36,8 @@ final class HostView {
       return true;
     }
     final int flowSrc = (daddr & 0xf0000000) == 0xe0000000 || daddr == -1 ? 0 : daddr;
-    final RouteResult rt = host.route(scratch, flowSrc, saddr, skb.view.tos(),
-        validMark ? skb.mark : 0, null, null);
+    final RouteResult rt = host.fib(scratch, flowSrc, saddr, skb.view.tos() & 0x1e,
+        validMark ? skb.mark : 0);
     if (!rt.ok()) {
       return false;
     }

@@ -304,6 +304,23 @@ public final class HostModel {
   // ---------------------------------------------------------------- fib lookup
 
   /**
+   * A bare {@code fib_lookup} as xt_rpfilter makes it (flowi4_iif = lo, scope universe, link state
+   * ignored, no source-address validation): the route's type and output device, or !ok() when the
+   * tables have no route.
+   */
+  public RouteResult fib(RouteResult r, int saddr, int daddr, int tos, int mark) {
+    r.reset();
+    final int err = fibLookup(r, saddr, daddr, tos, mark, loopbackIndex(), 0, RouteScope.UNIVERSE, true);
+    if (err != 0) {
+      r.fail(err, reasonOf(err));
+      r.type = r.route != null ? r.route.type() : RouteType.UNREACHABLE;
+      return r;
+    }
+    r.type = r.route.type();
+    return r;
+  }
+
+  /**
    * {@code fib_lookup}: walks the policy rules ({@code fib_rules_lookup}) and looks up tables
    * ({@code fib_table_lookup}). Returns 0 with {@code r.route}, {@code r.table}, {@code r.gateway},
    * {@code r.oif} set, or a positive errno.
