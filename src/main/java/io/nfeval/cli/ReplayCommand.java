@@ -166,7 +166,7 @@ final class ReplayCommand implements Callable<Integer> {
       final Replayer replayer = new Replayer(engine, origins, firstLocal, summary, trace);
       final boolean owners = engine.usesMatch("owner");
       final boolean snat = engine.usesSourceNat();
-      if (owners || snat) {
+      if (owners || snat || engine.hasBridges()) {
         // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG) and the
         // ports the kernel chose for clashing source NAT bindings (the replies arrive on them).
         final List<CaptureReader> scan = new ArrayList<>();

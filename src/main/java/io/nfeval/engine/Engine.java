@@ -260,6 +260,11 @@ public final class Engine {
         || usesAny(ruleset, "\0", "NETMAP") || (conntrackOn && nat != null);
   }
 
+  /** Whether the host has bridges (br_netfilter's forwarding database is learned in a first pass). */
+  public boolean hasBridges() {
+    return bridgeNf && !bridges.isEmpty();
+  }
+
   /** Whether some rule uses this match. */
   public boolean usesMatch(String match) {
     return usesAny(ruleset, match, "\0");
@@ -517,6 +522,15 @@ public final class Engine {
       return Disposition.BRIDGE_DROP;
     }
     final NetInterface bridge = skb.in;
+    // The egress port from the bridge's forwarding database (learned from the captures' source
+    // MACs); an unknown destination is flooded, which with a single other port is that port.
+    skb.physOut = skb.hasDstMac ? bridgePortOf(skb.dstMac) : null;
+    if (skb.physOut == null) {
+      skb.physOut = onlyOtherPort(bridge, skb.physIn);
+    }
+    if (skb.physOut != null && skb.physIn != null && skb.physOut.index() == skb.physIn.index()) {
+      return Disposition.BRIDGE_DROP; // never back out of the port it came in on (no hairpin mode)
+    }
     skb.hook = Hook.FORWARD.number();
     skb.out = bridge;
     info.bridged = true;
@@ -531,6 +545,34 @@ public final class Engine {
       return dropped(v);
     }
     return Disposition.BRIDGED;
+  }
+
+  /** MAC → bridge port (ifindex), learned like the bridge's FDB from source addresses. */
+  private final LongLongMap fdb = new LongLongMap(-1);
+
+  /** A frame with {@code srcMac} entered the bridge through {@code port}. */
+  public void learnBridgePort(long srcMac, NetInterface port) {
+    if (port != null && port.master() != null) {
+      fdb.put(srcMac, port.index());
+    }
+  }
+
+  private NetInterface bridgePortOf(long mac) {
+    final long idx = fdb.get(mac);
+    return idx < 0 ? null : host.byIndex((int) idx);
+  }
+
+  private NetInterface onlyOtherPort(NetInterface bridge, NetInterface except) {
+    NetInterface only = null;
+    for (NetInterface i : host.interfaces()) {
+      if (bridge.name().equals(i.master()) && (except == null || i.index() != except.index())) {
+        if (only != null) {
+          return null;
+        }
+        only = i;
+      }
+    }
+    return only;
   }
 
   private boolean isBridge(NetInterface dev) {

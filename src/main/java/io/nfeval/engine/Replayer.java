@@ -249,6 +249,10 @@ public final class Replayer {
         continue;
       }
       final boolean nflog = v.linkType() == LinkType.NFLOG;
+      if (nflog && v.nflogHook() == PacketView.NF_INET_PRE_ROUTING && v.physInIfindex() > 0
+          && v.hasMac()) {
+        engine.learnBridgePort(v.srcMac(), host.byIndex(v.physInIfindex()));
+      }
       if (owners && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT && v.uid() >= 0) {
         final long key = ownerKey(v.protocol(), v.srcAddr(), v.srcPort());
         if (this.owners.get(key) == NO_OWNER) {
