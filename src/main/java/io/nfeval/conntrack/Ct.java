@@ -102,7 +102,7 @@ public final class Ct {
     }
 
     /** Seconds to nanoseconds. */
-    static long secs(long s) {
+    public static long secs(long s) {
         return s * 1_000_000_000L;
     }
 }

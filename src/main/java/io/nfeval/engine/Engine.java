@@ -139,7 +139,8 @@ public final class Engine {
     }
     conntrackOn = needsConntrack(ruleset);
     defragOn = conntrackOn || usesAny(ruleset, "socket", "TPROXY");
-    conntrack = new ConntrackTable(options.conntrackMax);
+    conntrack = new ConntrackTable(ConntrackSettings.max(host, options.conntrackMax),
+        ConntrackSettings.from(host));
     natCore = new NatCore(conntrack, options.natSeed);
     natCore.setPortHint(replyPorts);
     answers = new Answers(host);
