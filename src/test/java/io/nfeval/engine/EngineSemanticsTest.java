@@ -156,4 +156,32 @@ class EngineSemanticsTest {
     assertThat(c).contains("[0:0] -A INPUT -f -j ACCEPT");
     assertThat(c).contains("[1:2028] -A INPUT -p udp -j ACCEPT");
   }
+
+  @Test
+  void rejectAnswersGoThroughOutputAsRelatedWithTheIcmpRateLimit() throws Exception {
+    Engine e = engine(String.join("\n",
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "-A INPUT -p tcp -m tcp --dport 23 -j REJECT --reject-with tcp-reset",
+        "-A INPUT -p udp -m udp --dport 9 -j REJECT --reject-with icmp-port-unreachable",
+        "-A OUTPUT -p tcp -m conntrack --ctstate RELATED -m tcp --tcp-flags RST RST",
+        "-A OUTPUT -p icmp -m conntrack --ctstate RELATED -m icmp --icmp-type 3/3",
+        "COMMIT", ""));
+    var eth0 = e.host().byName("eth0");
+    assertThat(e.arrive(Packets.tcp("198.51.100.7", 40000, "192.0.2.1", 23, 0x02, 100, 0, 0), eth0,
+        1_000, 0)).isEqualTo(Disposition.REJECTED);
+    // Eight rejected datagrams within one second: the per-destination ICMP limit lets six through.
+    for (int i = 0; i < 8; i++) {
+      assertThat(e.arrive(Packets.udp("198.51.100.7", 41000 + i, "192.0.2.1", 9, 4), eth0,
+          2_000_000 + i * 1_000_000L, 1 + i)).isEqualTo(Disposition.REJECTED);
+    }
+    String c = counters(e);
+    assertThat(c).contains("[1:40] -A INPUT -p tcp -m tcp --dport 23 -j REJECT --reject-with tcp-reset");
+    assertThat(c).contains("[8:256] -A INPUT -p udp -m udp --dport 9 -j REJECT");
+    assertThat(c).contains("[1:40] -A OUTPUT -p tcp -m conntrack --ctstate RELATED -m tcp --tcp-flags RST RST");
+    assertThat(c).contains("[6:360] -A OUTPUT -p icmp -m conntrack --ctstate RELATED -m icmp --icmp-type 3/3");
+    assertThat(c).contains(":OUTPUT ACCEPT [7:400]");
+  }
 }
