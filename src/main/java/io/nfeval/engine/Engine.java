@@ -145,6 +145,7 @@ public final class Engine {
     natCore.setPortHint(replyPorts);
     answers = new Answers(host);
     bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
+    interfaces = host.interfaces().toArray(new NetInterface[0]);
     for (NetInterface i : host.interfaces()) {
       if (i.master() != null) {
         bridges.add(i.master());
@@ -565,7 +566,9 @@ public final class Engine {
 
   private NetInterface onlyOtherPort(NetInterface bridge, NetInterface except) {
     NetInterface only = null;
-    for (NetInterface i : host.interfaces()) {
+    final NetInterface[] all = interfaces;
+    for (int k = 0; k < all.length; k++) {
+      final NetInterface i = all[k];
       if (bridge.name().equals(i.master()) && (except == null || i.index() != except.index())) {
         if (only != null) {
           return null;
@@ -575,6 +578,9 @@ public final class Engine {
     }
     return only;
   }
+
+  /** The host's interfaces as an array: walked per bridged packet without an iterator. */
+  private final NetInterface[] interfaces;
 
   private boolean isBridge(NetInterface dev) {
     return bridges.contains(dev.name());

@@ -2,8 +2,6 @@ package io.nfeval.engine;
 
 import io.nfeval.nat.NatCore;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The local ports that remote endpoints answered on, with the time each (remote, local) pair first
@@ -16,9 +14,12 @@ public final class ReplyPortIndex implements NatCore.PortHint {
   /** Entries kept at most, so a huge capture cannot exhaust memory in this first pass. */
   private static final int MAX_ENTRIES = 4_000_000;
 
-  /** (proto, remote port, remote address) → flat [localAddr, localPort, tsHigh, tsLow]* rows. */
-  private final Map<Long, int[]> rows = new HashMap<>();
-  private final Map<Long, Integer> used = new HashMap<>();
+  /** (proto, remote port, remote address) → index of its row (no boxing on the lookup path). */
+  private final LongLongMap rowOf = new LongLongMap(-1);
+  /** Rows: flat [localAddr, localPort, tsHigh, tsLow]* and how many ints are used. */
+  private int[][] rows = new int[64][];
+  private int[] used = new int[64];
+  private int nrows;
   private int entries;
 
   private static long key(int proto, int remoteAddr, int remotePort) {
@@ -31,26 +32,32 @@ public final class ReplyPortIndex implements NatCore.PortHint {
       return;
     }
     final long k = key(proto, remoteAddr, remotePort);
-    int[] r = rows.get(k);
-    final int n = used.getOrDefault(k, 0);
-    if (r != null) {
-      for (int i = 0; i < n; i += 4) {
-        if (r[i] == localAddr && r[i + 1] == localPort) {
-          return; // first appearance only
-        }
+    int row = (int) rowOf.get(k);
+    if (row < 0) {
+      if (nrows == rows.length) {
+        rows = Arrays.copyOf(rows, nrows * 2);
+        used = Arrays.copyOf(used, nrows * 2);
       }
-    } else {
-      r = new int[16];
+      row = nrows++;
+      rows[row] = new int[16];
+      rowOf.put(k, row);
+    }
+    int[] r = rows[row];
+    final int n = used[row];
+    for (int i = 0; i < n; i += 4) {
+      if (r[i] == localAddr && r[i + 1] == localPort) {
+        return; // first appearance only
+      }
     }
     if (n + 4 > r.length) {
       r = Arrays.copyOf(r, r.length * 2);
+      rows[row] = r;
     }
     r[n] = localAddr;
     r[n + 1] = localPort;
     r[n + 2] = (int) (tsNanos >>> 32);
     r[n + 3] = (int) tsNanos;
-    rows.put(k, r);
-    used.put(k, n + 4);
+    used[row] = n + 4;
     entries++;
   }
 
@@ -61,12 +68,12 @@ public final class ReplyPortIndex implements NatCore.PortHint {
   @Override
   public int choose(int proto, int natAddr, int remoteAddr, int remotePort, int origPort, int min,
       int rangeSize, long nowNanos) {
-    final long k = key(proto, remoteAddr, remotePort);
-    final int[] r = rows.get(k);
-    if (r == null) {
+    final int row = (int) rowOf.get(key(proto, remoteAddr, remotePort));
+    if (row < 0) {
       return -1;
     }
-    final int n = used.get(k);
+    final int[] r = rows[row];
+    final int n = used[row];
     int best = -1;
     long bestTs = Long.MAX_VALUE;
     for (int i = 0; i < n; i += 4) {
