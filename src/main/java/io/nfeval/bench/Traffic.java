@@ -17,7 +17,7 @@ import java.util.Map;
  * <p>TCP connections are complete and consistent, so conntrack's window tracking
  * ({@code tcp_in_window}) accepts them: SYN with MSS/SACK_PERM/WS 7, SYN/ACK, ACK, data both ways with
  * cumulative ACKs and less than 40 kB unacknowledged (well inside the 64 kB scaled window), then FIN/ACK,
- * FIN/ACK, ACK (3% end with RST/ACK). Data segment sizes follow the IMIX shape: about 58% minimum frames
+ * FIN/ACK, ACK (3% end with RST/ACK). Data segment sizes follow the IMIX shape: about 58% minimum-size frames
  * (pure ACKs, tiny payloads; 60 bytes with padding), 33% around 570 bytes, 8% 1514 bytes.
  *
  * <p>Stateful policies NAT: replies of outbound flows arrive on eth0 addressed to the masquerading
@@ -437,7 +437,7 @@ final class Traffic {
   private void data(Flow f) throws IOException {
     boolean fromClient = rnd.chance(0.45);
     final double r = rnd.nextDouble();
-    int len = r < 0.46 ? (rnd.chance(0.5) ? 0 : rnd.between(1, 6))
+    int len = r < 0.42 ? (rnd.chance(0.5) ? 0 : rnd.between(1, 6))
         : r < 0.88 ? rnd.between(470, 560) : 1460;
     final long inflight = fromClient ? (f.cSeq - f.cAcked) & 0xffffffffL : (f.sSeq - f.sAcked) & 0xffffffffL;
     if (inflight + len > MAX_INFLIGHT) {

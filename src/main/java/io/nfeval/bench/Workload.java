@@ -18,7 +18,7 @@ import java.util.Locale;
  * <p>Writes {@code DIR/traffic.pcap} (Ethernet, nanosecond pcap; the destination MAC names the interface
  * each frame arrives on, eth0 outside or eth1 inside) and {@code DIR/snapshot/} ({@code iptables.rules},
  * {@code ip-addr.json}, {@code ip-route.json}, {@code ip-rule.json}, {@code sysctl.txt} with
- * ip_forward=1), then prints one summary line. The same arguments give the same bytes (see
+ * ip_forward=1), then prints one summary line (also written to {@code DIR/workload.txt}). The same arguments give the same bytes (see
  * {@link SitePolicy} for the ruleset and {@link Traffic} for the traffic model).
  */
 public final class Workload {
@@ -77,7 +77,9 @@ public final class Workload {
       final long t0 = System.nanoTime();
       final Result r = generate(a);
       final double secs = (System.nanoTime() - t0) / 1e9;
-      out.println(summary(a, r, secs));
+      final String line = summary(a, r, secs);
+      Files.writeString(a.out.resolve("workload.txt"), line + "\n");
+      out.println(line);
       return 0;
     } catch (IOException e) {
       err.println("workload: " + a.out + ": " + e.getMessage());
