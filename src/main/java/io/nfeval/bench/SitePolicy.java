@@ -32,7 +32,10 @@ final class SitePolicy {
   /** First octets the blocklists and deny rules come from: disjoint from the good ones. */
   static final int[] BAD_OCTETS = {5, 27, 36, 41, 45, 58, 61, 77, 89, 94, 103, 109, 112, 117, 121, 175, 177,
       186, 190, 193, 200};
-  static final int[] RESOLVERS = {Topology.ip(8, 8, 8, 8), Topology.ip(9, 9, 9, 9)};
+  /** Public resolvers; zone i uses RESOLVERS[i % 8]. */
+  static final int[] RESOLVERS = {Topology.ip(8, 8, 8, 8), Topology.ip(9, 9, 9, 9), Topology.ip(1, 1, 1, 1),
+      Topology.ip(208, 67, 222, 222), Topology.ip(8, 8, 4, 4), Topology.ip(149, 112, 112, 112),
+      Topology.ip(1, 0, 0, 1), Topology.ip(208, 67, 220, 220)};
   private static final int[] SERVICE_PORTS = {443, 80, 8080, 25, 993, 22, 3000, 5432};
   private static final String[] ANTISPOOF = {"0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16",
       "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4"};
@@ -112,7 +115,7 @@ final class SitePolicy {
     final SitePolicy p = new SitePolicy(rules, stateless, minimal);
     for (int i = 0; i < z; i++) {
       final int net = i < 254 ? Topology.ip(10, 0, i + 2, 0) : Topology.ip(10, 1, i - 254, 0);
-      p.zones.add(new Zone(i, net, RESOLVERS[i & 1], goodNet(rnd, 24)));
+      p.zones.add(new Zone(i, net, RESOLVERS[i % RESOLVERS.length], goodNet(rnd, 24)));
     }
     for (int i = 0; i < s; i++) {
       final int port = SERVICE_PORTS[i % SERVICE_PORTS.length];

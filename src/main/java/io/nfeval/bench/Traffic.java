@@ -2,6 +2,7 @@ package io.nfeval.bench;
 
 import java.io.IOException;
 import java.util.HashMap;
+import java.util.PriorityQueue;
 import java.util.Map;
 
 /**
@@ -23,8 +24,10 @@ import java.util.Map;
  * <p>Stateful policies NAT: replies of outbound flows arrive on eth0 addressed to the masquerading
  * address with the client's source port, which {@code MASQUERADE} keeps when the tuple is unique
  * (nf_nat_core.c {@code get_unique_tuple}: the original port is tried first). The generator guarantees
- * that uniqueness by never reusing a (server, port, client port) within 300 s of simulated time, so the
- * predicted reply addresses are the kernel's. Inbound flows address the public address and public port
+ * that uniqueness by never reusing a (server, port, NAT address, client port) while a flow holds it or its
+ * conntrack entry may still exist (timeout plus 60 s), so the predicted reply addresses are the kernel's.
+ * A zone's DNS goes to its one resolver; when no free client port is left for it (very high DNS rates
+ * on few zones), the generator makes an HTTPS flow instead. Inbound flows address the public address and public port
  * (DNAT); the inside server's replies arrive on eth1 from its own address. Stateless policies route
  * without translation.
  */
@@ -32,7 +35,10 @@ final class Traffic {
   private static final int TCP = 6;
   private static final int UDP = 17;
   private static final int ICMP = 1;
-  private static final long HOLD_NANOS = 300_000_000_000L;
+  private static final long SEC = 1_000_000_000L;
+  /** Kept past a tuple's conntrack lifetime before the generator reuses it. */
+  private static final long MARGIN_NANOS = 60 * SEC;
+  private static final int MAX_ATTEMPTS = 64;
   private static final int WINDOW = 502;
   private static final int MAX_INFLIGHT = 40_000;
 
@@ -71,6 +77,12 @@ final class Traffic {
     int icmpSeq;
     int reqLen;
     int respLen;
+    /** The reserved tuple (see {@link #reserve}). */
+    long key;
+    long firstNanos;
+    long replyNanos;
+    /** False for flows the rules drop on their first packet: they leave no conntrack entry. */
+    boolean tracked = true;
   }
 
   private final SitePolicy policy;
@@ -79,6 +91,10 @@ final class Traffic {
   private final double meanGapNanos;
   private final Flow[] slots;
   private final Map<Long, Long> tupleHold = new HashMap<>();
+  /** Expiry times of the conntrack entries of finished flows, for the table-size estimate. */
+  private final PriorityQueue<Long> expiries = new PriorityQueue<>();
+  private int active;
+  long peakEntries;
   private final int[] serverPool;
   private long now;
   private final long start;
@@ -116,12 +132,40 @@ final class Traffic {
       Flow f = slots[k];
       if (f == null) {
         f = newFlow();
+        f.firstNanos = now;
         slots[k] = f;
+        active++;
       }
       if (next(f)) {
         slots[k] = null;
+        active--;
+        finished(f);
       }
     }
+  }
+
+  /**
+   * A flow ended: its conntrack entry lives on for the protocol's timeout (nf_conntrack_proto_*.c:
+   * TCP TIME_WAIT 120 s, CLOSE 10 s; UDP 30 s, or 120 s once a reply came more than 2 s after the first
+   * packet; ICMP 30 s), and its tuple is not reused until that plus a margin has passed.
+   */
+  private void finished(Flow f) {
+    final long life;
+    if (f.proto == TCP) {
+      life = f.rst ? 10 * SEC : 120 * SEC;
+    } else if (f.proto == UDP) {
+      life = f.replyNanos - f.firstNanos > 2 * SEC ? 120 * SEC : 30 * SEC;
+    } else {
+      life = 30 * SEC;
+    }
+    tupleHold.put(f.key, now + life + MARGIN_NANOS);
+    if (f.tracked) {
+      expiries.add(now + life);
+    }
+    while (!expiries.isEmpty() && expiries.peek() < now) {
+      expiries.poll();
+    }
+    peakEntries = Math.max(peakEntries, active + expiries.size());
   }
 
   // ------------------------------------------------------------------ new flows
@@ -153,16 +197,28 @@ final class Traffic {
     return z.net | rnd.between(10, 250);
   }
 
-  /** Client (inside) → server (outside) through NAT when stateful. */
-  private Flow outbound(int proto, SitePolicy.Zone z, int server, int dport) {
+  /**
+   * Client (inside) → server (outside) through NAT when stateful; {@code server} 0 picks one from the
+   * server pool (another one on each attempt). Null when no free tuple was found (a busy single
+   * resolver): the caller makes another kind of flow.
+   */
+  private Flow outbound(int proto, SitePolicy.Zone z, int fixedServer, int dport) {
     final Flow f = new Flow();
     f.proto = proto;
     final int client = insideHost(z);
     final int nat = policy.stateless ? client : z.snat() ? Topology.PUBLIC_IP2 : Topology.PUBLIC_IP;
     int sport;
+    int server;
+    int attempt = 0;
     do {
-      sport = proto == ICMP ? rnd.nextInt(65536) : rnd.between(32768, 60999);
-    } while (!reserve(proto, server, dport, nat, sport));
+      if (++attempt > MAX_ATTEMPTS) {
+        return null;
+      }
+      server = fixedServer != 0 ? fixedServer : serverPool[rnd.nextInt(serverPool.length)];
+      sport = proto == ICMP ? rnd.nextInt(65536) : proto == UDP ? rnd.between(1024, 65535)
+          : rnd.between(32768, 60999);
+      f.key = reserve(proto, server, dport, nat, sport);
+    } while (f.key == 0);
     f.cSrc = client;
     f.cDst = server;
     f.cSport = sport;
@@ -184,23 +240,30 @@ final class Traffic {
 
   private Flow outboundTcp(int port) {
     final SitePolicy.Zone z = zone();
-    final int server = port == 22 ? z.sshNet | rnd.between(1, 254) : serverPool[rnd.nextInt(serverPool.length)];
-    final Flow f = outbound(TCP, z, server, port);
+    Flow f = outbound(TCP, z, port == 22 ? z.sshNet | rnd.between(1, 254) : 0, port);
+    if (f == null) {
+      f = outbound(TCP, z, 0, 443);
+    }
     tcpInit(f);
     return f;
   }
 
   private Flow outboundUdp(int port) {
     final SitePolicy.Zone z = zone();
-    final int server = port == 53 ? z.resolver : serverPool[rnd.nextInt(serverPool.length)];
-    final Flow f = outbound(UDP, z, server, port);
+    final Flow f = outbound(UDP, z, port == 53 ? z.resolver : 0, port);
+    if (f == null) {
+      return outboundTcp(443);
+    }
     f.reqLen = port == 53 ? rnd.between(28, 60) : 48;
     f.respLen = port == 53 ? rnd.between(60, 250) : 48;
     return f;
   }
 
   private Flow outboundIcmp() {
-    final Flow f = outbound(ICMP, zone(), serverPool[rnd.nextInt(serverPool.length)], 0);
+    final Flow f = outbound(ICMP, zone(), 0, 0);
+    if (f == null) {
+      return outboundTcp(443);
+    }
     f.icmpId = f.cSport;
     f.remaining = rnd.between(1, 5);
     return f;
@@ -216,6 +279,7 @@ final class Traffic {
     f.cMac = Topology.GATEWAY_MAC;
     f.cTtl = rnd.between(44, 58);
     f.icmpId = rnd.nextInt(65536);
+    f.key = reserve(ICMP, client, f.icmpId, Topology.PUBLIC_IP, 0);
     f.remaining = rnd.between(1, 4);
     f.answered = false;
     f.step = -1;
@@ -235,10 +299,13 @@ final class Traffic {
     final int dst = policy.stateless ? s.addr : Topology.PUBLIC_IP;
     final int dport = policy.stateless ? s.port : s.publicPort;
     int sport;
+    long key;
     do {
       sport = rnd.between(32768, 60999);
-    } while (!reserve(TCP, client, sport, dst, dport));
+      key = reserve(TCP, client, sport, dst, dport);
+    } while (key == 0);
     final Flow f = new Flow();
+    f.key = key;
     f.proto = TCP;
     f.cSrc = client;
     f.cDst = dst;
@@ -265,16 +332,20 @@ final class Traffic {
     final int kind = rnd.nextInt(4);
     final Flow f;
     if (kind == 0 && !policy.minimal) {
-      f = outbound(TCP, zone(), serverPool[rnd.nextInt(serverPool.length)], 25);
+      final Flow o = outbound(TCP, zone(), 0, 25);
+      f = o != null ? o : inboundTcp(false);
+      f.tracked = false;
     } else if (kind == 1 && !policy.blocklist.isEmpty()) {
       final int[] b = policy.blocklist.get(rnd.nextInt(policy.blocklist.size()));
       f = inboundTcp(true);
       f.cSrc = b[0] | (rnd.nextInt(Integer.MAX_VALUE) & ~SitePolicy.mask(b[1]));
+      f.tracked = false;
     } else if (kind == 2) {
       f = inboundTcp(false);
     } else {
       f = inboundTcp(true);
       f.cDport = rnd.chance(0.5) ? 23 : 3389;
+      f.tracked = false;
       if (rnd.chance(0.2) && !policy.minimal) {
         f.cSrc = Topology.ip(192, 168, rnd.nextInt(256), rnd.between(1, 254));
       }
@@ -286,19 +357,23 @@ final class Traffic {
   }
 
   /**
-   * Reserves a connection tuple (as a 64-bit hash; a hash collision only makes the generator more
-   * careful). False while a flow with the same tuple ended less than 300 s ago or is still running.
+   * Reserves a connection tuple, named by a 64-bit hash (a hash collision only makes the generator more
+   * careful). Returns the key, or 0 while a running flow holds it or a finished one's conntrack entry may
+   * still exist (see {@link #finished}).
    */
-  private boolean reserve(int proto, int a, int aPort, int b, int bPort) {
+  private long reserve(int proto, int a, int aPort, int b, int bPort) {
     long k = ((long) a << 32) ^ (b & 0xffffffffL);
     k = k * 0x9e3779b97f4a7c15L + ((long) aPort << 24 | (long) bPort << 8 | proto);
     k ^= k >>> 29;
+    if (k == 0) {
+      k = 1;
+    }
     final Long until = tupleHold.get(k);
     if (until != null && until > now) {
-      return false;
+      return 0;
     }
-    tupleHold.put(k, now + HOLD_NANOS + 3600_000_000_000L);
-    return true;
+    tupleHold.put(k, Long.MAX_VALUE);
+    return k;
   }
 
   private void tcpInit(Flow f) {
@@ -323,6 +398,7 @@ final class Traffic {
           udp(f, true, f.reqLen);
           return false;
         }
+        f.replyNanos = now;
         udp(f, false, f.respLen);
         return true;
       default:
@@ -437,8 +513,8 @@ final class Traffic {
   private void data(Flow f) throws IOException {
     boolean fromClient = rnd.chance(0.45);
     final double r = rnd.nextDouble();
-    int len = r < 0.42 ? (rnd.chance(0.5) ? 0 : rnd.between(1, 6))
-        : r < 0.88 ? rnd.between(470, 560) : 1460;
+    int len = r < 0.46 ? (rnd.chance(0.5) ? 0 : rnd.between(1, 6))
+        : r < 0.90 ? rnd.between(470, 560) : 1460;
     final long inflight = fromClient ? (f.cSeq - f.cAcked) & 0xffffffffL : (f.sSeq - f.sAcked) & 0xffffffffL;
     if (inflight + len > MAX_INFLIGHT) {
       fromClient = !fromClient;

@@ -12,14 +12,16 @@ import java.util.Locale;
  *
  * <pre>
  * java -cp target/nfeval.jar io.nfeval.bench.Workload --out DIR [--packets 1000000] [--flows 50000]
- *      [--rules 1000] [--stateless] [--seed 1] [--pps 50000] [--usec]
+ *      [--rules 1000] [--stateless] [--seed 1] [--pps 20000] [--usec]
  * </pre>
  *
  * <p>Writes {@code DIR/traffic.pcap} (Ethernet, nanosecond pcap; the destination MAC names the interface
  * each frame arrives on, eth0 outside or eth1 inside) and {@code DIR/snapshot/} ({@code iptables.rules},
  * {@code ip-addr.json}, {@code ip-route.json}, {@code ip-rule.json}, {@code sysctl.txt} with
  * ip_forward=1), then prints one summary line (also written to {@code DIR/workload.txt}). The same arguments give the same bytes (see
- * {@link SitePolicy} for the ruleset and {@link Traffic} for the traffic model).
+ * {@link SitePolicy} for the ruleset and {@link Traffic} for the traffic model). {@code --pps} sets the
+ * simulated packet rate: with the defaults a 10M-packet capture spans 500 s and keeps the estimated
+ * conntrack table (printed) under nf_conntrack_max.
  */
 public final class Workload {
   /** Parsed arguments. */
@@ -30,7 +32,7 @@ public final class Workload {
     int rules = 1000;
     boolean stateless;
     long seed = 1;
-    double pps = 50_000;
+    double pps = 20_000;
     boolean usec;
   }
 
@@ -46,6 +48,7 @@ public final class Workload {
     long medium;
     long large;
     long simNanos;
+    long peakEntries;
     int zones;
     int services;
     int blocklist;
@@ -80,6 +83,10 @@ public final class Workload {
       final String line = summary(a, r, secs);
       Files.writeString(a.out.resolve("workload.txt"), line + "\n");
       out.println(line);
+      if (r.peakEntries > 262_144) {
+        err.println("workload: warning: about " + r.peakEntries + " conntrack entries at the peak, more than"
+            + " nf_conntrack_max 262144: lower --pps or --flows");
+      }
       return 0;
     } catch (IOException e) {
       err.println("workload: " + a.out + ": " + e.getMessage());
@@ -152,6 +159,7 @@ public final class Workload {
     r.medium = t.medium;
     r.large = t.large;
     r.simNanos = t.elapsed();
+    r.peakEntries = t.peakEntries;
     r.zones = policy.zones.size();
     r.services = policy.services.size();
     r.blocklist = policy.blocklist.size();
@@ -161,10 +169,10 @@ public final class Workload {
   static String summary(Args a, Result r, double secs) {
     final double n = Math.max(1, r.packets);
     return String.format(Locale.ROOT, "workload: %d packets (tcp %.1f%%, udp %.1f%%, icmp %.1f%%; frames <=100B"
-        + " %.1f%%, 101-1000B %.1f%%, >1000B %.1f%%; avg %.0f B), %d flows (%d concurrent), %.1f s of traffic;"
+        + " %.1f%%, 101-1000B %.1f%%, >1000B %.1f%%; avg %.0f B), %d flows (%d concurrent, peak conntrack entries ~%d), %.1f s of traffic;"
         + " %d rules%s (%d zones, %d services, %d blocklist); %s in %.1f s",
         r.packets, 100 * r.tcp / n, 100 * r.udp / n, 100 * r.icmp / n, 100 * r.small / n, 100 * r.medium / n,
-        100 * r.large / n, r.bytes / n, r.flows, a.flows, r.simNanos / 1e9, a.rules,
+        100 * r.large / n, r.bytes / n, r.flows, a.flows, r.peakEntries, r.simNanos / 1e9, a.rules,
         a.stateless ? " stateless" : " stateful", r.zones, r.services, r.blocklist, a.out, secs);
   }
 }
