@@ -7,7 +7,8 @@
 #   ... --counters-out FILE                   (evaluation + counters file)
 #   ... --trace-out FILE                      (evaluation + one JSON line per packet)
 # each RUNS times, and prints best and median wall time (ms resolution, date +%s%N around the command),
-# the ratios to tcpdump, packets/s (packets / median) and peak RSS (GNU time %M).
+# the ratios to tcpdump, packets/s (packets / median), median CPU seconds (user+sys: less disturbed by
+# other load than wall time) and peak RSS (GNU time %M).
 #
 # usage: bench/replay-vs-tcpdump.sh [--packets N] [--flows N] [--rules N] [--stateless] [--seed N]
 #                                   [--runs N] [--no-trace] [--workdir DIR]
@@ -73,13 +74,13 @@ run() {
   for ((i = 0; i < runs; i++)); do
     local t0 t1
     t0=$(date +%s%N)
-    if ! /usr/bin/time -f "%M" -o "$tmp/t" "$@" >"$tmp/out" 2>"$tmp/err"; then
+    if ! /usr/bin/time -f "%M %U %S" -o "$tmp/t" "$@" >"$tmp/out" 2>"$tmp/err"; then
       echo "$label FAILED: $(grep -v '^Command exited' "$tmp/err" | tail -1)" >> "$tmp/failed"
       echo "FAILED" > "$tmp/$label"
       return 0
     fi
     t1=$(date +%s%N)
-    echo "$(( (t1 - t0) / 1000000 )) $(tail -1 "$tmp/t")" | awk '{printf "%.3f %s\n", $1 / 1000, $2}' >> "$tmp/$label"
+    echo "$(( (t1 - t0) / 1000000 )) $(tail -1 "$tmp/t")" | awk '{printf "%.3f %s %.2f\n", $1 / 1000, $2, $3 + $4}' >> "$tmp/$label"
   done
 }
 
@@ -92,22 +93,23 @@ if [ -n "$trace" ]; then
   run replay+trace "$nfeval" replay --snapshot "$snap" --pcap "$pcap" --trace-out "$tmp/trace.jsonl"
 fi
 
-# best, median (of wall), max RSS for one label
+# best, median (of wall), max RSS, median CPU (user+sys) for one label
 stats() {
-  sort -n "$tmp/$1" | awk '{w[NR]=$1; if ($2>r) r=$2} END {m=(NR%2)?w[(NR+1)/2]:(w[NR/2]+w[NR/2+1])/2; printf "%s %s %d\n", w[1], m, r}'
+  sort -n -k3 "$tmp/$1" | awk '{c[NR]=$3} END {printf "%s\n", (NR%2)?c[(NR+1)/2]:(c[NR/2]+c[NR/2+1])/2}' > "$tmp/cpu"
+  sort -n "$tmp/$1" | awk -v c="$(cat "$tmp/cpu")" '{w[NR]=$1; if ($2>r) r=$2} END {m=(NR%2)?w[(NR+1)/2]:(w[NR/2]+w[NR/2+1])/2; printf "%s %s %d %s\n", w[1], m, r, c}'
 }
-read -r tbest tmed _ < <(stats tcpdump)
-printf '%-16s %9s %9s %10s %10s %12s %9s\n' "command" "best s" "median s" "best/tcpd" "med/tcpd" "packets/s" "maxRSS MB"
+read -r tbest tmed _ _ < <(stats tcpdump)
+printf '%-16s %9s %9s %10s %10s %12s %9s %9s\n' "command" "best s" "median s" "best/tcpd" "med/tcpd" "packets/s" "cpu s" "maxRSS MB"
 for label in cat tcpdump decode-only replay replay+counters ${trace:+replay+trace}; do
   if grep -q FAILED "$tmp/$label"; then
     printf '%-16s %s\n' "$label" "FAILED"
     continue
   fi
-  read -r best med rss < <(stats "$label")
-  awk -v l="$label" -v b="$best" -v m="$med" -v tb="$tbest" -v tm="$tmed" -v r="$rss" -v n="$packets" 'BEGIN {
+  read -r best med rss cpu < <(stats "$label")
+  awk -v l="$label" -v b="$best" -v m="$med" -v tb="$tbest" -v tm="$tmed" -v r="$rss" -v n="$packets" -v c="$cpu" 'BEGIN {
     pps = (m > 0) ? sprintf("%.0f", n / m) : "-";
-    printf "%-16s %9.3f %9.3f %10s %10s %12s %9.0f\n", l, b, m,
-      (tb > 0 ? sprintf("%.1fx", b / tb) : "-"), (tm > 0 ? sprintf("%.1fx", m / tm) : "-"), pps, r / 1024 }'
+    printf "%-16s %9.3f %9.3f %10s %10s %12s %9.2f %9.0f\n", l, b, m,
+      (tb > 0 ? sprintf("%.1fx", b / tb) : "-"), (tm > 0 ? sprintf("%.1fx", m / tm) : "-"), pps, c, r / 1024 }'
 done
 if [ -f "$tmp/failed" ]; then
   echo "# failures:"; sed 's/^/#   /' "$tmp/failed"
