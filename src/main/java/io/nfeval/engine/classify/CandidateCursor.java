@@ -95,7 +95,7 @@ public final class CandidateCursor {
     if (resolvedIn[ci] != traversal) {
       for (int k = 0; k < slots.length; k++) {
         final int f = slots[k];
-        lists[base + k] = c.lookup(f, f < FIELDS ? keys[f] : 0, portsKnown, in, out);
+        lists[base + k] = c.lookup(f, f < FIELDS ? keys[f] : 0, keys[PROTO], portsKnown, in, out);
         pos[base + k] = 0;
       }
       resolvedIn[ci] = traversal;

@@ -42,8 +42,15 @@ final class ChainClassifier {
   /** Field (or {@link #ALWAYS}) of each non-empty slot the cursor must look at. */
   final int[] slotField;
   private final IntervalIndex[] intervals = new IntervalIndex[INTERVAL_FIELDS];
-  /** Per port field: every rule filed under it, for packets whose ports are not readable. */
+  /** Per interval field: every rule filed under it (diagnostics). */
   private final int[][] allOf = new int[INTERVAL_FIELDS][];
+  /**
+   * Per port field and protocol number (index 256: any other value): the rules filed under the port
+   * field that a packet of that protocol can match, used when its ports are not readable. tcp, udp
+   * and multiport demand their protocol ({@code -p tcp} without {@code !}), so an ICMP packet or a
+   * broken header does not make every port rule a candidate.
+   */
+  private final int[][][] portsUnknown = new int[INTERVAL_FIELDS][][];
   private final Map<String, int[]> inNames;
   private final Map<String, int[]> outNames;
   private final int[] always;
@@ -69,6 +76,9 @@ final class ChainClassifier {
       }
       intervals[f] = IntervalIndex.build(filed, sets);
       allOf[f] = filed;
+      if (f == SPORT || f == DPORT) {
+        portsUnknown[f] = byProtocol(filed, c, start);
+      }
       slots.add(f);
     }
     inNames = names(c, primary, IN, start);
@@ -130,6 +140,23 @@ final class ChainClassifier {
     return primary;
   }
 
+  private static int[][] byProtocol(int[] filed, RuleConstraints[] c, int start) {
+    final int[][] out = new int[257][];
+    for (int p = 0; p <= 256; p++) {
+      final long key = p < 256 ? p : -1L & Intervals.MAX;
+      final int[] l = new int[filed.length];
+      int k = 0;
+      for (int e : filed) {
+        final long[] protos = c[e - start].keys[PROTO];
+        if (protos == null || Intervals.contains(protos, key)) {
+          l[k++] = e;
+        }
+      }
+      out[p] = k == 0 ? IntervalIndex.EMPTY : java.util.Arrays.copyOf(l, k);
+    }
+    return out;
+  }
+
   private static int[] filed(int[] primary, int field, int start) {
     int k = 0;
     for (int p : primary) {
@@ -159,10 +186,11 @@ final class ChainClassifier {
 
   /**
    * The candidates filed under {@code field} for a packet's key: an int key for interval fields
-   * ({@code portsKnown} false makes port fields return all their rules), a device name ("" for none)
+   * ({@code portsKnown} false makes port fields return their rules that {@code protocol} can match),
+   * a device name ("" for none)
    * for interfaces.
    */
-  int[] lookup(int field, int key, boolean portsKnown, String in, String out) {
+  int[] lookup(int field, int key, int protocol, boolean portsKnown, String in, String out) {
     switch (field) {
       case IN:
         return inNames.getOrDefault(in, IntervalIndex.EMPTY);
@@ -172,7 +200,8 @@ final class ChainClassifier {
         return always;
       case SPORT:
       case DPORT:
-        return portsKnown ? intervals[field].lookup(key) : allOf[field];
+        return portsKnown ? intervals[field].lookup(key)
+            : portsUnknown[field][protocol >= 0 && protocol < 256 ? protocol : 256];
       default:
         return intervals[field].lookup(key);
     }
@@ -195,6 +224,12 @@ final class ChainClassifier {
     for (int f = 0; f < INTERVAL_FIELDS; f++) {
       if (intervals[f] != null) {
         b += intervals[f].bytes() + 16 + 4L * allOf[f].length;
+        if (portsUnknown[f] != null) {
+          b += 16 + 4L * 257;
+          for (int[] l : portsUnknown[f]) {
+            b += l.length == 0 ? 0 : 16 + 4L * l.length;
+          }
+        }
       }
     }
     for (Map<String, int[]> m : List.of(inNames, outNames)) {
