@@ -101,6 +101,35 @@ class TableClassifierTest {
   }
 
   @Test
+  void walkAllocatesNothingAfterWarmUp() {
+    final Layout l = Layout.forward(simpleRules(1000));
+    final CandidateCursor c = new CandidateCursor();
+    final com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    final long tid = Thread.currentThread().getId();
+    walk(l, c, 20_000); // warm-up: arrays grow once, JIT compiles
+    final long before = mx.getThreadAllocatedBytes(tid);
+    final int seen = walk(l, c, 20_000);
+    final long after = mx.getThreadAllocatedBytes(tid);
+    assertThat(seen).isPositive();
+    assertThat(after - before).as("bytes allocated for 20,000 packets").isLessThan(200);
+  }
+
+  private static int walk(Layout l, CandidateCursor c, int packets) {
+    int seen = 0;
+    for (int i = 0; i < packets; i++) {
+      c.begin(l.classifier, ip(10, 0, i & 1023, 1), ip(172, 16, 0, 1), 6, 0, 40000, 1000 + (i & 7), "eth0",
+          "eth1");
+      int e = l.chainStart[1];
+      while ((e = c.next(e)) != l.chainEnd[1]) {
+        seen++;
+        e++;
+      }
+    }
+    return seen;
+  }
+
+  @Test
   void memoryStaysLinearWithNestedPrefixes() {
     // 10,000 /24s under a few wide rules (/8, /16, inverted): wide rules become always-candidates
     // instead of being copied into every elementary interval.
