@@ -207,6 +207,11 @@ final class ChainClassifier {
     }
   }
 
+  /** Rules that are candidates for every packet. */
+  int alwaysCount() {
+    return always.length;
+  }
+
   /** Rules filed under each field, and always candidates: {@code int[FIELDS + 1]}. */
   int[] filedCounts() {
     final int[] k = new int[FIELDS + 1];

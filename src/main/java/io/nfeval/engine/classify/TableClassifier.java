@@ -14,7 +14,8 @@ import io.nfeval.rules.Rule;
  * only (see {@link RuleConstraints}) — proves it cannot match. Chain end entries (policy, implicit
  * RETURN) are never skipped.
  *
- * <p>Chains shorter than {@link #MIN_RULES} are not indexed: walking them is as cheap as looking up.
+ * <p>Chains shorter than {@link #MIN_RULES} are not indexed: walking them is as cheap as looking up;
+ * nor are chains where more than half the rules are candidates for every packet.
  */
 public final class TableClassifier {
   /** Chains with fewer rules than this are walked rule by rule. */
@@ -43,7 +44,11 @@ public final class TableClassifier {
       if (chainEnd[c] - chainStart[c] < MIN_RULES) {
         continue;
       }
-      chains[c] = new ChainClassifier(c, chainStart[c], chainEnd[c], rules);
+      final ChainClassifier cc = new ChainClassifier(c, chainStart[c], chainEnd[c], rules);
+      if (2 * cc.alwaysCount() > chainEnd[c] - chainStart[c]) {
+        continue; // most rules are candidates for every packet: the plain walk is cheaper
+      }
+      chains[c] = cc;
       for (int e = chainStart[c]; e < chainEnd[c]; e++) {
         byEntry[e] = chains[c];
       }

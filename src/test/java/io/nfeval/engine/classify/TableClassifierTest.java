@@ -90,6 +90,19 @@ class TableClassifierTest {
   }
 
   @Test
+  void chainsOfMostlyUnclassifiableRulesAreNotIndexed() {
+    final List<String> r = new ArrayList<>(simpleRules(10));
+    for (int i = 0; i < 11; i++) {
+      r.add("-A FORWARD -i eth+ -j ACCEPT");
+    }
+    final Layout l = Layout.forward(r);
+    assertThat(l.classifier.describe()).isEmpty();
+    final CandidateCursor c = new CandidateCursor();
+    c.begin(l.classifier, 1, 2, 6, 0, 1, 2, "", "");
+    assertThat(c.next(l.chainStart[1] + 3)).isEqualTo(l.chainStart[1] + 3);
+  }
+
+  @Test
   void revisitingAChainStartsOver() {
     final Layout l = Layout.forward(simpleRules(20));
     final CandidateCursor c = new CandidateCursor();
