@@ -167,6 +167,45 @@ public class ClassifierBench {
     return seen;
   }
 
+  /**
+   * A rough cross-check, not a JMH figure: on a shared, loaded machine wall-clock JMH scores drift by
+   * tens of percent between forks, so this measures the setups side by side in one JVM, alternating
+   * rounds, in <em>thread CPU time</em> per packet (time the thread was descheduled does not count),
+   * and prints the median round of each. Arguments: setups as {@code rules:classify}, e.g.
+   * {@code 10:true 10000:true 10:false}.
+   */
+  public static void main(String[] args) throws Exception {
+    final String[] setups = args.length > 0 ? args : new String[] {"10:true", "10000:true", "10:false"};
+    final ClassifierBench[] b = new ClassifierBench[setups.length];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = new ClassifierBench();
+      b[i].rules = Integer.parseInt(setups[i].split(":")[0]);
+      b[i].classify = Boolean.parseBoolean(setups[i].split(":")[1]);
+      b[i].setUp();
+    }
+    final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    final int rounds = 15;
+    final double[][] ns = new double[b.length][rounds];
+    for (int r = -5; r < rounds; r++) { // 5 warm-up rounds
+      for (int i = 0; i < b.length; i++) {
+        final int n = b[i].rules >= 1000 && !b[i].classify ? 2_000 : 200_000;
+        final long t0 = mx.getCurrentThreadCpuTime();
+        for (int k = 0; k < n; k++) {
+          b[i].forward();
+        }
+        final long t1 = mx.getCurrentThreadCpuTime();
+        if (r >= 0) {
+          ns[i][r] = (t1 - t0) / (double) n;
+        }
+      }
+    }
+    for (int i = 0; i < b.length; i++) {
+      java.util.Arrays.sort(ns[i]);
+      System.out.printf("forward rules=%d classify=%s: median %.0f ns/packet CPU (min %.0f, max %.0f)%n",
+          b[i].rules, b[i].classify, ns[i][rounds / 2], ns[i][0], ns[i][rounds - 1]);
+    }
+  }
+
   private static PacketView tcp(int src, int dst, int sport, int dport) {
     final int len = 40;
     final ByteBuffer b = ByteBuffer.allocate(len);
