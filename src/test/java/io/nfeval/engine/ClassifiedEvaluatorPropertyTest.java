@@ -241,9 +241,20 @@ class ClassifiedEvaluatorPropertyTest {
       return (p >= min && p <= max) ^ inv;
     }
 
+    /**
+     * Records the call; every third call rewrites the destination address and port before
+     * continuing, so the evaluator must re-read the packet's keys mid-chain (no kernel target that
+     * continues does so, but the engine's contract allows it).
+     */
     @Override
     public int run(Rule rule, Target target, Skb skb) {
       targets.add(rule.chainName() + "#" + rule.number());
+      if (targets.size() % 3 == 0) {
+        final int k = targets.size() / 3;
+        PacketWriter.setDstAddr(skb.ip(), Packets.ip(PKT_ADDRS[k % PKT_ADDRS.length]));
+        PacketWriter.setDstPort(skb.ip(), PORTS[k % PORTS.length]);
+        skb.redecode();
+      }
       return XtVerdict.CONTINUE;
     }
   }

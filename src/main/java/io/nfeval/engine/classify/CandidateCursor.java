@@ -64,6 +64,15 @@ public final class CandidateCursor {
       lists = new int[t.chainCount * SLOTS][];
       pos = new int[t.chainCount * SLOTS];
     }
+    final int frag = fragOffset != 0 ? 1 : 0;
+    final boolean known = sport >= 0 && dport >= 0;
+    if (t == table && traversal != 0 && saddr == keys[SRC] && daddr == keys[DST]
+        && protocol == keys[PROTO] && frag == keys[FRAG] && known == portsKnown
+        && sport == keys[SPORT] && dport == keys[DPORT] && inDev.equals(in) && outDev.equals(out)) {
+      // Same keys, same candidates: lists stay valid, and positions too (a chain entered below
+      // its last position starts over in next()). A MARK or LOG that continued costs nothing.
+      return;
+    }
     if (t != table) {
       table = t;
       Arrays.fill(resolvedIn, 0); // stamps of another table's chains mean nothing here
@@ -72,8 +81,8 @@ public final class CandidateCursor {
     keys[SRC] = saddr;
     keys[DST] = daddr;
     keys[PROTO] = protocol;
-    keys[FRAG] = fragOffset != 0 ? 1 : 0;
-    portsKnown = sport >= 0 && dport >= 0;
+    keys[FRAG] = frag;
+    portsKnown = known;
     keys[SPORT] = sport;
     keys[DPORT] = dport;
     in = inDev;
@@ -106,15 +115,28 @@ public final class CandidateCursor {
     int best = c.end;
     for (int k = 0; k < slots.length; k++) {
       final int[] l = lists[base + k];
-      int p = pos[base + k];
-      while (p < l.length && l[p] < e) {
-        p++;
-      }
+      final int p = advance(l, pos[base + k], e);
       pos[base + k] = p;
       if (p < l.length && l[p] < best) {
         best = l[p];
       }
     }
     return best;
+  }
+
+  /**
+   * First position at or after {@code p} holding an entry {@code >= e}. Usually 0 or 1 steps (the
+   * walk goes candidate by candidate); a binary search when the evaluator jumped further (a chain
+   * visited again from its start, a long list), so no walk is quadratic in the chain length.
+   */
+  private static int advance(int[] l, int p, int e) {
+    if (p >= l.length || l[p] >= e) {
+      return p;
+    }
+    if (p + 1 >= l.length || l[p + 1] >= e) {
+      return p + 1;
+    }
+    final int i = Arrays.binarySearch(l, p + 2, l.length, e);
+    return i >= 0 ? i : -i - 1;
   }
 }
