@@ -128,6 +128,14 @@ public final class CompiledTable {
 
   final int matchSlotEnd;
 
+  /** Candidate classifier the evaluator skips rules with; null = plain reference walk. */
+  io.nfeval.engine.classify.TableClassifier classifier;
+
+  /** Builds the candidate classifier (engine.classify); call before the table is evaluated. */
+  void buildClassifier() {
+    classifier = io.nfeval.engine.classify.TableClassifier.build(rules, chainStart, chainEnd);
+  }
+
   /** Depth-first walk of the jump graph from each chain: a loop is an error (mark_source_chains). */
   private int checkLoops(Map<String, Integer> chainIndex) {
     int c = chains.size();

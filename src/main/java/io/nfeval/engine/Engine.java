@@ -46,6 +46,11 @@ public final class Engine {
      * the captures contain the host's own packets (NFLOG OUTPUT, --local), where they already are.
      */
     public boolean generateAnswers = true;
+    /**
+     * Skip rules that cannot match with a per-table candidate classifier (engine.classify); off = the
+     * plain reference walk of ipt_do_table. Verdicts and counters are the same either way.
+     */
+    public boolean classify = true;
   }
 
   /** Called after each evaluated packet, with the skb still holding its final state. */
@@ -105,6 +110,9 @@ public final class Engine {
     CompiledTable r = null, m = null, n = null, f = null, s = null;
     for (Table t : ruleset.tables()) {
       CompiledTable ct = new CompiledTable(t, slot, tables.size());
+      if (options.classify) {
+        ct.buildClassifier();
+      }
       slot = ct.matchSlotEnd;
       depth = Math.max(depth, ct.maxDepth);
       tables.add(ct);

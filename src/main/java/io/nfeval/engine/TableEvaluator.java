@@ -1,5 +1,7 @@
 package io.nfeval.engine;
 
+import io.nfeval.engine.classify.CandidateCursor;
+import io.nfeval.engine.classify.TableClassifier;
 import io.nfeval.rules.IpMatch;
 import io.nfeval.rules.Rule;
 import io.nfeval.rules.ext.JumpTarget;
@@ -33,6 +35,8 @@ public final class TableEvaluator {
   }
 
   private final int[] stack;
+  /** Walk of the table's candidate classifier, when it has one (engine.classify). */
+  private final CandidateCursor cursor = new CandidateCursor();
 
   public TableEvaluator(int maxDepth) {
     stack = new int[Math.max(8, maxDepth + 2)];
@@ -51,7 +55,15 @@ public final class TableEvaluator {
     int sp = 0;
     skb.hotdropped = false;
     skb.currentTable = t;
+    // Classified evaluation: skip rules that cannot match (same verdicts, counters and side effects).
+    final TableClassifier cls = t.classifier;
+    if (cls != null) {
+      cursor.begin(cls, skb);
+    }
     while (true) {
+      if (cls != null && t.kind[e] == CompiledTable.RULE) {
+        e = cursor.next(e);
+      }
       final int kind = t.kind[e];
       if (kind == CompiledTable.POLICY) {
         counters.add(e, skb.len);
@@ -112,6 +124,9 @@ public final class TableEvaluator {
       }
       skb.currentEntry = e;
       int v = tr.run(r, target, skb);
+      if (cls != null) {
+        cursor.begin(cls, skb); // the target may have rewritten the packet
+      }
       if (v == XtVerdict.CONTINUE) {
         e++;
         continue;
