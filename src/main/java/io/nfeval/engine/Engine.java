@@ -350,10 +350,111 @@ public final class Engine {
     skb.socketKind = socketKind;
     skb.pktType = PacketView.PACKET_OUTGOING;
     info.entryHook = Hook.OUTPUT;
+    final int src = skb.saddr();
+    final int dst = skb.daddr();
+    final int proto = skb.protocol();
+    if (proto == 2) {
+      learnIgmpReport(skb.view, outHint);
+    }
     final Disposition d = finish(localOut(outHint));
+    lastSentHandle = skb.ctHandle;
+    lastSentInfo = skb.ctInfo;
+    lastSentSrc = src;
+    lastSentDst = dst;
+    lastSentProto = proto;
     sendAnswer(index);
     return d;
   }
+
+  /**
+   * The looped-back copy of a broadcast or multicast the host sent (ip_mc_output clones it: the clone
+   * passes POSTROUTING, then dev_loopback_xmit brings it back in on the same device with its route and
+   * conntrack entry kept): POSTROUTING of the clone, PREROUTING, then INPUT without a new routing
+   * decision. xt_pkttype sees PACKET_LOOPBACK as multicast or broadcast by the destination.
+   */
+  public Disposition arriveLooped(PacketView raw, NetInterface in, long tsNanos, long index) {
+    beginPacket(raw, tsNanos, index);
+    info.entryHook = Hook.PREROUTING;
+    info.inName = in.name();
+    info.looped = true;
+    final int d = skb.daddr();
+    skb.pktType = (d & 0xf0000000) == 0xe0000000 ? PacketView.PACKET_MULTICAST
+        : PacketView.PACKET_BROADCAST;
+    if (skb.pktType == PacketView.PACKET_MULTICAST) {
+      joinedGroups.put(groupKey(in.index(), d), 1); // looped back: some local socket joined it
+    }
+    if (lastSentHandle >= 0 && lastSentSrc == skb.saddr() && lastSentDst == d
+        && lastSentProto == skb.protocol()) {
+      skb.ctHandle = lastSentHandle; // the clone carries the sent packet's entry (skb_clone)
+      skb.ctInfo = lastSentInfo;
+    }
+    skb.hook = Hook.POSTROUTING.number();
+    skb.in = null;
+    skb.out = in;
+    int v = runHook(Hook.POSTROUTING, true);
+    Disposition disp;
+    if (v != XtVerdict.ACCEPT) {
+      disp = dropped(v);
+    } else {
+      skb.in = in;
+      skb.out = null;
+      disp = prerouting(true);
+    }
+    final Disposition done = finish(disp);
+    sendAnswer(index);
+    return done;
+  }
+
+  /**
+   * Multicast groups joined on a device ((ifindex, group) → 1): a snapshot does not list them, the
+   * capture shows them — the host loops back its own multicast only for joined groups, and it sends
+   * IGMP membership reports for them.
+   */
+  private final LongLongMap joinedGroups = new LongLongMap(0);
+
+  private static long groupKey(int ifindex, int group) {
+    return ((long) ifindex << 32) | (group & 0xffffffffL);
+  }
+
+  private void learnIgmpReport(PacketView v, NetInterface out) {
+    if (out == null || v.protocol() != 2 || !v.l4HeaderPresent()) {
+      return;
+    }
+    final java.nio.ByteBuffer b = v.buffer();
+    final int l4 = v.l4Offset();
+    final int end = v.offset() + v.capLen();
+    if (l4 + 8 > end) {
+      return;
+    }
+    final int type = b.get(l4) & 0xff;
+    if (type == 0x16 || type == 0x12) { // IGMPv2/v1 membership report: the group in the header
+      joinedGroups.put(groupKey(out.index(), b.getInt(l4 + 4)), 1);
+    } else if (type == 0x22) { // IGMPv3 report: group records
+      final int records = b.getShort(l4 + 6) & 0xffff;
+      int r = l4 + 8;
+      for (int i = 0; i < records && r + 8 <= end; i++) {
+        final int rtype = b.get(r) & 0xff;
+        final int aux = b.get(r + 1) & 0xff;
+        final int nsrc = b.getShort(r + 2) & 0xffff;
+        final int group = b.getInt(r + 4);
+        // MODE_IS_EXCLUDE (2) / CHANGE_TO_EXCLUDE (4) with no sources: joined; TO_INCLUDE (3)
+        // with no sources: left.
+        if ((rtype == 2 || rtype == 4) || ((rtype == 1 || rtype == 5) && nsrc > 0)) {
+          joinedGroups.put(groupKey(out.index(), group), 1);
+        } else if (rtype == 3 && nsrc == 0) {
+          joinedGroups.put(groupKey(out.index(), group), 0);
+        }
+        r += 8 + 4 * nsrc + 4 * aux;
+      }
+    }
+  }
+
+  /** The last packet the host sent: a looped broadcast/multicast copy takes its entry. */
+  private int lastSentHandle = -1;
+  private int lastSentInfo;
+  private int lastSentSrc;
+  private int lastSentDst;
+  private int lastSentProto;
 
   /** Stops building answers: the captures hold the host's own packets. */
   public void capturesHoldHostPackets() {
@@ -495,7 +596,11 @@ public final class Engine {
     }
     info.route = rt;
     if (!looped && !rt.ok()) {
-      return Disposition.ROUTING_DROP;
+      if (!(rt.reason() == RouteResult.Reason.MULTICAST_NOT_JOINED && skb.in != null
+          && joinedGroups.get(groupKey(skb.in.index(), skb.daddr())) == 1)) {
+        return Disposition.ROUTING_DROP;
+      }
+      return input(); // a group a local socket joined (ip_check_mc_rcu), learned from the capture
     }
     if (looped || rt.isLocal() || rt.type() == RouteType.BROADCAST || rt.type() == RouteType.LOCAL
         || rt.type() == RouteType.MULTICAST) {
@@ -668,8 +773,12 @@ public final class Engine {
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
     }
-    final boolean toSelf = (rt.ok() && (rt.isLocal() || rt.type() == RouteType.LOCAL))
-        || (skb.out != null && skb.out.isLoopback());
+    // Broadcast and multicast leave through the device; their looped copies (ip_mc_output) come
+    // back through arriveLooped from the capture. Only unicast to a local address goes over lo.
+    final boolean mcOrBc = rt.ok() && (rt.type() == RouteType.BROADCAST
+        || rt.type() == RouteType.MULTICAST);
+    final boolean toSelf = !mcOrBc && ((rt.ok() && (rt.isLocal() || rt.type() == RouteType.LOCAL))
+        || (skb.out != null && skb.out.isLoopback()));
     if (toSelf) {
       // Loopback: the packet comes back in on lo with its conntrack entry attached (nf_conntrack_in
       // ignores packets that already carry one), PREROUTING then INPUT.

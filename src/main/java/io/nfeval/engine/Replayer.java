@@ -130,6 +130,10 @@ public final class Replayer {
             Disposition.NOT_EVALUATED);
         return;
       }
+      if (host.isHostAddress(v.srcAddr()) && isBroadcastOrMulticast(v.dstAddr(), in)) {
+        engine.arriveLooped(v, in, ts, index); // the host's own broadcast/multicast, looped back
+        return;
+      }
       engine.arrive(v, in, ts, index);
       return;
     }
@@ -265,6 +269,11 @@ public final class Replayer {
         replyPorts.add(v.protocol(), v.srcAddr(), v.srcPort(), v.dstAddr(), v.dstPort(), p.tsNanos());
       }
     }
+  }
+
+  private boolean isBroadcastOrMulticast(int dst, NetInterface in) {
+    return (dst & 0xf0000000) == 0xe0000000 || dst == -1
+        || host.addrType(dst, in) == io.nfeval.host.RouteType.BROADCAST;
   }
 
   private void skip(long index, long ts, String entry, String in, String reason, Disposition d) {
