@@ -3,6 +3,7 @@ package io.nfeval.capture;
 import io.nfeval.engine.Disposition;
 import io.nfeval.engine.ReplaySummary;
 import io.nfeval.engine.Replayer;
+import io.nfeval.host.HostModel;
 import io.nfeval.packet.LinkType;
 import io.nfeval.source.CapturedPacket;
 import io.nfeval.source.PcapngWriter;
@@ -45,6 +46,16 @@ public final class LiveSession {
   private final Replayer replayer;
   private final ReplaySummary summary;
   private final PcapngWriter pcap;
+  private final PcapngWriter localPcap;
+  private final HostModel host;
+  private final boolean inout;
+  private final int[] localPcapIds;
+  private final long reorderNanos;
+  private long lastTs = Long.MIN_VALUE;
+  private long outOfOrder;
+  private long sentByHost;
+  private long sentForwarded;
+  private boolean draining;
   private final Checkpoint checkpoint;
   private final PrintWriter err;
   private final int[] pcapIds;
@@ -58,12 +69,26 @@ public final class LiveSession {
   private long leftAfterCount;
   private String error;
 
+  /**
+   * {@code pcap}: where arrivals (and outgoing packets not sent by the host itself) are saved, or null;
+   * {@code localPcap}: with {@code --direction inout}, where the packets the host itself sent are saved
+   * (replay them with {@code --local}), or null. {@code host} tells the host's own addresses.
+   * {@code reorderNanos}: with several captures, how long a packet waits so that an earlier-stamped
+   * packet still on its way through another capture goes first.
+   */
   public LiveSession(List<InterfaceCapture> captures, Replayer replayer, ReplaySummary summary,
-      PcapngWriter pcap, int snaplen, Checkpoint checkpoint, PrintWriter err) throws IOException {
+      PcapngWriter pcap, PcapngWriter localPcap, boolean inout, HostModel host, long reorderNanos,
+      int snaplen,
+      Checkpoint checkpoint, PrintWriter err) throws IOException {
     this.captures = captures;
     this.replayer = replayer;
     this.summary = summary;
     this.pcap = pcap;
+    this.localPcap = localPcap;
+    this.inout = inout;
+    this.host = host;
+    this.reorderNanos = captures.size() > 1 ? reorderNanos : 0;
+    this.localPcapIds = new int[captures.size()];
     this.checkpoint = checkpoint;
     this.err = err;
     this.pcapIds = new int[captures.size()];
@@ -76,6 +101,7 @@ public final class LiveSession {
       feedLinkTypes[i] = cookedOutgoing(c) ? LinkType.LINUX_SLL2 : c.linkType();
       ifindexes[i] = CaptureProblems.ifindex(c.iface());
       pcapIds[i] = pcap == null ? i : pcap.addInterface(c.iface(), feedLinkTypes[i], snaplen);
+      localPcapIds[i] = localPcap == null ? i : localPcap.addInterface(c.iface(), c.linkType(), snaplen);
     }
     this.cooked = new byte[maxPacket + 20];
     this.cookedBuf = ByteBuffer.wrap(cooked);
@@ -176,6 +202,7 @@ public final class LiveSession {
         }
       }
     } else {
+      draining = true;
       while (evaluateOne()) {
         // drain: everything captured is evaluated and written
       }
@@ -196,6 +223,9 @@ public final class LiveSession {
   private void checkpoint() throws IOException {
     if (pcap != null) {
       pcap.flush();
+    }
+    if (localPcap != null) {
+      localPcap.flush();
     }
     checkpoint.write();
   }
@@ -220,12 +250,40 @@ public final class LiveSession {
     if (best < 0) {
       return false;
     }
+    if (reorderNanos > 0 && !draining && bestTs > realtimeNanos() - reorderNanos) {
+      return false; // young: another capture may still deliver an earlier packet
+    }
+    if (bestTs < lastTs) {
+      outOfOrder++;
+    }
+    lastTs = bestTs;
     final InterfaceCapture c = captures.get(best);
     final PacketRing r = c.ring();
     ByteBuffer buf = r.buffer();
     int off = PacketRing.dataOffset(bestRec);
     int capLen = r.capLen(bestRec);
     int wireLen = r.wireLen(bestRec);
+    if (inout && sentByHost(c, buf, off, capLen)) {
+      sentByHost++;
+      if (localPcap != null) {
+        try {
+          localPcap.writePacket(localPcapIds[best], buf, off, capLen, wireLen, bestTs,
+              PcapngWriter.FLAG_OUTBOUND);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      // fileIndex 1: the replayer's first "local" input, entering OUTPUT before any NAT
+      packet.set(buf, off, capLen, wireLen, bestTs, c.linkType(), localPcapIds[best], c.iface(), null,
+          1, -1, evaluated);
+      replayer.feed(packet, evaluated);
+      evaluated++;
+      r.release();
+      return true;
+    }
+    if (c.outbound() || outgoingCooked(c, buf, off, capLen)) {
+      sentForwarded++;
+    }
     if (cookedOutgoing(c)) {
       // Ethernet header -> SLL2 header (20 bytes) with packet type PACKET_OUTGOING.
       final int payload = Math.max(0, capLen - 14);
@@ -267,6 +325,52 @@ public final class LiveSession {
     evaluated++;
     r.release();
     return true;
+  }
+
+  private static long realtimeNanos() {
+    final java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** A Linux cooked frame (SLL/SLL2) with packet type PACKET_OUTGOING. */
+  private static boolean outgoingCooked(InterfaceCapture c, ByteBuffer b, int off, int capLen) {
+    if (c.linkType() == LinkType.LINUX_SLL2) {
+      return capLen >= 20 && b.get(off + 10) == 4;
+    }
+    if (c.linkType() == LinkType.LINUX_SLL) {
+      return capLen >= 16 && b.get(off + 1) == 4 && b.get(off) == 0;
+    }
+    return false;
+  }
+
+  /**
+   * Whether an outgoing packet was sent by the host itself: IPv4 with one of the host's addresses as
+   * source. Forwarded packets keep their sender's address — except those SNATed/MASQUERADEd to the
+   * host's own address, which the wire cannot tell apart (documented limit of --direction inout).
+   */
+  private boolean sentByHost(InterfaceCapture c, ByteBuffer b, int off, int capLen) {
+    final int l3;
+    final int proto;
+    if (c.outbound() && c.linkType() == LinkType.ETHERNET) {
+      l3 = 14;
+      proto = capLen >= 14 ? ((b.get(off + 12) & 0xff) << 8) | (b.get(off + 13) & 0xff) : 0;
+    } else if (outgoingCooked(c, b, off, capLen)) {
+      if (c.linkType() == LinkType.LINUX_SLL2) {
+        l3 = 20;
+        proto = ((b.get(off) & 0xff) << 8) | (b.get(off + 1) & 0xff);
+      } else {
+        l3 = 16;
+        proto = ((b.get(off + 14) & 0xff) << 8) | (b.get(off + 15) & 0xff);
+      }
+    } else {
+      return false;
+    }
+    if (proto != 0x0800 || capLen < l3 + 20 || (b.get(off + l3) & 0xf0) != 0x40) {
+      return false;
+    }
+    final int src = ((b.get(off + l3 + 12) & 0xff) << 24) | ((b.get(off + l3 + 13) & 0xff) << 16)
+        | ((b.get(off + l3 + 14) & 0xff) << 8) | (b.get(off + l3 + 15) & 0xff);
+    return host.isHostAddress(src);
   }
 
   private void status(long elapsed, long delta, long deltaNanos) {
@@ -313,8 +417,17 @@ public final class LiveSession {
     if (leftAfterCount > 0) {
       out.printf("  %-22s %12d%n", "left after --count", leftAfterCount);
     }
+    if (inout) {
+      out.printf("  %-22s %12d%n", "sent by the host", sentByHost);
+      out.printf("  %-22s %12d%n", "sent, not by the host", sentForwarded);
+    }
     if (pcap != null) {
-      out.printf("  %-22s %12d%n", "packets written", pcap.packets());
+      out.printf("  %-22s %12d%n", "packets written", pcap.packets()
+          + (localPcap != null ? localPcap.packets() : 0));
+    }
+    if (outOfOrder > 0) {
+      out.printf("  %-22s %12d  (stamped earlier than a packet already evaluated)%n", "out of order",
+          outOfOrder);
     }
     for (InterfaceCapture c : captures) {
       final long[] s = c.stats();

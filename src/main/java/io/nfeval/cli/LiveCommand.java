@@ -120,6 +120,11 @@ final class LiveCommand implements Callable<Integer> {
       description = "in (default): arrivals only; inout: also record what the host sends (not evaluated).")
   String direction;
 
+  @Option(names = "--reorder-window", paramLabel = "D", defaultValue = "20ms",
+      description = "With several captures: how long a packet waits for earlier-stamped packets of the"
+          + " other captures (default ${DEFAULT-VALUE}).")
+  String reorderWindow;
+
   @Option(names = "--unknown", description = "Rules with a module nfeval does not know: fail (default),"
       + " match or nomatch.", defaultValue = "fail")
   RulesCommand.Unknown unknown;
@@ -155,13 +160,16 @@ final class LiveCommand implements Callable<Integer> {
     }
     Writer traceWriter = null;
     PcapngWriter pcap = null;
+    PcapngWriter localPcap = null;
     final Object[] signals = new Object[2];
     try {
       final Engine.Options opts = new Engine.Options();
       opts.trace = traceOut != null;
       opts.defaultBackend = "legacy".equalsIgnoreCase(backend) ? Backend.LEGACY : Backend.NFT;
       opts.assumeUnknowable = !"nomatch".equalsIgnoreCase(assume);
-      opts.generateAnswers = true; // the host's answers are not evaluated from the wire
+      // Arrivals only: the kernel's own answers (REJECT's RSTs, ICMP errors) are built by the engine, as
+      // in replay. inout: they are on the wire, sent by the host, and evaluated from there.
+      opts.generateAnswers = !inout;
       final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), opts);
       final ReplaySummary summary = new ReplaySummary();
       TraceWriter trace = null;
@@ -183,9 +191,14 @@ final class LiveCommand implements Callable<Integer> {
       if (writePcap != null) {
         createParent(writePcap);
         pcap = new PcapngWriter(writePcap);
+        if (inout) {
+          localPcap = new PcapngWriter(localPcapPath());
+        }
       }
       final Writer twFinal = traceWriter;
-      final LiveSession session = new LiveSession(captures, replayer, summary, pcap, snaplen, () -> {
+      final long reorder = parseDuration("--reorder-window", reorderWindow);
+      final LiveSession session = new LiveSession(captures, replayer, summary, pcap, localPcap, inout,
+          snap.host(), reorder, snaplen, () -> {
         if (twFinal != null) {
           twFinal.flush();
         }
@@ -211,6 +224,11 @@ final class LiveCommand implements Callable<Integer> {
       }
       if (pcap != null) {
         pcap.close();
+        pcap = null;
+      }
+      if (localPcap != null) {
+        localPcap.close();
+        localPcap = null;
       }
       if (countersOut == null && traceOut == null) {
         summary.print(out, engine, engine.conntrackEnabled());
@@ -224,6 +242,10 @@ final class LiveCommand implements Callable<Integer> {
           .append(session.evaluated()).append(" packets");
       session.appendDrops(b);
       err.println(b);
+      if (writePcap != null) {
+        err.println("nfeval live: replay this run with: nfeval replay --snapshot " + snapDir + " --pcap "
+            + writePcap + (inout ? " --local " + localPcapPath() : ""));
+      }
       if (session.totalDrops() > 0) {
         err.println("nfeval live: " + session.totalDrops() + " packets were lost before evaluation"
             + " (see the drop figures; raise --buffer-size/--queue-size or narrow --bpf)");
@@ -250,7 +272,17 @@ final class LiveCommand implements Callable<Integer> {
         c.stop();
         c.close();
       }
+      closeQuietly(pcap);
+      closeQuietly(localPcap);
     }
+  }
+
+  /** With --direction inout, the packets the host sent go beside --write-pcap F: F.local.pcapng. */
+  private Path localPcapPath() {
+    final String name = writePcap.getFileName().toString();
+    final String stem = name.endsWith(".pcapng") ? name.substring(0, name.length() - 7)
+        : name.endsWith(".pcap") ? name.substring(0, name.length() - 5) : name;
+    return writePcap.resolveSibling(stem + ".local.pcapng");
   }
 
   private void validate() {
@@ -326,6 +358,16 @@ final class LiveCommand implements Callable<Integer> {
       CountersWriter.write(engine, w, null);
     }
     Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void closeQuietly(PcapngWriter w) {
+    if (w != null) {
+      try {
+        w.close();
+      } catch (IOException ignored) {
+        // the original failure matters more
+      }
+    }
   }
 
   private static void createParent(Path p) throws IOException {
