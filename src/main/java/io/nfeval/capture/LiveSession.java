@@ -49,6 +49,8 @@ public final class LiveSession {
   private final PcapngWriter localPcap;
   private final HostModel host;
   private final boolean inout;
+  private final ForwardedPackets forwarded;
+  private final io.nfeval.packet.PacketView sentView = new io.nfeval.packet.PacketView();
   private final int[] localPcapIds;
   private final long reorderNanos;
   private long lastTs = Long.MIN_VALUE;
@@ -77,8 +79,8 @@ public final class LiveSession {
    * packet still on its way through another capture goes first.
    */
   public LiveSession(List<InterfaceCapture> captures, Replayer replayer, ReplaySummary summary,
-      PcapngWriter pcap, PcapngWriter localPcap, boolean inout, HostModel host, long reorderNanos,
-      int snaplen,
+      PcapngWriter pcap, PcapngWriter localPcap, boolean inout, HostModel host,
+      ForwardedPackets forwarded, long reorderNanos, int snaplen,
       Checkpoint checkpoint, PrintWriter err) throws IOException {
     this.captures = captures;
     this.replayer = replayer;
@@ -86,6 +88,7 @@ public final class LiveSession {
     this.pcap = pcap;
     this.localPcap = localPcap;
     this.inout = inout;
+    this.forwarded = forwarded;
     this.host = host;
     this.reorderNanos = captures.size() > 1 ? reorderNanos : 0;
     this.localPcapIds = new int[captures.size()];
@@ -345,8 +348,8 @@ public final class LiveSession {
 
   /**
    * Whether an outgoing packet was sent by the host itself: IPv4 with one of the host's addresses as
-   * source. Forwarded packets keep their sender's address — except those SNATed/MASQUERADEd to the
-   * host's own address, which the wire cannot tell apart (documented limit of --direction inout).
+   * source that is not a packet the engine forwarded ({@link ForwardedPackets}: forwarded packets
+   * SNATed/MASQUERADEd to the host's address look like the host's own on the wire).
    */
   private boolean sentByHost(InterfaceCapture c, ByteBuffer b, int off, int capLen) {
     final int l3;
@@ -370,7 +373,12 @@ public final class LiveSession {
     }
     final int src = ((b.get(off + l3 + 12) & 0xff) << 24) | ((b.get(off + l3 + 13) & 0xff) << 16)
         | ((b.get(off + l3 + 14) & 0xff) << 8) | (b.get(off + l3 + 15) & 0xff);
-    return host.isHostAddress(src);
+    if (!host.isHostAddress(src)) {
+      return false;
+    }
+    // SNATed to the host's address, or the host's own? The engine remembers what it forwarded.
+    return forwarded == null || sentView.wrap(b, off, capLen, capLen, c.linkType()).decode()
+        != io.nfeval.packet.Malformed.OK || !forwarded.take(sentView);
   }
 
   private void status(long elapsed, long delta, long deltaNanos) {

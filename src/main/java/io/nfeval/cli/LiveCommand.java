@@ -1,9 +1,11 @@
 package io.nfeval.cli;
 
 import io.nfeval.InputException;
+import io.nfeval.capture.ForwardedPackets;
 import io.nfeval.capture.InterfaceCapture;
 import io.nfeval.capture.LiveSession;
 import io.nfeval.engine.CountersWriter;
+import io.nfeval.engine.Disposition;
 import io.nfeval.engine.Engine;
 import io.nfeval.engine.ReplaySummary;
 import io.nfeval.engine.Replayer;
@@ -180,7 +182,11 @@ final class LiveCommand implements Callable<Integer> {
         trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;
+      final ForwardedPackets forwarded = inout ? new ForwardedPackets(1 << 16) : null;
       engine.setListener((skb, d, info) -> {
+        if (forwarded != null && d == Disposition.FORWARDED) {
+          forwarded.add(skb.ip());
+        }
         summary.packetDone(skb, d, info);
         if (tw != null) {
           tw.packetDone(skb, d, info);
@@ -198,7 +204,7 @@ final class LiveCommand implements Callable<Integer> {
       final Writer twFinal = traceWriter;
       final long reorder = parseDuration("--reorder-window", reorderWindow);
       final LiveSession session = new LiveSession(captures, replayer, summary, pcap, localPcap, inout,
-          snap.host(), reorder, snaplen, () -> {
+          snap.host(), forwarded, reorder, snaplen, () -> {
         if (twFinal != null) {
           twFinal.flush();
         }

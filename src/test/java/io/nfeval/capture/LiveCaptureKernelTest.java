@@ -317,6 +317,110 @@ class LiveCaptureKernelTest {
     return new String[] {predicted, kernel};
   }
 
+  /**
+   * A router: two interfaces watched at once, both directions, forwarding with MASQUERADE (whose
+   * packets leave with the host's own address and must not be taken for the host's), the host's own
+   * echo replies evaluated at OUTPUT. Every chain of every table equals the kernel's, and a replay of
+   * the two saved files gives the same counters and trace.
+   */
+  @Test
+  void routerTwoInterfacesBothDirectionsEqualsKernelAndReplay() throws Exception {
+    assumeTrue(ready);
+    final String r = "nflr" + tag;
+    final String a = "nfla" + tag;
+    final String b = "nflb" + tag;
+    try {
+      for (String n : List.of(r, a, b)) {
+        Sh.run(List.of("ip", "netns", "del", n), null);
+        sh(List.of("ip", "netns", "add", n));
+      }
+      sh(List.of("ip", "link", "add", "ra0", "netns", r, "type", "veth", "peer", "name", "a1", "netns", a));
+      sh(List.of("ip", "link", "add", "rb0", "netns", r, "type", "veth", "peer", "name", "b1", "netns", b));
+      inNs(r, "ip addr add 10.79.1.1/24 dev ra0; ip addr add 10.79.2.1/24 dev rb0; ip link set ra0 up;"
+          + " ip link set rb0 up; ip link set lo up; sysctl -qw net.ipv4.ip_forward=1;"
+          + " sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+      inNs(a, "ip addr add 10.79.1.2/24 dev a1; ip link set a1 up; ip route add default via 10.79.1.1;"
+          + " sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+      inNs(b, "ip addr add 10.79.2.2/24 dev b1; ip link set b1 up; sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+      final String rules = String.join("\n", "*nat", ":PREROUTING ACCEPT [0:0]", ":INPUT ACCEPT [0:0]",
+          ":OUTPUT ACCEPT [0:0]", ":POSTROUTING ACCEPT [0:0]", "-A POSTROUTING -o rb0 -j MASQUERADE",
+          "COMMIT", "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD DROP [0:0]", ":OUTPUT ACCEPT [0:0]",
+          "-A FORWARD -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT",
+          "-A FORWARD -i ra0 -o rb0 -p icmp -j ACCEPT", "-A FORWARD -i ra0 -o rb0 -p tcp --dport 80 -j ACCEPT",
+          "-A INPUT -p icmp -j ACCEPT", "-A INPUT -j DROP", "COMMIT", "");
+      assertThat(Sh.run(List.of("ip", "netns", "exec", r, "iptables-restore"), rules).rc).isZero();
+      final Path snap = dir.resolve("rsnap");
+      assertThat(new SnapshotWriter(snap, r, new PrintWriter(new StringWriter())).write()).isTrue();
+      inNs(r, "iptables -Z; iptables -t nat -Z");
+      final Path counters = dir.resolve("r.rules");
+      final Path trace = dir.resolve("r.jsonl");
+      final Path pcap = dir.resolve("r.pcapng");
+      final List<String> args = List.of("--iface", "ra0", "--iface", "rb0", "--direction", "inout",
+          "--snapshot", snap.toString(), "--every", "500ms", "--counters-out", counters.toString(),
+          "--trace-out", trace.toString(), "--write-pcap", pcap.toString());
+      final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", r,
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m", "-cp",
+          System.getProperty("java.class.path"), "io.nfeval.cli.Main", "live"));
+      cmd.addAll(args);
+      final Path out = dir.resolve("r.out");
+      final Path err = dir.resolve("r.err");
+      final Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
+          .start();
+      for (int i = 0; i < 300 && !(Files.exists(err) && Files.readString(err).contains("capturing on")); i++) {
+        assertThat(p.isAlive()).as("live started").isTrue();
+        Thread.sleep(100);
+      }
+      Thread.sleep(300);
+      final Process listener = new ProcessBuilder("ip", "netns", "exec", b, "timeout", "8", "nc", "-l", "-p",
+          "80").redirectErrorStream(true).start();
+      Thread.sleep(300);
+      inNs(a, "ping -c 3 -i 0.2 -W 1 10.79.2.2 >/dev/null; ping -c 2 -i 0.2 -W 1 10.79.1.1 >/dev/null");
+      inNs(a, "echo hi | timeout 2 nc -w1 -q0 10.79.2.2 80 >/dev/null 2>&1 || true");
+      inNs(a, "timeout 2 nc -w1 10.79.1.1 22 </dev/null >/dev/null 2>&1 || true");
+      listener.destroy();
+      Thread.sleep(500);
+      Sh.run(List.of("kill", "-TERM", Long.toString(p.pid())), null);
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as(Files.readString(err)).isZero();
+      final String kernel = Sh.run(List.of("ip", "netns", "exec", r, "iptables-save", "-c"), null).out;
+      final String predicted = Files.readString(counters);
+      for (String table : List.of("nat", "filter")) {
+        for (String chain : List.of("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")) {
+          assertThat(chainRules(predicted, table, chain)).as(table + " " + chain)
+              .isEqualTo(chainRules(kernel, table, chain));
+        }
+      }
+      assertThat(policies(predicted)).isEqualTo(policies(kernel));
+      final String summary = Files.readString(out);
+      assertThat(summary).containsPattern("sent by the host\\s+2\\b"); // the two echo replies
+      final Path rc = dir.resolve("r-replay.rules");
+      final Path rt = dir.resolve("r-replay.jsonl");
+      final StringWriter e = new StringWriter();
+      assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e), "replay", "--snapshot",
+          snap.toString(), "--pcap", pcap.toString(), "--local", dir.resolve("r.local.pcapng").toString(),
+          "--counters-out", rc.toString(), "--trace-out", rt.toString())).as(e.toString()).isZero();
+      assertThat(Files.readString(rc)).isEqualTo(predicted);
+      assertThat(Files.readString(rt)).isEqualTo(Files.readString(trace));
+    } finally {
+      for (String n : List.of(r, a, b)) {
+        Sh.run(List.of("ip", "netns", "del", n), null);
+      }
+    }
+  }
+
+  private static List<String> policies(String save) {
+    final List<String> r = new ArrayList<>();
+    String t = null;
+    for (String l : save.split("\n")) {
+      if (l.startsWith("*")) {
+        t = l;
+      } else if (l.startsWith(":")) {
+        r.add(t + " " + l);
+      }
+    }
+    return r;
+  }
+
   @Test
   void forcedDropsAreReportedAndAccountForEveryArrival() throws Exception {
     assumeTrue(ready);
