@@ -88,6 +88,14 @@ public final class InterfaceCapture implements RawPacketListener {
         throw CaptureProblems.openFailed(iface, s.promisc, e2.getMessage());
       }
     }
+    if ("any".equals(iface)) {
+      // Linux cooked v2 carries the interface index (v1 does not): the ingress interface stays known.
+      try {
+        h.setDlt(org.pcap4j.packet.namednumber.DataLinkType.getInstance(LinkType.LINUX_SLL2));
+      } catch (PcapNativeException | NotOpenException e) {
+        // older libpcap: v1 frames; their interface is unknown to the replayer
+      }
+    }
     try {
       if (s.bpf != null && !s.bpf.isBlank()) {
         h.setFilter(s.bpf, BpfProgram.BpfCompileMode.OPTIMIZE);

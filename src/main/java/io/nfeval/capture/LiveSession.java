@@ -347,6 +347,22 @@ public final class LiveSession {
   }
 
   /**
+   * A Linux cooked frame on the loopback device (ARPHRD_LOOPBACK). libpcap shows each packet looped
+   * back through {@code lo} once, as it arrives (it drops the outgoing copy, pcap-linux.c), so with
+   * {@code --direction inout} that arrival stands for the packet the host sent: it is evaluated at
+   * OUTPUT and the engine loops it back, as the kernel did.
+   */
+  private static boolean loopbackCooked(InterfaceCapture c, ByteBuffer b, int off, int capLen) {
+    if (c.linkType() == LinkType.LINUX_SLL2) {
+      return capLen >= 20 && b.get(off + 8) == 3 && b.get(off + 9) == 4;
+    }
+    if (c.linkType() == LinkType.LINUX_SLL) {
+      return capLen >= 16 && b.get(off + 2) == 3 && b.get(off + 3) == 4;
+    }
+    return false;
+  }
+
+  /**
    * Whether an outgoing packet was sent by the host itself: IPv4 with one of the host's addresses as
    * source that is not a packet the engine forwarded ({@link ForwardedPackets}: forwarded packets
    * SNATed/MASQUERADEd to the host's address look like the host's own on the wire).
@@ -357,7 +373,7 @@ public final class LiveSession {
     if (c.outbound() && c.linkType() == LinkType.ETHERNET) {
       l3 = 14;
       proto = capLen >= 14 ? ((b.get(off + 12) & 0xff) << 8) | (b.get(off + 13) & 0xff) : 0;
-    } else if (outgoingCooked(c, b, off, capLen)) {
+    } else if (outgoingCooked(c, b, off, capLen) || loopbackCooked(c, b, off, capLen)) {
       if (c.linkType() == LinkType.LINUX_SLL2) {
         l3 = 20;
         proto = ((b.get(off) & 0xff) << 8) | (b.get(off + 1) & 0xff);
