@@ -88,7 +88,7 @@ first_drop=""
 for rate in "${RATES[@]}"; do
   ip netns exec "$FW" iptables -Z -t raw
   if [ "$rate" = topspeed ]; then
-    loops=10
+    loops=$(( SECS * 20 ))
     speed=(--topspeed)
   else
     loops=$(( (rate * SECS + 9999) / 10000 ))

@@ -33,7 +33,7 @@ public final class InterfaceCapture implements RawPacketListener {
     public boolean promisc;
     public int bufferSize = 32 << 20;
     public int timeoutMillis = 100;
-    public boolean immediate = true;
+    public boolean immediate;
     public String bpf;
     public int ringBytes = 64 << 20;
   }

@@ -67,6 +67,7 @@ public final class LiveSession {
   private final byte[] cooked;
   private final ByteBuffer cookedBuf;
   private volatile boolean stopRequested;
+  private long settleNanos = 150_000_000L;
   private long evaluated;
   private long leftAfterCount;
   private String error;
@@ -112,6 +113,11 @@ public final class LiveSession {
 
   private static boolean cookedOutgoing(InterfaceCapture c) {
     return c.outbound() && c.linkType() == LinkType.ETHERNET;
+  }
+
+  /** How long to keep reading after a stop request before breaking the capture loops. */
+  public void setSettle(long nanos) {
+    this.settleNanos = nanos;
   }
 
   /** Asks the session to stop (safe from any thread, e.g. a signal handler). */
@@ -174,13 +180,27 @@ public final class LiveSession {
         break;
       }
       if (n == 0) {
-        if (++idle < 100) {
+        // Idle: back off to 1 ms sleeps, so that a waiting evaluator leaves the CPU to the capture
+        // threads (the queues absorb the delay).
+        idle++;
+        if (idle < 50) {
           Thread.onSpinWait();
         } else {
-          LockSupport.parkNanos(50_000L);
+          LockSupport.parkNanos(Math.min(1_000_000L, 20_000L << Math.min(6, (idle - 50) / 8)));
         }
       } else {
         idle = 0;
+      }
+    }
+    if (!countReached) {
+      // Let libpcap hand over what the kernel already holds: without immediate mode a TPACKET_V3
+      // block is delivered when full or when its timeout expires, so wait one timeout (evaluating
+      // meanwhile) before breaking the loops.
+      final long settleEnd = System.nanoTime() + settleNanos;
+      while (System.nanoTime() - settleEnd < 0) {
+        if (!evaluateOne()) {
+          LockSupport.parkNanos(1_000_000L);
+        }
       }
     }
     for (InterfaceCapture c : captures) {

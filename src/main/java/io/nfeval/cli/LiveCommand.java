@@ -97,9 +97,10 @@ final class LiveCommand implements Callable<Integer> {
       description = "Queue between capture and evaluation, per interface (default ${DEFAULT-VALUE}).")
   int queueSize;
 
-  @Option(names = "--immediate", negatable = true, defaultValue = "true", fallbackValue = "true",
-      description = "libpcap immediate mode (default on: per-packet delivery; --no-immediate batches"
-          + " with TPACKET_V3 blocks, fewer wake-ups, more latency).")
+  @Option(names = "--immediate", negatable = true, defaultValue = "false", fallbackValue = "true",
+      description = "libpcap immediate mode: each packet delivered at once (TPACKET_V2, one wake-up per"
+          + " packet). Default off: TPACKET_V3 blocks, delivered when full or after --timeout; on a veth"
+          + " it keeps up with ~5x the packet rate (bench/live-veth.sh).")
   boolean immediate;
 
   @Option(names = "--timeout", paramLabel = "MS", defaultValue = "100",
@@ -132,9 +133,10 @@ final class LiveCommand implements Callable<Integer> {
           + " evaluated at OUTPUT, forwarded ones recorded only).")
   String direction;
 
-  @Option(names = "--reorder-window", paramLabel = "D", defaultValue = "20ms",
-      description = "With several captures: how long a packet waits for earlier-stamped packets of the"
-          + " other captures (default ${DEFAULT-VALUE}).")
+  @Option(names = "--reorder-window", paramLabel = "D",
+      description = "With several captures (interfaces, or both directions): how long a packet waits for"
+          + " earlier-stamped packets of the other captures. Default: 2 x --timeout + 20ms without"
+          + " --immediate (a TPACKET_V3 block may be held that long), 20ms with it.")
   String reorderWindow;
 
   @Option(names = "--unknown", description = "Rules with a module nfeval does not know: fail (default),"
@@ -212,7 +214,8 @@ final class LiveCommand implements Callable<Integer> {
         }
       }
       final Writer twFinal = traceWriter;
-      final long reorder = parseDuration("--reorder-window", reorderWindow);
+      final long reorder = reorderWindow != null ? parseDuration("--reorder-window", reorderWindow)
+          : immediate ? 20_000_000L : (2L * timeoutMillis + 20) * 1_000_000L;
       final LiveSession session = new LiveSession(captures, replayer, summary, pcap, localPcap, inout,
           snap.host(), forwarded, reorder, snaplen, () -> {
         if (twFinal != null) {
@@ -222,6 +225,7 @@ final class LiveCommand implements Callable<Integer> {
           writeCounters(engine);
         }
       }, err);
+      session.setSettle((timeoutMillis + 50L) * 1_000_000L);
       installSignals(session, signals);
       if (sigintIgnored()) {
         err.println("nfeval live: SIGINT is ignored by this process (started in the background by a"
