@@ -99,7 +99,7 @@ for rate in "${RATES[@]}"; do
     --every 1s $LIVE_OPTS >"$WORK/live.out" 2>"$WORK/live.err" </dev/null &
   LIVE_PID=$!
   for _ in $(seq 600); do grep -q "capturing on" "$WORK/live.err" 2>/dev/null && break; sleep 0.1; done
-  grep -q "capturing on" "$WORK/live.err" || { echo "live did not start:"; cat "$WORK/live.err"; exit 1; }
+  grep -q "capturing on" "$WORK/live.err" || { echo "live did not start:"; cat "$WORK/live.err"; ps -o pid,stat,etime,wchan:30,cmd -p "$LIVE_PID" | cut -c1-120; exit 1; }
   sleep 0.5
   achieved=$(ip netns exec "$PEER" tcpreplay -i bv1 "${speed[@]}" --loop="$loops" "$WORK/udp.pcap" 2>&1 \
     | sed -n 's/.*Rated: [0-9.]* Bps, [0-9.]* Mbps, \([0-9.]*\) pps.*/\1/p' | head -1)

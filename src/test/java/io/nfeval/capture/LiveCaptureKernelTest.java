@@ -97,7 +97,6 @@ class LiveCaptureKernelTest {
         + " && sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
     inNs(peer, "ip addr add " + net + ".2/24 dev lv1 && ip link set lv1 up && ip link set lo up"
         + " && sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
-    // a listener on 22 in FW, so that a real TCP connection completes
     ready = true;
   }
 
