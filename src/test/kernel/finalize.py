@@ -120,7 +120,7 @@ def main():
     def cmd(*c):
         return subprocess.run(c, capture_output=True, text=True).stdout.strip()
 
-    ver = cmd("iptables", "--version")
+    ver = cmd(os.environ.get("NFK_IPT", "iptables"), "--version")
     meta = {
         "scenario": name,
         "description": desc,
