@@ -113,6 +113,9 @@ inns fw ipset save >"$OUT/ipset.after" 2>/dev/null || true
 inns fw ip -j addr show >"$OUT/snapshot/ip-addr.json"
 inns fw ip -j route show table all >"$OUT/snapshot/ip-route.json"
 inns fw ip -j rule show >"$OUT/snapshot/ip-rule.json"
+# Multicast group memberships (which groups local sockets joined: decides local delivery of
+# multicast). Taken after the traffic, while the scenario's listeners still run.
+inns fw ip -j maddr show >"$OUT/snapshot/ip-maddr.json"
 # Bridge forwarding database (which MAC is behind which bridge port: decides --physdev-out of
 # bridged frames); written only when the namespace has a bridge.
 if inns fw ip -j link show type bridge | grep -q ifname; then inns fw bridge -j fdb show >"$OUT/snapshot/bridge-fdb.json"; fi
