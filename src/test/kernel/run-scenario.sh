@@ -21,6 +21,10 @@ NFK_PREFIX="nfk$$-"
 NFK_WORK=$(mktemp -d /tmp/nfk-$NAME.XXXXXX)
 NFK_TCPDUMP=
 source "$NFK_HOME/lib.sh"
+# Back end: iptables-nft unless the scenario has a file "backend" saying "legacy".
+NFK_IPT=iptables
+if [ -f "$SCEN/backend" ] && [ "$(tr -d '[:space:]' <"$SCEN/backend")" = legacy ]; then NFK_IPT=iptables-legacy; fi
+export NFK_IPT
 
 cleanup() {
   local rc=$?
@@ -49,11 +53,11 @@ RULES="$NFK_WORK/rules"
 if grep -q '^\*raw' "$SCEN/rules"; then cp "$SCEN/rules" "$RULES"
 else { printf '*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n'; cat "$SCEN/rules"; } >"$RULES"; fi
 if [ -f "$SCEN/ipset" ]; then inns fw ipset restore <"$SCEN/ipset"; fi
-inns fw iptables-restore <"$RULES"
+inns fw "$NFK_IPT-restore" <"$RULES"
 # iptables-nft creates built-in chains lazily: setting each declared built-in chain's
 # policy again makes sure it exists (and so counts) even if no rule references it.
 awk '/^\*/{t=substr($0,2)} /^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) /{print t, substr($1,2), $2}' "$RULES" |
-while read -r tbl ch pol; do inns fw iptables -w -t "$tbl" -P "$ch" "$pol"; done
+while read -r tbl ch pol; do inns fw "$NFK_IPT" -w -t "$tbl" -P "$ch" "$pol"; done
 
 # --- capture tap ------------------------------------------------------------------------
 inns fw nft -f - <<'NFT'
@@ -73,15 +77,20 @@ grep -q "listening on" "$NFK_WORK/tcpdump.err" || { echo "tcpdump did not start"
 sleep 0.2
 
 # Snapshot before the traffic: the ruleset as iptables-save prints it, with zero counters.
-for tbl in $(awk '/^\*/{print substr($0,2)}' "$RULES"); do inns fw iptables -w -t "$tbl" -Z; done
+for tbl in $(awk '/^\*/{print substr($0,2)}' "$RULES"); do inns fw "$NFK_IPT" -w -t "$tbl" -Z; done
 mkdir -p "$OUT/snapshot"
 # The sets as loaded, in ipset save's own format (empty file when the scenario has none).
 inns fw ipset save >"$OUT/snapshot/ipset.save"
-inns fw iptables-save | grep -v '^#' >"$OUT/snapshot/iptables.rules.tmp"
-{ inns fw iptables-save | awk '/^# Generated/ && !n++ {sub(/ on .*/, ""); print}' ; cat "$OUT/snapshot/iptables.rules.tmp"; } >"$OUT/snapshot/iptables.rules"
+inns fw "$NFK_IPT-save" | grep -v '^#' >"$OUT/snapshot/iptables.rules.tmp"
+{ inns fw "$NFK_IPT-save" | awk '/^# Generated/ && !n++ {sub(/ on .*/, ""); print}' ; cat "$OUT/snapshot/iptables.rules.tmp"; } >"$OUT/snapshot/iptables.rules"
 rm "$OUT/snapshot/iptables.rules.tmp"
+# The back end in nfeval's snapshot-info.txt form: iptables-legacy-save's header does not name it
+# (only iptables-nft-save's says "(nf_tables)").
+{ echo "iptables-save: $(inns fw "$NFK_IPT-save" --version 2>&1 | head -1)"
+  case "$NFK_IPT" in *legacy) echo "backend: legacy";; *) echo "backend: nf_tables";; esac
+  echo "kernel: $(uname -r)"; } >"$OUT/snapshot/snapshot-info.txt"
 # Zero again: listing may not create packets, but make the window start here for sure.
-for tbl in $(awk '/^\*/{print substr($0,2)}' "$RULES"); do inns fw iptables -w -t "$tbl" -Z; done
+for tbl in $(awk '/^\*/{print substr($0,2)}' "$RULES"); do inns fw "$NFK_IPT" -w -t "$tbl" -Z; done
 
 # --- traffic --------------------------------------------------------------------------
 : >"$NFK_WORK/traffic.log"
@@ -89,8 +98,8 @@ source "$SCEN/traffic"
 sleep "${NFK_SETTLE_END:-1}"
 
 # --- results --------------------------------------------------------------------------
-inns fw iptables-save -c | grep -v '^#' >"$NFK_WORK/expected.rules.body"
-{ inns fw iptables-save | awk '/^# Generated/ && !n++ {sub(/ on .*/, ""); print}' ; cat "$NFK_WORK/expected.rules.body"; } >"$OUT/expected.rules"
+inns fw "$NFK_IPT-save" -c | grep -v '^#' >"$NFK_WORK/expected.rules.body"
+{ inns fw "$NFK_IPT-save" | awk '/^# Generated/ && !n++ {sub(/ on .*/, ""); print}' ; cat "$NFK_WORK/expected.rules.body"; } >"$OUT/expected.rules"
 sleep 0.2
 # SIGTERM, not SIGINT: background jobs of a non-interactive shell ignore SIGINT.
 # tcpdump flushes and closes the file on either.
@@ -104,7 +113,13 @@ inns fw ipset save >"$OUT/ipset.after" 2>/dev/null || true
 inns fw ip -j addr show >"$OUT/snapshot/ip-addr.json"
 inns fw ip -j route show table all >"$OUT/snapshot/ip-route.json"
 inns fw ip -j rule show >"$OUT/snapshot/ip-rule.json"
-inns fw sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.(ip_forward|ip_local_port_range|icmp_ratelimit|icmp_ratemask|icmp_msgs_|conf\.[^.]+\.(rp_filter|forwarding|send_redirects|accept_local|route_localnet|accept_redirects|log_martians|proxy_arp))|^net\.netfilter\.nf_conntrack_(checksum|tcp_loose|tcp_be_liberal|tcp_ignore_invalid_rst|tcp_max_retrans|acct|helper|udp_timeout|tcp_timeout_(established|syn_sent|syn_recv|time_wait|close|fin_wait|close_wait|last_ack|unacknowledged)|icmp_timeout|generic_timeout|max) ' >"$OUT/snapshot/sysctl.txt" || true
+# Multicast group memberships (which groups local sockets joined: decides local delivery of
+# multicast). Taken after the traffic, while the scenario's listeners still run.
+inns fw ip -j maddr show >"$OUT/snapshot/ip-maddr.json"
+# Bridge forwarding database (which MAC is behind which bridge port: decides --physdev-out of
+# bridged frames); written only when the namespace has a bridge.
+if inns fw ip -j link show type bridge | grep -q ifname; then inns fw bridge -j fdb show >"$OUT/snapshot/bridge-fdb.json"; fi
+inns fw sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.(ip_forward|ip_local_port_range|icmp_ratelimit|icmp_ratemask|icmp_msgs_|conf\.[^.]+\.(rp_filter|forwarding|send_redirects|accept_local|route_localnet|accept_redirects|log_martians|proxy_arp))|^net\.bridge\.bridge-nf-call-(iptables|arptables|ip6tables) |^net\.netfilter\.nf_conntrack_(checksum|tcp_loose|tcp_be_liberal|tcp_ignore_invalid_rst|tcp_max_retrans|acct|helper|udp_timeout|udp_timeout_stream|tcp_timeout_(established|syn_sent|syn_recv|time_wait|close|fin_wait|close_wait|last_ack|unacknowledged)|icmp_timeout|generic_timeout|max) ' >"$OUT/snapshot/sysctl.txt" || true
 # (nf_conntrack_* appear only once conntrack is loaded in the namespace.)
 
 "$PY" "$NFK_HOME/finalize.py" "$OUT" "$NAME" "$SCEN/description"

@@ -18,8 +18,12 @@ import java.nio.file.Path;
 final class NflogPcap {
   static final int LINKTYPE_NFLOG = 239;
 
-  /** Summary of a capture: linktype, records, records per hook (index = hook number). */
-  record Summary(int linktype, int records, int[] perHook, int nonFirstFragmentsPrerouting) {}
+  /**
+   * Summary of a capture: linktype, records, records per hook (index = hook number), and the
+   * PREROUTING records that are non-first fragments and that are fragments at all.
+   */
+  record Summary(int linktype, int records, int[] perHook, int nonFirstFragmentsPrerouting,
+      int fragmentsPrerouting) {}
 
   private NflogPcap() {}
 
@@ -40,6 +44,7 @@ final class NflogPcap {
     int[] perHook = new int[5];
     int records = 0;
     int nonFirst = 0;
+    int fragments = 0;
     int off = 24;
     while (off + 16 <= b.limit()) {
       int incl = b.getInt(off + 8);
@@ -70,9 +75,12 @@ final class NflogPcap {
       if (hook == 0 && (fragField & 0x1fff) != 0) {
         nonFirst++;
       }
+      if (hook == 0 && (fragField & 0x3fff) != 0) {
+        fragments++;
+      }
       records++;
       off = rec + incl;
     }
-    return new Summary(linktype, records, perHook, nonFirst);
+    return new Summary(linktype, records, perHook, nonFirst, fragments);
   }
 }
