@@ -25,6 +25,9 @@ final class KernelDifferentialTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("scenarios")
   void replayPredictsTheKernelsCounters(Path dir, @TempDir Path tmp) {
+    final String gap = KernelScenarios.knownGap(dir.getFileName().toString());
+    org.junit.jupiter.api.Assumptions.assumeTrue(gap == null,
+        "known gap, skipped: " + dir.getFileName() + ": " + gap);
     Path counters = tmp.resolve("counters.rules");
     List<String> diff = replayAndCompare(dir.resolve("snapshot"), dir.resolve("capture.pcap"),
         dir.resolve("expected.rules"), counters);

@@ -62,6 +62,19 @@ public final class KernelScenarios {
   }
 
   /** Every scenario definition directory (those with a rules file), sorted by name. */
+  /**
+   * Why nfeval does not yet match the kernel on a scenario (its definition's {@code known-gap}
+   * file), or null. Such scenarios are skipped with that reason, visibly, never silently passed.
+   */
+  public static String knownGap(String scenario) {
+    final Path f = harnessDir().resolve("scenarios").resolve(scenario).resolve("known-gap");
+    try {
+      return Files.isRegularFile(f) ? Files.readString(f).strip() : null;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   public static List<Path> scenarioDefinitions() {
     return listDirs(harnessDir().resolve("scenarios"), "rules");
   }

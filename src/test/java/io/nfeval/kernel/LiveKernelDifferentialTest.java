@@ -27,6 +27,8 @@ final class LiveKernelDifferentialTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("scenarios")
   void liveRunMatchesReplay(Path scenario, @TempDir Path tmp) throws IOException, InterruptedException {
+    final String gap = KernelScenarios.knownGap(scenario.getFileName().toString());
+    assumeTrue(gap == null, "known gap, skipped: " + scenario.getFileName() + ": " + gap);
     assumeTrue(isRoot(), "kernel-differential tests need root (network namespaces, iptables)");
     for (String tool : List.of("/usr/sbin/ip", "/usr/sbin/iptables", "/usr/sbin/nft", "/usr/bin/tcpdump",
         "/usr/sbin/ipset", "/usr/bin/python3")) {
