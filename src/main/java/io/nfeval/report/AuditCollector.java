@@ -60,7 +60,7 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
   private long lastTs = Long.MIN_VALUE;
   // conntrack timeline
   private long bucketStart = Long.MIN_VALUE;
-  private long bucketWidth = 1_000_000_000L;
+  private long bucketWidth = 1_000_000L; // 1 ms, doubled as the capture goes on
   private final long[][] buckets = new long[CT_NAMES.length][MAX_BUCKETS * 2];
   private int bucketCount;
   // NAT
@@ -83,7 +83,16 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
       flows[t.id()] = new FlowCounter[t.entries()];
     }
     hookTable = new long[HOOKS.length][tables.size()][Disposition.values().length];
+    int fid = -1;
+    for (CompiledTable t : tables) {
+      if ("filter".equals(t.name())) {
+        fid = t.id();
+      }
+    }
+    filterId = fid;
   }
+
+  private final int filterId;
 
   // ---- per packet ------------------------------------------------------------------------------
 
@@ -164,14 +173,37 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
     f.packets++;
     f.bytes += len;
     f.last = ts;
-    if (skb.traceLength() > 0) {
-      f.deciderTable = skb.traceTableAt(skb.traceLength() - 1);
-      f.deciderEntry = skb.traceEntryAt(skb.traceLength() - 1);
+    final int dec = decider(skb, d);
+    if (dec >= 0) {
+      f.deciderTable = skb.traceTableAt(dec);
+      f.deciderEntry = skb.traceEntryAt(dec);
     }
     // conntrack over time
     if (d != Disposition.FRAGMENT_HELD) {
       bucket(ts, ctIndex(skb.ctInfo()));
     }
+  }
+
+  /**
+   * Trace step that decided the packet: the last rule it met when it was stopped (drop, reject, queue);
+   * otherwise the last step in the filter table (nat/mangle policies that follow only pass it on), else
+   * the last step. -1 without a trace.
+   */
+  private int decider(Skb skb, Disposition d) {
+    final int n = skb.traceLength();
+    if (n == 0) {
+      return -1;
+    }
+    if (d != Disposition.DELIVERED && d != Disposition.FORWARDED && d != Disposition.SENT
+        && d != Disposition.BRIDGED) {
+      return n - 1;
+    }
+    for (int i = n - 1; i >= 0; i--) {
+      if (skb.traceTableAt(i) == filterId) {
+        return i;
+      }
+    }
+    return n - 1;
   }
 
   private int ctIndex(int ctinfo) {
@@ -219,8 +251,9 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
 
   /** The connection's key: the same for both directions (endpoints ordered). */
   static long flowKey(PacketInfo info) {
-    final long a = ((info.origSrc & 0xffffffffL) << 16) | (info.origSport & 0xffff);
-    final long b = ((info.origDst & 0xffffffffL) << 16) | (info.origDport & 0xffff);
+    final boolean ports = info.origProto == 6 || info.origProto == 17;
+    final long a = ((info.origSrc & 0xffffffffL) << 16) | (ports ? info.origSport & 0xffff : 0);
+    final long b = ((info.origDst & 0xffffffffL) << 16) | (ports ? info.origDport & 0xffff : 0);
     final long lo = Math.min(a, b);
     final long hi = Math.max(a, b);
     return FlowCounter.hash(lo * 31 + info.origProto, hi);
@@ -336,7 +369,7 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
           final ObjectNode rn = rs.addObject();
           rn.put("rule", r.number());
           rn.put("text", r.save());
-          rn.put("source", r.source() == null ? null : r.source().toString());
+          rn.put("source", source(r));
           rn.put("target", r.target().name());
           hits(rn, t, c, e);
           if (r.unknown()) {
@@ -497,7 +530,7 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
         for (Rule r : c.rules()) {
           if (r.unknown()) {
             unk.addObject().put("table", t.name()).put("chain", c.name()).put("rule", r.number())
-                .put("text", r.save()).put("source", r.source() == null ? null : r.source().toString());
+                .put("text", r.save()).put("source", source(r));
           }
         }
       }
@@ -518,6 +551,15 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
         mal.put(Malformed.name(code), decode.count(code));
       }
     }
+  }
+
+  /** "iptables.rules:19": the file name (not where the run happened) and line. */
+  static String source(Rule r) {
+    if (r.source() == null) {
+      return null;
+    }
+    final String f = r.source().file();
+    return (f == null ? "" : java.nio.file.Path.of(f).getFileName().toString()) + ":" + r.source().line();
   }
 
   static String iso(long ns) {

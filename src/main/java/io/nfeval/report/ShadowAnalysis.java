@@ -108,7 +108,7 @@ public final class ShadowAnalysis {
   }
 
   private static Finding finding(String table, Chain c, Rule r, String kind, Rule by, String reason) {
-    return new Finding(table, c.name(), r.number(), r.save(), r.source() == null ? null : r.source().toString(),
+    return new Finding(table, c.name(), r.number(), r.save(), AuditCollector.source(r),
         kind, by == null ? 0 : by.number(), by == null ? null : by.save(), reason);
   }
 }
