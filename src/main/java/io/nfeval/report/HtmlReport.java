@@ -422,7 +422,7 @@ final class HtmlReport {
     for (JsonNode r : st.path("regions")) {
       sb.append("<tr><td>").append(esc(r.path("chain").asText())).append("</td><td>")
           .append(esc(MarkdownReport.flow(r.path("example")))).append("</td><td>")
-          .append(esc(r.path("example").path("ctstate").asText())).append("</td><td class=\"num\">")
+          .append(esc(joinText(r.path("ctstates")))).append("</td><td class=\"num\">")
           .append(r.path("samples").asLong()).append("</td><td>").append(side(r.path("before"))).append("</td><td>")
           .append(side(r.path("after"))).append("</td></tr>\n");
     }

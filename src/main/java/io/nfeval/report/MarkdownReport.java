@@ -179,7 +179,7 @@ final class MarkdownReport {
       final JsonNode r = st.path("regions").get(i);
       sb.append("- ").append(r.path("chain").asText()).append(": ").append(r.path("before").path("verdict").asText())
           .append(" → ").append(r.path("after").path("verdict").asText()).append(", e.g. ")
-          .append(flow(r.path("example"))).append(" ctstate ").append(r.path("example").path("ctstate").asText())
+          .append(flow(r.path("example"))).append(" ctstate ").append(join(r.path("ctstates")))
           .append('\n');
     }
     more(sb, st.path("regions").size());
