@@ -142,7 +142,7 @@ final class HtmlReport {
     }
     final int w = 900;
     final int rowH = 22;
-    sb.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w).append("\" height=\"")
+    sb.append("<svg width=\"").append(w).append("\" height=\"")
         .append(rows.size() * rowH + 6).append("\" role=\"img\" aria-label=\"hook and table volumes\">");
     int y = 2;
     for (JsonNode r : rows) {
@@ -194,7 +194,7 @@ final class HtmlReport {
     final int w = 900;
     final int h = 160;
     final double cw = (double) (w - 60) / n;
-    sb.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w).append("\" height=\"").append(h + 20)
+    sb.append("<svg width=\"").append(w).append("\" height=\"").append(h + 20)
         .append("\" role=\"img\" aria-label=\"conntrack states over time\">");
     sb.append("<text x=\"0\" y=\"12\" font-size=\"11\">").append(max).append("</text>");
     sb.append("<line x1=\"50\" y1=\"").append(h).append("\" x2=\"").append(w).append("\" y2=\"").append(h)
@@ -466,7 +466,7 @@ final class HtmlReport {
     for (long v : parts.values()) {
       total += v;
     }
-    sb.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(w).append("\" height=\"26\" role=\"img\""
+    sb.append("<svg width=\"").append(w).append("\" height=\"26\" role=\"img\""
         + " aria-label=\"").append(esc(label)).append("\">");
     double x = 0;
     for (Map.Entry<String, Long> e : parts.entrySet()) {
