@@ -90,7 +90,18 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
       }
     }
     filterId = fid;
+    builtinHook = new int[tables.size()][];
+    for (CompiledTable t : tables) {
+      final int[] h = builtinHook[t.id()] = new int[t.entries()];
+      for (int e = 0; e < t.entries(); e++) {
+        final Chain ch = t.chain(t.chainOf(e));
+        h[e] = ch.builtin() ? hookIndex(ch.name()) : -1;
+      }
+    }
   }
+
+  /** Entry → hook index of its built-in chain, -1 in a user chain (precomputed: no string compare per packet). */
+  private final int[][] builtinHook;
 
   private final int filterId;
 
@@ -133,10 +144,8 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
     for (int i = 0; i < skb.traceLength(); i++) {
       final int t = skb.traceTableAt(i);
       final int e = skb.traceEntryAt(i);
-      final CompiledTable ct = tables.get(t);
-      final Chain ch = ct.chain(ct.chainOf(e));
-      if (ch.builtin()) {
-        hook = hookIndex(ch.name());
+      if (builtinHook[t][e] >= 0) {
+        hook = builtinHook[t][e];
       }
       if (first[t][e] < 0) {
         first[t][e] = ts;

@@ -1,15 +1,16 @@
 package io.nfeval.report;
 
 /**
- * Distinct flows seen by one rule, in bounded memory: exact up to {@link #EXACT} flows, then a
- * HyperLogLog sketch (2^10 registers, about 3% standard error) — so a 10,000-rule ruleset over a
- * 10-million-packet capture stays within a few megabytes.
+ * Distinct flows seen by one rule, in bounded memory: exact up to {@link #EXACT} flows (a small
+ * open-addressing set of flow hashes), then a HyperLogLog sketch (2^10 registers, about 3% standard
+ * error) — so a 10,000-rule ruleset over a 10-million-packet capture stays within a few megabytes.
  */
 final class FlowCounter {
   static final int EXACT = 64;
   private static final int P = 10;
   private static final int M = 1 << P;
-  private long[] exact = new long[8];
+  /** Open addressing, 0 = empty (a zero hash is stored as 1: one flow in 2^64 may be merged). */
+  private long[] exact = new long[16];
   private int n;
   private byte[] registers;
 
@@ -18,24 +19,42 @@ final class FlowCounter {
       hll(hash);
       return;
     }
-    for (int i = 0; i < n; i++) {
-      if (exact[i] == hash) {
+    final long h = hash == 0 ? 1 : hash;
+    final int mask = exact.length - 1;
+    int i = (int) (h ^ (h >>> 32)) & mask;
+    while (exact[i] != 0) {
+      if (exact[i] == h) {
         return;
       }
+      i = (i + 1) & mask;
     }
     if (n == EXACT) {
       registers = new byte[M];
-      for (int i = 0; i < n; i++) {
-        hll(exact[i]);
+      for (long x : exact) {
+        if (x != 0) {
+          hll(x);
+        }
       }
-      hll(hash);
+      hll(h);
       exact = null;
       return;
     }
-    if (n == exact.length) {
-      exact = java.util.Arrays.copyOf(exact, n * 2);
+    exact[i] = h;
+    n++;
+    if (n * 2 > exact.length) {
+      final long[] old = exact;
+      exact = new long[old.length * 2];
+      final int m2 = exact.length - 1;
+      for (long x : old) {
+        if (x != 0) {
+          int j = (int) (x ^ (x >>> 32)) & m2;
+          while (exact[j] != 0) {
+            j = (j + 1) & m2;
+          }
+          exact[j] = x;
+        }
+      }
     }
-    exact[n++] = hash;
   }
 
   private void hll(long hash) {

@@ -1,9 +1,7 @@
 package io.nfeval.report;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The heaviest flows of one verdict in bounded memory: counts exactly while fewer than {@code 2 * cap}
@@ -29,7 +27,10 @@ final class TopFlows {
   }
 
   private final int cap;
-  private final Map<Long, Flow> flows = new HashMap<>();
+  /** Open addressing key → flow (0 = empty slot; a zero key is stored as 1). */
+  private long[] keys;
+  private Flow[] vals;
+  private int size;
   private long total;
   private long packets;
   private long bytes;
@@ -38,37 +39,80 @@ final class TopFlows {
 
   TopFlows(int cap) {
     this.cap = cap;
+    int c = 1;
+    while (c < cap * 4) {
+      c <<= 1;
+    }
+    keys = new long[c];
+    vals = new Flow[c];
+  }
+
+  private int slot(long k) {
+    final int mask = keys.length - 1;
+    int i = (int) (k ^ (k >>> 29)) & mask;
+    while (keys[i] != 0 && keys[i] != k) {
+      i = (i + 1) & mask;
+    }
+    return i;
   }
 
   /** The flow record to update for this key (created when new). */
   Flow get(long key, long len) {
     packets++;
     bytes += len;
-    Flow f = flows.get(key);
+    final long k = key == 0 ? 1 : key;
+    int i = slot(k);
+    Flow f = vals[i];
     if (f == null) {
-      if (flows.size() >= 2 * cap) {
+      if (size >= 2 * cap) {
         prune();
+        i = slot(k);
       }
       f = new Flow();
       f.first = -1;
-      flows.put(key, f);
+      keys[i] = k;
+      vals[i] = f;
+      size++;
       total++;
     }
     return f;
   }
 
+  /** Keeps the {@code cap} heaviest flows (rehashing them), forgets the rest. */
   private void prune() {
-    final List<Map.Entry<Long, Flow>> all = new ArrayList<>(flows.entrySet());
-    all.sort((a, b) -> Long.compare(b.getValue().packets, a.getValue().packets));
-    for (int i = cap; i < all.size(); i++) {
-      prunedPackets += all.get(i).getValue().packets;
-      flows.remove(all.get(i).getKey());
+    final List<long[]> all = new ArrayList<>(size);
+    final Flow[] old = vals;
+    final long[] oldKeys = keys;
+    for (int i = 0; i < old.length; i++) {
+      if (old[i] != null) {
+        all.add(new long[] {old[i].packets, i});
+      }
+    }
+    all.sort((a, b) -> Long.compare(b[0], a[0]));
+    keys = new long[oldKeys.length];
+    vals = new Flow[old.length];
+    size = 0;
+    for (int r = 0; r < all.size(); r++) {
+      final int i = (int) all.get(r)[1];
+      if (r < cap) {
+        final int j = slot(oldKeys[i]);
+        keys[j] = oldKeys[i];
+        vals[j] = old[i];
+        size++;
+      } else {
+        prunedPackets += old[i].packets;
+      }
     }
     pruned = true;
   }
 
   List<Flow> top(int n) {
-    final List<Flow> all = new ArrayList<>(flows.values());
+    final List<Flow> all = new ArrayList<>(size);
+    for (Flow f : vals) {
+      if (f != null) {
+        all.add(f);
+      }
+    }
     all.sort((a, b) -> a.packets != b.packets ? Long.compare(b.packets, a.packets)
         : a.first != b.first ? Long.compare(a.first, b.first) : Integer.compare(a.src, b.src));
     return all.subList(0, Math.min(n, all.size()));
