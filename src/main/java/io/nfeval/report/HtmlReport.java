@@ -82,6 +82,9 @@ final class HtmlReport {
       })();
       """;
 
+  /** Above this many rules, rules never hit are folded into one row per chain. */
+  static final int MAX_RULE_ROWS = 2000;
+
   private HtmlReport() {
   }
 
@@ -242,11 +245,30 @@ final class HtmlReport {
             + "<th>table</th><th>chain</th><th class=\"num\">#</th><th>rule</th><th>source</th>"
             + "<th class=\"num\">packets</th><th class=\"num\">bytes</th><th class=\"num\">flows</th>"
             + "<th>first seen</th><th>last seen</th></tr></thead><tbody>");
+    // Large rulesets: every rule that was hit is listed; rules never hit are folded per chain (the JSON
+    // report lists each), so the page stays small and quick to open.
+    final boolean fold = total > MAX_RULE_ROWS;
     for (JsonNode t : d.path("tables")) {
       for (JsonNode c : t.path("chains")) {
+        int folded = 0;
+        String firstSrc = null;
+        String lastSrc = null;
         for (JsonNode r : c.path("rules")) {
+          if (fold && r.path("packets").asLong() == 0) {
+            folded++;
+            firstSrc = firstSrc == null ? r.path("source").asText("") : firstSrc;
+            lastSrc = r.path("source").asText("");
+            continue;
+          }
           ruleRow(sb, t.path("table").asText(), c.path("chain").asText(), r.path("rule").asText(),
               r.path("text").asText(), r.path("source").asText(""), r);
+        }
+        if (folded > 0) {
+          sb.append("<tr class=\"zero never\"><td>").append(esc(t.path("table").asText())).append("</td><td>")
+              .append(esc(c.path("chain").asText())).append("</td><td class=\"num\"></td><td>").append(folded)
+              .append(" rules never hit (listed in the JSON report)</td><td>").append(esc(firstSrc)).append(" … ")
+              .append(esc(lastSrc)).append("</td><td class=\"num\">0</td><td class=\"num\">0</td>"
+                  + "<td class=\"num\">0</td><td></td><td></td></tr>\n");
         }
         if (c.has("policyHits")) {
           ruleRow(sb, t.path("table").asText(), c.path("chain").asText(), "", "policy " + c.path("policy").asText(),

@@ -175,6 +175,13 @@ final class MarkdownReport {
     sb.append("\n### Static diff: ").append(st.path("regions").size()).append(" regions change verdict (")
         .append(st.path("samples").asLong()).append(" sample packets, ").append(st.path("undecided").asLong())
         .append(" undecided)\n\n");
+    if (st.path("otherRegionSamples").asLong() > 0) {
+      sb.append("- (list capped at ").append(st.path("regions").size()).append(" regions; ")
+          .append(st.path("otherRegionSamples").asLong()).append(" more changed samples in other regions)\n");
+    }
+    if (st.path("capped").asBoolean()) {
+      sb.append("- (sampling stopped at its step budget: not every rule's boundaries were sampled)\n");
+    }
     for (int i = 0; i < Math.min(TOP, st.path("regions").size()); i++) {
       final JsonNode r = st.path("regions").get(i);
       sb.append("- ").append(r.path("chain").asText()).append(": ").append(r.path("before").path("verdict").asText())
