@@ -91,17 +91,22 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
     }
     filterId = fid;
     builtinHook = new int[tables.size()][];
+    unknownEntry = new boolean[tables.size()][];
     for (CompiledTable t : tables) {
       final int[] h = builtinHook[t.id()] = new int[t.entries()];
+      final boolean[] u = unknownEntry[t.id()] = new boolean[t.entries()];
       for (int e = 0; e < t.entries(); e++) {
         final Chain ch = t.chain(t.chainOf(e));
         h[e] = ch.builtin() ? hookIndex(ch.name()) : -1;
+        u[e] = t.kind(e) == CompiledTable.RULE && t.rule(e).unknown();
       }
     }
   }
 
   /** Entry → hook index of its built-in chain, -1 in a user chain (precomputed: no string compare per packet). */
   private final int[][] builtinHook;
+  /** Entry → the rule has a module nfeval does not know (packets that matched it are counted). */
+  private final boolean[][] unknownEntry;
 
   private final int filterId;
 
@@ -124,9 +129,7 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
     if (info.generated) {
       generated++;
     }
-    if (info.unknownRule) {
-      unknownRulePackets++;
-    }
+    boolean unknown = info.unknownRule;
     for (int i = 0; i < skb.assumptionCount(); i++) {
       assumptions.merge(skb.assumptionName(i), 1L, Long::sum);
     }
@@ -147,6 +150,7 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
       if (builtinHook[t][e] >= 0) {
         hook = builtinHook[t][e];
       }
+      unknown |= unknownEntry[t][e];
       if (first[t][e] < 0) {
         first[t][e] = ts;
       }
@@ -161,6 +165,9 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
         lastTable = t;
         lastHook = hook;
       }
+    }
+    if (unknown) {
+      unknownRulePackets++;
     }
     // top flows per verdict
     TopFlows tf = top[d.ordinal()];
