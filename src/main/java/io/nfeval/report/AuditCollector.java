@@ -341,6 +341,21 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
       }
     }
     rules(root.putArray("tables"));
+    long nRules = 0;
+    long never = 0;
+    for (CompiledTable t : tables) {
+      final TableCounters c = engine.counters(t);
+      for (int e = 0; e < t.entries(); e++) {
+        if (t.kind(e) == CompiledTable.RULE) {
+          nRules++;
+          if (c.packets(e) == 0) {
+            never++;
+          }
+        }
+      }
+    }
+    tot.put("rules", nRules);
+    tot.put("rulesNeverHit", never);
     final List<ShadowAnalysis.Finding> findings = ShadowAnalysis.analyse(ruleset);
     final ArrayNode st = root.putArray("static");
     for (ShadowAnalysis.Finding x : findings) {
