@@ -100,6 +100,19 @@ class HtmlChromiumTest {
     assertThat(number(dom, "rules-never")).isEqualTo("6");
     assertThat(dom).contains("-A DOCKER ! -i docker0 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 172.17.0.2:80");
 
+    // the table script: sorting by packets (two clicks: descending) and filtering by text
+    final Path probe = tmp.resolve("probe.html");
+    Files.writeString(probe, html.replace("</body>", "<script>(function(){"
+        + "var th=document.querySelectorAll('#rules-table th')[5];th.click();th.click();"
+        + "var top=document.querySelector('#rules-table tbody tr').cells[5].textContent;"
+        + "var f=document.querySelector('input.filter');f.value='DNAT';f.dispatchEvent(new Event('input'));"
+        + "var shown=Array.prototype.filter.call(document.querySelector('#rules-table').tBodies[0].rows,"
+        + "function(r){return r.style.display!=='none';}).length;"
+        + "document.body.setAttribute('data-probe',top+'/'+shown+'/'+th.getAttribute('data-dir'));})();</script></body>"));
+    final String[] pd = chromium(probe, "--dump-dom");
+    assertThat(consoleLines(pd[1])).isEmpty();
+    assertThat(pd[0]).contains("data-probe=\"57/4/desc\"");
+
     final Path shot = tmp.resolve("shot.png");
     final String[] s = chromium(page, "--window-size=1400,2400", "--hide-scrollbars", "--screenshot=" + shot);
     assertThat(consoleLines(s[1])).isEmpty();
