@@ -139,7 +139,8 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
     if (info.entryHook != null) {
       entryHook[info.entryHook.ordinal()][d.ordinal()]++;
     }
-    final long flow = flowKey(info);
+    final boolean tracked = skb.ctProto() != 0;
+    final long flow = tracked ? connectionKey(skb) : flowKey(info);
     // rules: flows and first/last seen, hook/table volumes
     int lastTable = -1;
     int lastHook = -1;
@@ -180,10 +181,15 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
     if (f.first < 0) {
       f.first = ts;
       f.proto = info.origProto;
-      f.src = info.origSrc;
-      f.dst = info.origDst;
-      f.sport = info.origSport;
-      f.dport = info.origDport;
+      final boolean ports = info.origProto == 6 || info.origProto == 17;
+      // a tracked connection is shown in its original direction (as conntrack -L does), replies included
+      f.src = tracked ? skb.ctOrigSrc() : info.origSrc;
+      f.dst = tracked ? skb.ctOrigDst() : info.origDst;
+      f.sport = tracked && ports ? skb.ctOrigSrcPort() : info.origSport;
+      f.dport = tracked && ports ? skb.ctOrigDstPort() : info.origDport;
+      if (tracked && !ports && info.origSrc != f.src) {
+        f.sport = -1; // an ICMP reply first: its type is not the connection's
+      }
       f.in = info.inName;
     }
     f.packets++;
@@ -265,7 +271,14 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
     return 0;
   }
 
-  /** The connection's key: the same for both directions (endpoints ordered). */
+  /** A tracked packet's flow is its conntrack entry: the original tuple (both directions, across NAT). */
+  static long connectionKey(Skb skb) {
+    final long a = ((skb.ctOrigSrc() & 0xffffffffL) << 16) | (skb.ctOrigSrcPort() & 0xffff);
+    final long b = ((skb.ctOrigDst() & 0xffffffffL) << 16) | (skb.ctOrigDstPort() & 0xffff);
+    return FlowCounter.hash(a * 31 + skb.ctProto(), b ^ 0x5bd1e995L);
+  }
+
+  /** An untracked packet's flow: its endpoints, ordered, so both directions are one flow. */
   static long flowKey(PacketInfo info) {
     final boolean ports = info.origProto == 6 || info.origProto == 17;
     final long a = ((info.origSrc & 0xffffffffL) << 16) | (ports ? info.origSport & 0xffff : 0);
