@@ -175,9 +175,9 @@ final class RuleSpace {
 
   /** True when no packet can be in both (decided on modeled fields only: a safe "disjoint"). */
   boolean disjoint(RuleSpace o) {
-    return src.intersect(o.src).isEmpty() || dst.intersect(o.dst).isEmpty()
-        || proto.intersect(o.proto).isEmpty() || sport.intersect(o.sport).isEmpty()
-        || dport.intersect(o.dport).isEmpty() || icmp.intersect(o.icmp).isEmpty()
+    return !src.intersects(o.src) || !dst.intersects(o.dst)
+        || !proto.intersects(o.proto) || !sport.intersects(o.sport)
+        || !dport.intersects(o.dport) || !icmp.intersects(o.icmp)
         || (states & o.states) == 0 || (frag & o.frag) == 0 || in.disjoint(o.in)
         || out.disjoint(o.out) || marksDisjoint(o);
   }

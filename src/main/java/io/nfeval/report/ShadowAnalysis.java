@@ -43,8 +43,14 @@ public final class ShadowAnalysis {
     final List<Rule> rules = c.rules();
     final int n = rules.size();
     final RuleSpace[] sp = new RuleSpace[n];
+    final boolean[] terminal = new boolean[n];
+    final String[] targets = new String[n];
     for (int i = 0; i < n; i++) {
+      final StringBuilder t = new StringBuilder();
+      rules.get(i).target().save(t);
+      targets[i] = RuleSpace.terminal(rules.get(i)) ? t.toString() : null;
       sp[i] = RuleSpace.of(rules.get(i));
+      terminal[i] = RuleSpace.terminal(rules.get(i)) && sp[i].exact();
     }
     for (int j = 0; j < n; j++) {
       final Rule rj = rules.get(j);
@@ -55,8 +61,8 @@ public final class ShadowAnalysis {
       Finding f = null;
       for (int i = 0; i < j && f == null; i++) {
         final Rule ri = rules.get(i);
-        if (RuleSpace.terminal(ri) && sp[i].covers(sp[j])) {
-          f = sameTarget(ri, rj)
+        if (terminal[i] && sp[i].covers(sp[j])) {
+          f = targets[i].equals(targets[j])
               ? finding(table, c, rj, REDUNDANT, ri, "rule " + ri.number() + " before it matches all its"
                   + " packets with the same target")
               : finding(table, c, rj, SHADOWED, ri, "rule " + ri.number() + " before it matches all its"
@@ -64,7 +70,7 @@ public final class ShadowAnalysis {
         }
       }
       if (f == null && RuleSpace.terminal(rj)) {
-        f = laterRedundant(table, c, rules, sp, j);
+        f = laterRedundant(table, c, rules, sp, targets, j);
       }
       if (f != null) {
         out.add(f);
@@ -73,11 +79,12 @@ public final class ShadowAnalysis {
   }
 
   /** A later rule with the same target covers it and nothing in between can see its packets. */
-  private static Finding laterRedundant(String table, Chain c, List<Rule> rules, RuleSpace[] sp, int j) {
+  private static Finding laterRedundant(String table, Chain c, List<Rule> rules, RuleSpace[] sp, String[] targets,
+      int j) {
     final Rule rj = rules.get(j);
     for (int k = j + 1; k < rules.size(); k++) {
       final Rule rk = rules.get(k);
-      if (sameTarget(rk, rj) && sp[k].covers(sp[j])) {
+      if (targets[j].equals(targets[k]) && sp[k].covers(sp[j])) {
         return finding(table, c, rj, REDUNDANT, rk, "rule " + rk.number() + " after it would do the same"
             + " to all its packets, and no rule in between can match them");
       }
@@ -97,14 +104,6 @@ public final class ShadowAnalysis {
   private static boolean empty(RuleSpace s) {
     return s.src.isEmpty() || s.dst.isEmpty() || s.proto.isEmpty() || s.sport.isEmpty()
         || s.dport.isEmpty() || s.icmp.isEmpty() || s.states == 0 || s.frag == 0;
-  }
-
-  private static boolean sameTarget(Rule a, Rule b) {
-    final StringBuilder x = new StringBuilder();
-    final StringBuilder y = new StringBuilder();
-    a.target().save(x);
-    b.target().save(y);
-    return x.toString().equals(y.toString()) && RuleSpace.terminal(a);
   }
 
   private static Finding finding(String table, Chain c, Rule r, String kind, Rule by, String reason) {
