@@ -5,8 +5,12 @@ import io.nfeval.rules.Rule;
 import io.nfeval.rules.Ruleset;
 import io.nfeval.rules.Table;
 import io.nfeval.rules.ext.VerdictTarget;
+import io.nfeval.rules.ext.JumpTarget;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Static analysis of a ruleset over the header space ({@link RuleSpace}): per chain, rules that can never
@@ -32,23 +36,62 @@ public final class ShadowAnalysis {
   public static List<Finding> analyse(Ruleset rs) {
     final List<Finding> out = new ArrayList<>();
     for (Table t : rs.tables()) {
+      final Map<String, Boolean> mutating = new HashMap<>();
       for (Chain c : t.chains()) {
-        chain(t.name(), c, out);
+        chain(t, c, out, mutating);
       }
     }
     return out;
   }
 
-  private static void chain(String table, Chain c, List<Finding> out) {
+  /** Targets that change none of the fields the model reads (or end the chain). */
+  private static final Set<String> SAFE = Set.of("", "LOG", "NFLOG", "ULOG", "TRACE", "NFACCT", "AUDIT", "TCPMSS",
+      "TTL", "TOS", "DSCP", "CLASSIFY", "CHECKSUM", "SET", "ACCEPT", "DROP", "RETURN", "QUEUE", "REJECT", "DNAT",
+      "SNAT", "MASQUERADE", "REDIRECT", "NETMAP", "NFQUEUE", "TPROXY");
+
+  /**
+   * Whether a rule may change what later rules of the chain see (MARK, CONNMARK, CT/NOTRACK, or a jump
+   * into a chain that might): then an earlier rule's verdict no longer tells about later rules.
+   */
+  private static boolean mutates(Table t, Rule r, Map<String, Boolean> memo) {
+    if (r.target() instanceof JumpTarget j) {
+      if (j.isGoto()) {
+        return false; // never comes back to this chain
+      }
+      final Boolean known = memo.get(j.chain());
+      if (known != null) {
+        return known;
+      }
+      memo.put(j.chain(), Boolean.TRUE); // loops (refused by the kernel anyway): assume the worst
+      final Chain c = t.chain(j.chain());
+      boolean m = c == null;
+      if (c != null) {
+        for (Rule x : c.rules()) {
+          if (mutates(t, x, memo)) {
+            m = true;
+            break;
+          }
+        }
+      }
+      memo.put(j.chain(), m);
+      return m;
+    }
+    return !SAFE.contains(r.target().name());
+  }
+
+  private static void chain(Table tbl, Chain c, List<Finding> out, Map<String, Boolean> memo) {
+    final String table = tbl.name();
     final List<Rule> rules = c.rules();
     final int n = rules.size();
     final RuleSpace[] sp = new RuleSpace[n];
     final boolean[] terminal = new boolean[n];
+    final boolean[] mutating = new boolean[n];
     final String[] targets = new String[n];
     for (int i = 0; i < n; i++) {
       final StringBuilder t = new StringBuilder();
       rules.get(i).target().save(t);
       targets[i] = RuleSpace.terminal(rules.get(i)) ? t.toString() : null;
+      mutating[i] = mutates(tbl, rules.get(i), memo);
       sp[i] = RuleSpace.of(rules.get(i));
       terminal[i] = RuleSpace.terminal(rules.get(i)) && sp[i].exact();
     }
@@ -59,7 +102,8 @@ public final class ShadowAnalysis {
         continue;
       }
       Finding f = null;
-      for (int i = 0; i < j && f == null; i++) {
+      // nearest earlier rule first; stop at a rule that may change the packet for the rules after it
+      for (int i = j - 1; i >= 0 && f == null; i--) {
         final Rule ri = rules.get(i);
         if (terminal[i] && sp[i].covers(sp[j])) {
           f = targets[i].equals(targets[j])
@@ -67,6 +111,9 @@ public final class ShadowAnalysis {
                   + " packets with the same target")
               : finding(table, c, rj, SHADOWED, ri, "rule " + ri.number() + " before it matches all its"
                   + " packets and ends the chain with " + ri.target().name());
+        }
+        if (mutating[i]) {
+          break;
         }
       }
       if (f == null && RuleSpace.terminal(rj)) {

@@ -126,6 +126,24 @@ class ShadowAnalysisTest {
   }
 
   @Test
+  void aRuleThatChangesTheMarkInBetweenStopsTheClaim() {
+    // rule 3 is reached: rule 2 marks packets that rule 1 let through; same through a jump to a marking chain
+    assertThat(claims(analyse(
+        "-A FORWARD -m mark --mark 0x1 -j ACCEPT",
+        "-A FORWARD -j MARK --set-xmark 0x1/0xffffffff",
+        "-A FORWARD -m mark --mark 0x1 -p tcp -j REJECT",
+        "-A svc -j MARK --set-xmark 0x2/0xffffffff",
+        "-A OUTPUT -m mark --mark 0x2 -j DROP",
+        "-A OUTPUT -j svc",
+        "-A OUTPUT -m mark --mark 0x2 -p udp -j REJECT"))).isEmpty();
+    // a LOG in between changes nothing
+    assertThat(claims(analyse(
+        "-A FORWARD -m mark --mark 0x1 -j ACCEPT",
+        "-A FORWARD -j LOG",
+        "-A FORWARD -m mark --mark 0x1 -p tcp -j REJECT"))).containsExactly("FORWARD#3 shadowed by #1");
+  }
+
+  @Test
   void emptyMatch() {
     assertThat(claims(analyse("-A INPUT -m conntrack --ctstate NEW -m state ! --state NEW -j DROP")))
         .containsExactly("INPUT#1 never-matches");
