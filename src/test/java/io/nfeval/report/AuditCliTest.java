@@ -58,6 +58,20 @@ class AuditCliTest {
   }
 
   @Test
+  void brokenCaptureWritesWhatWasReadThenFails() throws Exception {
+    final byte[] all = Files.readAllBytes(EX.resolve("traffic.pcap"));
+    final Path cut = tmp.resolve("cut.pcap");
+    Files.write(cut, java.util.Arrays.copyOf(all, all.length / 2));
+    final Path json = tmp.resolve("r.json");
+    final StringWriter out = new StringWriter();
+    assertThat(run(out, "audit", "--snapshot", EX.toString(), "--pcap", cut.toString(), "--out", json.toString()))
+        .isEqualTo(2);
+    assertThat(out.toString()).contains("cut.pcap");
+    final long n = new ObjectMapper().readTree(json.toFile()).path("totals").path("packets").asLong();
+    assertThat(n).isBetween(1L, 69L);
+  }
+
+  @Test
   void unknownModulesAreListedAsAssumed() throws Exception {
     final Path rules = tmp.resolve("unknown.rules");
     Files.writeString(rules, Files.readString(EX.resolve("iptables.rules")).replace("-A FORWARD -j DOCKER-USER\n",
