@@ -201,6 +201,46 @@ public final class CompiledTable {
     return -1;
   }
 
+  /** Index of this table in {@link Engine#tables()} (the trace's table id). */
+  public int id() {
+    return id;
+  }
+
+  /** Rule of an entry; null for POLICY / CHAIN_END entries. */
+  public Rule rule(int entry) {
+    return rules[entry];
+  }
+
+  /** Kind of an entry: {@link #RULE}, {@link #POLICY} or {@link #CHAIN_END}. */
+  public int kind(int entry) {
+    return kind[entry];
+  }
+
+  /** Chain index of an entry (index into {@link #chains()}). */
+  public int chainOf(int entry) {
+    return chainOf[entry];
+  }
+
+  /** First entry of chain {@code c}. */
+  public int chainStart(int c) {
+    return chainStart[c];
+  }
+
+  /** End entry (policy or implicit RETURN) of chain {@code c}. */
+  public int chainEnd(int c) {
+    return chainEnd[c];
+  }
+
+  /** Chain {@code c}. */
+  public Chain chain(int c) {
+    return chains.get(c);
+  }
+
+  /** Number of chains. */
+  public int chainCount() {
+    return chains.size();
+  }
+
   /** All chains with their entry ranges, for reports. */
   public List<Chain> chains() {
     return new ArrayList<>(chains);

@@ -75,6 +75,11 @@ public final class ReplaySummary implements Engine.PacketListener, Engine.NatObs
     notEvaluated.merge(reason, 1L, Long::sum);
   }
 
+  /** Packets not evaluated, by reason (read-only view, for reports). */
+  public Map<String, Long> notEvaluatedByReason() {
+    return java.util.Collections.unmodifiableMap(notEvaluated);
+  }
+
   public long count(Disposition d) {
     return dispositions[d.ordinal()];
   }

@@ -183,6 +183,33 @@ public final class Skb implements PacketContext {
     return off < 0 || off + 1 >= present ? -1 : data[off + 1] & 0xff;
   }
 
+  // ---- read-only views for reports (io.nfeval.report) -------------------------------------------
+
+  /** Number of (table, entry) pairs in this packet's trace (tracing must be on: Options.trace). */
+  public int traceLength() {
+    return traceLen;
+  }
+
+  /** Table id ({@link CompiledTable#id()}) of trace step {@code i}. */
+  public int traceTableAt(int i) {
+    return traceTable[i];
+  }
+
+  /** Entry index of trace step {@code i} in its table. */
+  public int traceEntryAt(int i) {
+    return traceEntry[i];
+  }
+
+  /** Number of assumptions made for this packet (see {@link #assume}). */
+  public int assumptionCount() {
+    return assumptionCount;
+  }
+
+  /** Name of assumption {@code i}. */
+  public String assumptionName(int i) {
+    return assumptionNames[i];
+  }
+
   void traceEntry(CompiledTable t, int e) {
     if (!tracing) {
       return;
