@@ -525,6 +525,7 @@ public final class Engine {
     if (d != Disposition.FRAGMENT_HELD) {
       rememberTrigger();
     }
+    info.unknownRule = skb.unknownSeen;
     info.disposition = d;
     if (listener != null) {
       listener.packetDone(skb, d, info);

@@ -41,11 +41,17 @@ final class ExtensionRunner implements TableEvaluator.MatchRunner, TableEvaluato
   @Override
   public boolean matches(Match m, int slot, Skb skb) {
     skb.currentSlot = slot;
+    if (m instanceof io.nfeval.rules.ext.UnknownMatch) {
+      skb.unknownSeen = true; // a module nfeval does not know decided (--unknown): flagged
+    }
     return m.matches(skb);
   }
 
   @Override
   public int run(Rule rule, Target t, Skb skb) {
+    if (t instanceof io.nfeval.rules.ext.UnknownTarget) {
+      skb.unknownSeen = true;
+    }
     if (t instanceof DnatTarget) {
       final DnatTarget d = (DnatTarget) t;
       return bound(engine.natSetup(range(t, d.range(), d.random(), d.randomFully(), d.persistent()),

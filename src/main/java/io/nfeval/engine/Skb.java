@@ -60,6 +60,8 @@ public final class Skb implements PacketContext {
 
   // evaluation state
   boolean hotdropped;
+  /** A match or target of a module nfeval does not know was evaluated for this packet. */
+  boolean unknownSeen;
   CompiledTable currentTable;
   int currentEntry;
   Object[] matchStates;
@@ -114,6 +116,7 @@ public final class Skb implements PacketContext {
   void resetState() {
     physIn = null;
     physOut = null;
+    unknownSeen = false;
     mark = 0;
     priority = 0;
     ctHandle = -1;
