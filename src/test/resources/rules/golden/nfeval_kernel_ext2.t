@@ -21,3 +21,25 @@
 -m cpu --cpu 3;=;OK
 -m cpu ! --cpu 0x10;-m cpu ! --cpu 16;OK
 -m cpu --cpu -1;;FAIL
+-m time --timestart 8:00 --timestop 17:30;-m time --timestart 08:00:00 --timestop 17:30:00 --datestop 2038-01-19T03:14:07;OK
+-m time --timestart 08:00:00 --timestop 17:00:00 --weekdays Mon,Tue,Wed,Thu,Fri;-m time --timestart 08:00:00 --timestop 17:00:00 --weekdays Mon,Tue,Wed,Thu,Fri --datestop 2038-01-19T03:14:07;OK
+-m time --weekdays 1,2,7;-m time --weekdays Mon,Tue,Sun --datestop 2038-01-19T03:14:07;OK
+-m time --weekdays Sat,Sun ! --monthdays 31;-m time --monthdays 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30 --weekdays Sat,Sun --datestop 2038-01-19T03:14:07;OK
+-m time ! --weekdays Sat;-m time --weekdays Mon,Tue,Wed,Thu,Fri,Sun --datestop 2038-01-19T03:14:07;OK
+-m time --monthdays 1,15,31;-m time --monthdays 1,15,31 --datestop 2038-01-19T03:14:07;OK
+-m time --datestart 2020-01-01 --datestop 2021-06-15T12;-m time --datestart 2020-01-01T00:00:00 --datestop 2021-06-15T12:00:00;OK
+-m time --datestart 2020-01-01T10:20;-m time --datestart 2020-01-01T10:20:00 --datestop 2038-01-19T03:14:07;OK
+-m time --timestart 22:00 --timestop 06:00 --contiguous;-m time --timestart 22:00:00 --timestop 06:00:00 --datestop 2038-01-19T03:14:07 --contiguous;OK
+-m time --timestart 22:00 --timestop 06:00;-m time --timestart 22:00:00 --timestop 06:00:00 --datestop 2038-01-19T03:14:07;OK
+-m time --timestart 25:00;;FAIL
+-m time --weekdays Foo;;FAIL
+-m time --monthdays 32;;FAIL
+-m time --utc --timestart 01:00;-m time --timestart 01:00:00 --timestop 23:59:59 --datestop 2038-01-19T03:14:07;OK
+-m time --localtz --timestart 01:00;-m time --timestart 01:00:00 --timestop 23:59:59 --datestop 2038-01-19T03:14:07 --kerneltz;OK
+-m time;-m time --datestop 2038-01-19T03:14:07;OK
+-m time --contiguous;;FAIL
+-m time --timestart 01:00 --timestop 02:00 --contiguous;;FAIL
+-m time --datestart 1969-12-31;;FAIL
+-m time --datestart 2038-01-19T03:14:08;-m time --datestart 2038-01-19T03:14:08 --datestop 2038-01-19T03:14:07;OK
+-m time --datestart 2040-01-01;;FAIL
+-m time --timestart 23:59:59 --timestop 0:0:1;-m time --timestart 23:59:59 --timestop 00:00:01 --datestop 2038-01-19T03:14:07;OK

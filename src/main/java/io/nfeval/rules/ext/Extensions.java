@@ -17,7 +17,7 @@ public final class Extensions {
       DscpMatch.SPEC, PkttypeMatch.SPEC, PhysdevMatch.SPEC, OwnerMatch.SPEC, TcpmssMatch.SPEC,
       HelperMatch.SPEC, RpfilterMatch.SPEC, DevgroupMatch.SPEC, SocketMatch.SPEC, PolicyMatch.SPEC,
       U32Match.SPEC, StringMatch.SPEC, NfacctMatch.SPEC, ConnbytesMatch.SPEC, EcnMatch.SPEC, AhMatch.SPEC, EspMatch.SPEC, QuotaMatch.SPEC,
-      CpuMatch.SPEC);
+      CpuMatch.SPEC, TimeMatch.SPEC);
 
   public static final List<ExtSpec<Target>> TARGETS = List.of(
       RejectTarget.SPEC, LogTarget.SPEC, NflogTarget.SPEC, UlogTarget.SPEC, MarkTarget.SPEC,

@@ -79,4 +79,39 @@ class Ext2MatchTest {
     assertThat(eval(match("-m cpu --cpu 1 -j ACCEPT"), p)).isFalse();
     assertThat(ctx.assumed).contains("cpu");
   }
+
+  private static long at(String iso) {
+    return java.time.Instant.parse(iso).getEpochSecond() * 1_000_000_000L + 123;
+  }
+
+  private boolean timeAt(String rule, String iso) {
+    ctx.at(at(iso));
+    return eval(match(rule), Pkt.udp(1, 2, new byte[0]));
+  }
+
+  @Test
+  void timeOnPacketTimestamp() {
+    // 2024-03-04 was a Monday
+    final String office = "-m time --timestart 08:00 --timestop 17:00 --weekdays Mon,Tue,Wed,Thu,Fri -j ACCEPT";
+    assertThat(timeAt(office, "2024-03-04T08:00:00Z")).isTrue();
+    assertThat(timeAt(office, "2024-03-04T17:00:00Z")).isTrue();
+    assertThat(timeAt(office, "2024-03-04T17:00:01Z")).isFalse();
+    assertThat(timeAt(office, "2024-03-03T12:00:00Z")).isFalse(); // Sunday
+    final String night = "-m time --timestart 22:00 --timestop 06:00 --weekdays Mon -j ACCEPT";
+    assertThat(timeAt(night, "2024-03-04T23:00:00Z")).isTrue();
+    assertThat(timeAt(night, "2024-03-04T05:00:00Z")).isTrue(); // Monday early morning
+    assertThat(timeAt(night, "2024-03-05T05:00:00Z")).isFalse(); // Tuesday
+    final String contiguous = "-m time --timestart 22:00 --timestop 06:00 --weekdays Mon --contiguous -j ACCEPT";
+    assertThat(timeAt(contiguous, "2024-03-05T05:00:00Z")).isTrue(); // counts as Monday night
+    assertThat(timeAt(contiguous, "2024-03-04T05:00:00Z")).isFalse(); // Sunday night
+    assertThat(timeAt("-m time --monthdays 29 -j ACCEPT", "2024-02-29T00:00:00Z")).isTrue();
+    assertThat(timeAt("-m time ! --monthdays 29 -j ACCEPT", "2024-02-29T00:00:00Z")).isFalse();
+    assertThat(timeAt("-m time --datestart 2024-03-01 --datestop 2024-03-02 -j ACCEPT", "2024-03-02T00:00:00Z"))
+        .isTrue();
+    assertThat(timeAt("-m time --datestart 2024-03-01 --datestop 2024-03-02 -j ACCEPT", "2024-03-02T00:00:01Z"))
+        .isFalse();
+    assertThat(timeAt("-m time -j ACCEPT", "2038-01-19T03:14:08Z")).isFalse(); // default --datestop
+    assertThat(timeAt("-m time --kerneltz --timestart 01:00 -j ACCEPT", "2024-03-04T01:00:00Z")).isTrue();
+    assertThat(ctx.assumed).anyMatch(a -> a.contains("kerneltz"));
+  }
 }
