@@ -43,3 +43,63 @@
 -m time --datestart 2038-01-19T03:14:08;-m time --datestart 2038-01-19T03:14:08 --datestop 2038-01-19T03:14:07;OK
 -m time --datestart 2040-01-01;;FAIL
 -m time --timestart 23:59:59 --timestop 0:0:1;-m time --timestart 23:59:59 --timestop 00:00:01 --datestop 2038-01-19T03:14:07;OK
+-j IDLETIMER --timeout 10 --label x;=;OK
+-j IDLETIMER --timeout 0x10 --label "a b";-j IDLETIMER --timeout 16 --label a b;OK
+-j IDLETIMER --timeout 10 --label abcdefghijklmnopqrstuvwxyz0123456789;-j IDLETIMER --timeout 10 --label abcdefghijklmnopqrstuvwxyz0;OK
+-j IDLETIMER --timeout 10 --label x --alarm;=;OK
+-j TEE --gateway 1.2.3.4;=;OK
+-j TEE --gateway 1.2.3.4 --oif lo;=;OK
+-j TEE --gateway 1.2.3.4/24;;FAIL
+-j TEE --gateway host.example;;FAIL
+-p tcp -j SYNPROXY;=;OK
+-p tcp -j SYNPROXY --mss 1460;=;OK
+-p tcp -j SYNPROXY --wscale 7 --sack-perm --timestamp --ecn;-p tcp -j SYNPROXY --sack-perm --timestamp --wscale 7 --ecn;OK
+-p tcp -j SYNPROXY --wscale 15;=;OK
+-p tcp -j SYNPROXY --mss 0x10;-p tcp -j SYNPROXY --mss 16;OK
+-p tcp -m tcp --dport 80 -j SYNPROXY;=;OK
+-j RATEEST --rateest-name a --rateest-interval 1s --rateest-ewmalog 8s;-j RATEEST --rateest-name a --rateest-interval 1.0s --rateest-ewmalog 8.0s;OK
+-j RATEEST --rateest-name a --rateest-interval 250ms --rateest-ewmalog 1s;-j RATEEST --rateest-name a --rateest-interval 250.0ms --rateest-ewmalog 1.0s;OK
+-j RATEEST --rateest-name a --rateest-interval 0.25s --rateest-ewmalog 2s;-j RATEEST --rateest-name a --rateest-interval 250.0ms --rateest-ewmalog 2.0s;OK
+-j RATEEST --rateest-name a --rateest-interval 4s --rateest-ewmalog 16s;-j RATEEST --rateest-name a --rateest-interval 4.0s --rateest-ewmalog 16.0s;OK
+-j RATEEST --rateest-name a --rateest-interval 1s;;FAIL
+-j RATEEST --rateest-name a --rateest-interval 3s --rateest-ewmalog 8s;-j RATEEST --rateest-name a --rateest-interval 4.0s --rateest-ewmalog 8.0s;OK
+-j RATEEST --rateest-name a --rateest-interval 1s --rateest-ewmalog 500ms;;FAIL
+-j RATEEST --rateest-name a --rateest-interval 1s --rateest-ewmalog 1s;;FAIL
+-j RATEEST --rateest-name a --rateest-interval 8s --rateest-ewmalog 8s;;FAIL
+-j TEE --gateway 1.2.3.4;=;OK
+-p tcp -j SYNPROXY;=;OK
+:OUTPUT
+-p tcp -j SYNPROXY;;FAIL
+-j TEE --gateway 1.2.3.4;=;OK
+*mangle
+:PREROUTING
+-p tcp -j ECN --ecn-tcp-cwr 1;=;OK
+-p tcp -j ECN --ecn-tcp-ece 0 --ecn-tcp-cwr 0;-p tcp -j ECN --ecn-tcp-remove;OK
+-p tcp -j ECN --ecn-tcp-cwr 0 --ecn-tcp-ece 0;-p tcp -j ECN --ecn-tcp-remove;OK
+-p tcp -j ECN --ecn-ip-ect 2;=;OK
+-j ECN --ecn-ip-ect 1;=;OK
+-p tcp -j ECN --ecn-ip-ect 1 --ecn-tcp-remove;-p tcp -j ECN --ecn-tcp-remove;OK
+-p tcp -j ECN --ecn-tcp-remove --ecn-ip-ect 1;-p tcp -j ECN --ecn-tcp-ece 0 --ecn-tcp-cwr 0 --ecn-ip-ect 1;OK
+-p tcp -j ECN --ecn-tcp-ece 2;;FAIL
+-p tcp -j ECN --ecn-tcp-remove --ecn-tcp-remove;;FAIL
+-p tcp -j ECN --ecn-tcp-remove;=;OK
+-j ECN --ecn-tcp-remove;;FAIL
+-p tcp -j ECN;;FAIL
+-j CONNSECMARK --save;=;OK
+-j CONNSECMARK --restore;=;OK
+-j CONNSECMARK --save --restore;;FAIL
+-j CONNSECMARK;;FAIL
+-j IDLETIMER --timeout 0 --label x;;FAIL
+-j IDLETIMER --label x;;FAIL
+-j IDLETIMER --timeout 4294967295 --label x;;FAIL
+-j IDLETIMER --timeout 2147483 --label x;;FAIL
+-j IDLETIMER --timeout 2147482 --label x;=;OK
+-j IDLETIMER --timeout 10 --label "";;FAIL
+-j RATEEST --rateest-interval 1s --rateest-ewmalog 8s;;FAIL
+-j RATEEST --rateest-name a --rateest-ewmalog 8s;;FAIL
+-j RATEEST --rateest-name a --rateest-interval 100us --rateest-ewmalog 8s;-j RATEEST --rateest-name a --rateest-interval 250.0ms --rateest-ewmalog 3499.1s;OK
+-j RATEEST --rateest-name a --rateest-interval 9s --rateest-ewmalog 80s;;FAIL
+-j RATEEST --rateest-name a --rateest-interval 1.5 --rateest-ewmalog 8;-j RATEEST --rateest-name a --rateest-interval 250.0ms --rateest-ewmalog 2.0s;OK
+-j TEE --gateway 0.0.0.0;;FAIL
+-j TEE --oif lo;;FAIL
+-p tcp -j SYNPROXY;;FAIL

@@ -24,7 +24,9 @@ public final class Extensions {
       ConnmarkTarget.SPEC, DnatTarget.SPEC, SnatTarget.SPEC, MasqueradeTarget.SPEC, RedirectTarget.SPEC,
       NetmapTarget.SPEC, CtTarget.SPEC, NotrackTarget.SPEC, TraceTarget.SPEC, TtlTarget.SPEC, TosTarget.SPEC,
       DscpTarget.SPEC, TcpmssTarget.SPEC, ClassifyTarget.SPEC, NfqueueTarget.SPEC, SetTarget.SPEC,
-      ChecksumTarget.SPEC, TproxyTarget.SPEC, AuditTarget.SPEC);
+      ChecksumTarget.SPEC, TproxyTarget.SPEC, AuditTarget.SPEC, SecmarkTarget.SPEC,
+      ConnsecmarkTarget.SPEC, IdletimerTarget.SPEC, LedTarget.SPEC, TeeTarget.SPEC, SynproxyTarget.SPEC,
+      EcnTarget.SPEC, RateestTarget.SPEC);
 
   private static final Map<String, ExtSpec<Match>> MATCH_BY_NAME = new LinkedHashMap<>();
   private static final Map<String, ExtSpec<Target>> TARGET_BY_NAME = new LinkedHashMap<>();
