@@ -103,3 +103,52 @@
 -j TEE --gateway 0.0.0.0;;FAIL
 -j TEE --oif lo;;FAIL
 -p tcp -j SYNPROXY;;FAIL
+*filter
+:INPUT
+-p dccp -m dccp --sport ssh;-p dccp -m dccp --sport 22;OK
+-p dccp -m dccp --dccp-types REQUEST;=;OK
+-p dccp -m dccp ! --dccp-types RESET,SYNC;=;OK
+-p dccp -m dccp --dccp-types FOO;;FAIL
+-p dccp -m dccp --dccp-option 4;=;OK
+-p dccp -m dccp ! --dccp-option 4;=;OK
+-p dccp -m dccp --dport 5 --sport 6 --dccp-types ACK --dccp-option 2;-p dccp -m dccp --sport 6 --dport 5 --dccp-types ACK --dccp-option 2;OK
+-m dccp --dport 5;;FAIL
+-m realm --realm 1;-m realm --realm 0x1;OK
+-m realm --realm 0x10/0xff;=;OK
+-m realm ! --realm 5/5;-m realm ! --realm 0x5/0x5;OK
+-m realm --realm 4294967295;-m realm --realm 0xffffffff;OK
+-m realm --realm cosmos;=;OK
+-m cgroup --cgroup 1;=;OK
+-m cgroup ! --cgroup 0x10;-m cgroup ! --cgroup 16;OK
+-m cgroup --path /;-m cgroup --path "/";OK
+-m cgroup --cgroup 1 --path /;;FAIL
+-m connlabel --label 1;-m connlabel --label "1";OK
+-m connlabel --label 127;-m connlabel --label "127";OK
+-m connlabel --label 128;;FAIL
+-m connlabel --label 0 --set;-m connlabel --label "0" --set;OK
+-m realm --realm 0;-m realm --realm cosmos;OK
+-m realm --realm 0/0xff;-m realm --realm 0x0/0xff;OK
+-m realm --realm 0xffffffff/0xffffffff;-m realm --realm 0xffffffff;OK
+-m realm ! --realm cosmos;=;OK
+-m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 7;-m cluster --cluster-local-nodemask 0x00000001 --cluster-total-nodes 2 --cluster-hash-seed 0x00000007;OK
+-m cluster --cluster-total-nodes 2 ! --cluster-local-node 1 --cluster-hash-seed 7;-m cluster ! --cluster-local-nodemask 0x00000001 --cluster-total-nodes 2 --cluster-hash-seed 0x00000007;OK
+-m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed 7;;FAIL
+-m cluster --cluster-total-nodes 32 --cluster-local-nodemask 0xffffffff --cluster-hash-seed 7;;FAIL
+-m cluster --cluster-total-nodes 2 --cluster-local-nodemask 0 --cluster-hash-seed 7;;FAIL
+-m connlabel ! --label 0x10 --set;-m connlabel ! --label "16" --set;OK
+:FORWARD
+-m cgroup --cgroup 1;;FAIL
+-m realm --realm 1;-m realm --realm 0x1;OK
+-p dccp -m dccp --sport 70000;-p dccp -m dccp --sport 4464;OK
+:OUTPUT
+-m cgroup --cgroup 1;=;OK
+-m cgroup --path /;-m cgroup --path "/";OK
+-m realm --realm 1;-m realm --realm 0x1;OK
+*mangle
+:PREROUTING
+-m cluster --cluster-total-nodes 2 --cluster-local-node 1;;FAIL
+-m cluster --cluster-total-nodes 4 --cluster-local-nodemask 0x5 --cluster-hash-seed 1;-m cluster --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0x00000001;OK
+-m cluster ! --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef;;FAIL
+-m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef;-m cluster --cluster-local-nodemask 0x00000001 --cluster-total-nodes 2 --cluster-hash-seed 0xdeadbeef;OK
+-m cluster --cluster-total-nodes 33 --cluster-local-node 1 --cluster-hash-seed 1;;FAIL
+-m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-local-nodemask 1 --cluster-hash-seed 1;;FAIL

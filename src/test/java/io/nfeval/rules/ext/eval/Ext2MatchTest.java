@@ -114,4 +114,73 @@ class Ext2MatchTest {
     assertThat(timeAt("-m time --kerneltz --timestart 01:00 -j ACCEPT", "2024-03-04T01:00:00Z")).isTrue();
     assertThat(ctx.assumed).anyMatch(a -> a.contains("kerneltz"));
   }
+
+  @Test
+  void dccpPortsTypesOptions() {
+    // REQUEST with X=1: 12 + 4 (ext) + 4 (service code) = 20 bytes before the options
+    final Pkt req = new Pkt();
+    req.proto = 33;
+    final byte[] l4 = new byte[24];
+    Pkt.put16(l4, 0, 5000);
+    Pkt.put16(l4, 2, 80);
+    l4[4] = 6; // doff 24 bytes
+    l4[8] = (byte) ((0 << 1) | 1);
+    l4[20] = 1; // padding
+    l4[21] = 32; // option 32, length 3
+    l4[22] = 3;
+    req.l4 = l4;
+    assertThat(eval(match("-p dccp -m dccp --dport 80 --dccp-types REQUEST -j ACCEPT"), req)).isTrue();
+    assertThat(eval(match("-p dccp -m dccp ! --sport 5000 -j ACCEPT"), req)).isFalse();
+    assertThat(eval(match("-p dccp -m dccp --dccp-types DATA,ACK -j ACCEPT"), req)).isFalse();
+    assertThat(eval(match("-p dccp -m dccp --dccp-option 32 -j ACCEPT"), req)).isTrue();
+    assertThat(eval(match("-p dccp -m dccp ! --dccp-option 33 -j ACCEPT"), req)).isTrue();
+    l4[4] = 4; // doff 16 < 20: invalid header
+    assertThat(eval(match("-p dccp -m dccp --dccp-option 32 -j ACCEPT"), req)).isFalse();
+    assertThat(ctx.hotdropped).isTrue();
+  }
+
+  @Test
+  void realmCgroupConnlabelIpvsAssumptions() {
+    final Pkt p = Pkt.udp(1, 2, new byte[0]);
+    assertThat(eval(match("-m realm --realm 0 -j ACCEPT"), p)).isTrue();
+    assertThat(eval(match("-m realm --realm 1 -j ACCEPT"), p)).isFalse();
+    assertThat(ctx.assumed).contains("realm");
+    ctx.in = "eth0"; // arriving packet: no socket in the fake
+    assertThat(eval(match("-m cgroup ! --cgroup 1 -j ACCEPT"), p)).isFalse();
+    ctx.in = null;
+    ctx.socketKind = io.nfeval.rules.ext.PacketContext.SOCKET_UNKNOWN;
+    assertThat(eval(match("filter", "OUTPUT", "-m cgroup --path /user.slice -j ACCEPT"), p)).isTrue();
+    assertThat(ctx.assumed).contains("cgroup");
+    ctx.ctInfo = io.nfeval.rules.ext.PacketContext.CT_INVALID;
+    assertThat(eval(match("-m connlabel ! --label 3 -j ACCEPT"), p)).isTrue();
+    ctx.ctInfo = 0;
+    assertThat(eval(match("-m connlabel --label 3 -j ACCEPT"), p)).isFalse();
+    assertThat(eval(match("-m connlabel --label 3 --set -j ACCEPT"), p)).isTrue();
+    assertThat(ctx.assumed).contains("connlabel");
+    assertThat(eval(match("-m ipvs --ipvs -j ACCEPT"), p)).isFalse();
+    assertThat(eval(match("-m ipvs ! --ipvs -j ACCEPT"), p)).isTrue();
+    ctx.assumeUnknowable = false;
+    assertThat(eval(match("-m ipvs --vdir ORIGINAL -j ACCEPT"), p)).isFalse();
+    assertThat(ctx.assumed).contains("ipvs");
+  }
+
+  @Test
+  void clusterSplitsConnectionsBySourceHash() {
+    final Pkt p = Pkt.udp(1, 2, new byte[0]);
+    ctx.ctInfo = 2;
+    int mine = 0;
+    for (int i = 0; i < 200; i++) {
+      ctx.ctTuple[0] = 0x0a000000 + i;
+      final boolean a = eval(match("mangle", "PREROUTING",
+          "-m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef -j ACCEPT"), p);
+      final boolean b = eval(match("mangle", "PREROUTING",
+          "-m cluster --cluster-total-nodes 2 --cluster-local-node 2 --cluster-hash-seed 0xdeadbeef -j ACCEPT"), p);
+      assertThat(a).isNotEqualTo(b); // each connection has exactly one owner
+      mine += a ? 1 : 0;
+    }
+    assertThat(mine).isBetween(70, 130);
+    ctx.ctInfo = io.nfeval.rules.ext.PacketContext.CT_INVALID;
+    assertThat(eval(match("mangle", "PREROUTING",
+        "-m cluster --cluster-total-nodes 1 --cluster-local-node 1 --cluster-hash-seed 1 -j ACCEPT"), p)).isFalse();
+  }
 }
