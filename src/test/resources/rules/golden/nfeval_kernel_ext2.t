@@ -152,3 +152,27 @@
 -m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-hash-seed 0xdeadbeef;-m cluster --cluster-local-nodemask 0x00000001 --cluster-total-nodes 2 --cluster-hash-seed 0xdeadbeef;OK
 -m cluster --cluster-total-nodes 33 --cluster-local-node 1 --cluster-hash-seed 1;;FAIL
 -m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-local-nodemask 1 --cluster-hash-seed 1;;FAIL
+*filter
+:INPUT
+-j HMARK --hmark-mod 10;;FAIL
+-j HMARK --hmark-tuple src,dst --hmark-mod 10;;FAIL
+-j HMARK --hmark-tuple src,dst,sport,dport,proto --hmark-mod 3 --hmark-rnd 0xdeadbeef;-j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-sport-mask 0xffff --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0xdeadbeef --hmark-mod 3;OK
+-j HMARK --hmark-tuple src --hmark-mod 3 --hmark-src-prefix 24 --hmark-offset 0x100;;FAIL
+-j HMARK --hmark-tuple src,dst,spi --hmark-mod 5;;FAIL
+-j HMARK --hmark-mod 0;;FAIL
+-j HMARK --hmark-tuple ct --hmark-mod 4;;FAIL
+-j HMARK --hmark-tuple foo --hmark-mod 4;;FAIL
+-j HMARK --hmark-mod 10 --hmark-dst-prefix 16 --hmark-sport-mask 0xff00 --hmark-proto-mask 0;;FAIL
+-j HMARK --hmark-mod 10 --hmark-spi-mask 0x12345678;;FAIL
+*mangle
+:PREROUTING
+-j HMARK --hmark-tuple src --hmark-mod 3 --hmark-rnd 1 --hmark-offset 0x100;-j HMARK --hmark-src-prefix 32 --hmark-rnd 0x00000001 --hmark-mod 3 --hmark-offset 256;OK
+-j HMARK --hmark-src-prefix 24 --hmark-mod 3 --hmark-rnd 1;-j HMARK --hmark-src-prefix 24 --hmark-rnd 0x00000001 --hmark-mod 3;OK
+-j HMARK --hmark-tuple src,dst,spi --hmark-mod 5 --hmark-rnd 2;-j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-spi-mask 0xffffffff --hmark-rnd 0x00000002 --hmark-mod 5;OK
+-j HMARK --hmark-tuple ct --hmark-mod 4 --hmark-rnd 3;-j HMARK --hmark-rnd 0x00000003 --hmark-mod 4 --hmark-tuple ct;OK
+-j HMARK --hmark-mod 10 --hmark-rnd 4 --hmark-dst-prefix 16 --hmark-sport-mask 0xff00 --hmark-proto-mask 0;-j HMARK --hmark-dst-prefix 16 --hmark-sport-mask 0xff00 --hmark-proto-mask 0x00 --hmark-rnd 0x00000004 --hmark-mod 10;OK
+-j HMARK --hmark-mod 10 --hmark-rnd 5 --hmark-spi-mask 0x12345678;-j HMARK --hmark-spi-mask 0x12345678 --hmark-rnd 0x00000005 --hmark-mod 10;OK
+-j HMARK --hmark-mod 10 --hmark-rnd 5;;FAIL
+-j HMARK --hmark-mod 10 --hmark-rnd 5 --hmark-tuple sport;-j HMARK --hmark-sport-mask 0xffff --hmark-rnd 0x00000005 --hmark-mod 10;OK
+-j HMARK --hmark-mod 10 --hmark-rnd 5 --hmark-src-prefix 33;-j HMARK --hmark-src-prefix 32 --hmark-rnd 0x00000005 --hmark-mod 10;OK
+-j HMARK --hmark-mod 10 --hmark-rnd 5 --hmark-tuple src,proto,dport;-j HMARK --hmark-src-prefix 32 --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0x00000005 --hmark-mod 10;OK

@@ -27,7 +27,7 @@ public final class Extensions {
       DscpTarget.SPEC, TcpmssTarget.SPEC, ClassifyTarget.SPEC, NfqueueTarget.SPEC, SetTarget.SPEC,
       ChecksumTarget.SPEC, TproxyTarget.SPEC, AuditTarget.SPEC, SecmarkTarget.SPEC,
       ConnsecmarkTarget.SPEC, IdletimerTarget.SPEC, LedTarget.SPEC, TeeTarget.SPEC, SynproxyTarget.SPEC,
-      EcnTarget.SPEC, RateestTarget.SPEC);
+      EcnTarget.SPEC, RateestTarget.SPEC, HmarkTarget.SPEC);
 
   private static final Map<String, ExtSpec<Match>> MATCH_BY_NAME = new LinkedHashMap<>();
   private static final Map<String, ExtSpec<Target>> TARGET_BY_NAME = new LinkedHashMap<>();

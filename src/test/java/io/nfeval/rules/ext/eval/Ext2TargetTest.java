@@ -63,4 +63,42 @@ class Ext2TargetTest {
     assertThat(run("filter", "INPUT", "-j RATEEST --rateest-name r --rateest-interval 1s --rateest-ewmalog 8s", p))
         .isEqualTo(XtVerdict.CONTINUE);
   }
+
+  /**
+   * Differential against the kernel: 60 UDP packets (below) sent into a network namespace whose mangle
+   * PREROUTING had these two HMARK rules, each followed by one {@code -m mark --mark N} counter per value,
+   * and two cluster rules (Linux 6.18, iptables 1.8.9; see the h-ext2 report). Counts are the kernel's.
+   */
+  @Test
+  void hmarkAndClusterHashesEqualTheKernels() {
+    final var h1 = target("mangle", "PREROUTING", "-p udp -j HMARK --hmark-tuple src,dst,sport,dport,proto"
+        + " --hmark-mod 7 --hmark-rnd 0xdeadbeef --hmark-offset 100");
+    final var h2 = target("mangle", "PREROUTING", "-p udp -j HMARK --hmark-src-prefix 16 --hmark-dport-mask 0xff"
+        + " --hmark-proto-mask 0 --hmark-mod 5 --hmark-rnd 0x1234");
+    final var c1 = Rules.match("mangle", "PREROUTING",
+        "-m cluster --cluster-total-nodes 3 --cluster-local-node 1 --cluster-hash-seed 0xfeedcafe -j ACCEPT");
+    final var c2 = Rules.match("mangle", "PREROUTING",
+        "-m cluster --cluster-total-nodes 3 --cluster-local-nodemask 6 --cluster-hash-seed 0xfeedcafe -j ACCEPT");
+    final int[] m1 = new int[7];
+    final int[] m2 = new int[5];
+    int n1 = 0;
+    int n2 = 0;
+    for (int x = 1; x <= 60; x++) {
+      final int src = (10 << 24) | ((x % 5) << 16) | (x << 8) | (x * 3 % 250 + 1);
+      final Pkt p = Pkt.udp(1000 + x * 7, 53 + x % 3, new byte[] {'x'}).from(src).to(0x0a4d0002);
+      ctx.packet(p.bytes());
+      h1.execute(ctx);
+      m1[ctx.mark - 100]++;
+      h2.execute(ctx);
+      m2[ctx.mark]++;
+      ctx.ctInfo = 2;
+      ctx.ctTuple[0] = src;
+      n1 += c1.matches(ctx) ? 1 : 0;
+      n2 += c2.matches(ctx) ? 1 : 0;
+    }
+    assertThat(m1).containsExactly(6, 6, 10, 15, 11, 6, 6);
+    assertThat(m2).containsExactly(4, 12, 8, 32, 4);
+    assertThat(n1).isEqualTo(20);
+    assertThat(n2).isEqualTo(40);
+  }
 }
