@@ -176,3 +176,17 @@
 -j HMARK --hmark-mod 10 --hmark-rnd 5 --hmark-tuple sport;-j HMARK --hmark-sport-mask 0xffff --hmark-rnd 0x00000005 --hmark-mod 10;OK
 -j HMARK --hmark-mod 10 --hmark-rnd 5 --hmark-src-prefix 33;-j HMARK --hmark-src-prefix 32 --hmark-rnd 0x00000005 --hmark-mod 10;OK
 -j HMARK --hmark-mod 10 --hmark-rnd 5 --hmark-tuple src,proto,dport;-j HMARK --hmark-src-prefix 32 --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0x00000005 --hmark-mod 10;OK
+*filter
+:INPUT
+-m bpf --bytecode "4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0";=;OK
+-m bpf ! --bytecode "1,6 0 0 65535";;FAIL
+-m bpf --bytecode "1,6 0 0 1";=;OK
+-m bpf --bytecode "2,6 0 0 1";;FAIL
+-m bpf --bytecode "1,6 0 0";;FAIL
+-m bpf;;FAIL
+-m bpf --bytecode "1,6 0 0 1,";-m bpf --bytecode "1,6 0 0 1";OK
+-m bpf --bytecode "2,21 0 5 6,6 0 0 1";;FAIL
+-m bpf --bytecode "1,0 0 0 1";;FAIL
+-m bpf --bytecode "2,96 0 0 16,6 0 0 1";;FAIL
+-m bpf --bytecode "3,177 0 0 0,72 0 0 2,22 0 0 0";=;OK
+-m bpf --bytecode "2,52 0 0 0,6 0 0 1";;FAIL

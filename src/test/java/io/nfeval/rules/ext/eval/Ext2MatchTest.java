@@ -183,4 +183,26 @@ class Ext2MatchTest {
     assertThat(eval(match("mangle", "PREROUTING",
         "-m cluster --cluster-total-nodes 1 --cluster-local-node 1 --cluster-hash-seed 1 -j ACCEPT"), p)).isFalse();
   }
+
+  @Test
+  void bpfInterpretsClassicPrograms() {
+    final Match tcpOnly = match("-m bpf --bytecode \"4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0\" -j ACCEPT");
+    assertThat(eval(tcpOnly, Pkt.tcp(1, 2, 2))).isTrue();
+    assertThat(eval(tcpOnly, Pkt.udp(1, 2, new byte[0]))).isFalse();
+    // ldx 4*([0]&0xf); ldh [x+2]; jeq #443 ret 1 else ret 0: the TCP/UDP destination port
+    final Match https = match("-m bpf --bytecode \"5,177 0 0 0,72 0 0 2,21 0 1 443,6 0 0 1,6 0 0 0\" -j ACCEPT");
+    assertThat(eval(https, Pkt.tcp(1000, 443, 2))).isTrue();
+    assertThat(eval(https, Pkt.udp(1000, 444, new byte[0]))).isFalse();
+    // a load past the packet ends the program with 0
+    assertThat(eval(match("-m bpf --bytecode \"2,32 0 0 5000,6 0 0 1\" -j ACCEPT"), Pkt.tcp(1, 2, 2))).isFalse();
+    // scratch memory and ALU: M[3] = len; A = M[3] * 2; ret A
+    final Match mem = match("-m bpf --bytecode \"4,128 0 0 0,2 0 0 3,96 0 0 3,22 0 0 0\" -j ACCEPT");
+    assertThat(eval(mem, Pkt.tcp(1, 2, 2))).isTrue();
+    // SKF_AD_MARK (0xfffff000 + 20)
+    final Match mark = match("-m bpf --bytecode \"2,32 0 0 4294963220,22 0 0 0\" -j ACCEPT");
+    ctx.mark = 0;
+    assertThat(eval(mark, Pkt.tcp(1, 2, 2))).isFalse();
+    ctx.mark = 7;
+    assertThat(eval(mark, Pkt.tcp(1, 2, 2))).isTrue();
+  }
 }
