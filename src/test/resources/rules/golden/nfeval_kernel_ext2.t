@@ -190,3 +190,15 @@
 -m bpf --bytecode "2,96 0 0 16,6 0 0 1";;FAIL
 -m bpf --bytecode "3,177 0 0 0,72 0 0 2,22 0 0 0";=;OK
 -m bpf --bytecode "2,52 0 0 0,6 0 0 1";;FAIL
+# rateest lines: loaded with RATEEST estimators RE1 and RE2 present (FORWARD -j RATEEST ...)
+:INPUT
+-m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit;=;OK
+-m rateest --rateest RE1 --rateest-gt --rateest-pps 5;=;OK
+-m rateest --rateest RE1 --rateest-eq --rateest-bps 1mbit;-m rateest --rateest RE1 --rateest-eq --rateest-bps 1000Kbit;OK
+-m rateest --rateest RE1 --rateest-eq --rateest-bps 1500kbps;-m rateest --rateest RE1 --rateest-eq --rateest-bps 12000Kbit;OK
+-m rateest --rateest RE1 ! --rateest-lt --rateest-bps 2gbit;-m rateest --rateest RE1 ! --rateest-lt --rateest-bps 2000Mbit;OK
+-m rateest --rateest RE1 --rateest-bps 8bit;;FAIL
+-m rateest --rateest1 RE1 --rateest-gt --rateest-pps --rateest2 RE2;=;OK
+-m rateest --rateest-delta --rateest1 RE1 --rateest-bps1 1kbit --rateest-lt --rateest-bps2 100 --rateest2 RE2;-m rateest --rateest-delta --rateest1 RE1 --rateest-bps1 1000bit --rateest-lt --rateest-bps2 96bit --rateest2 RE2;OK
+-m rateest --rateest RE1 --rateest-lt --rateest-bps 8foo;;FAIL
+-m rateest --rateest RE1 --rateest-lt --rateest-pps 0x10;-m rateest --rateest RE1 --rateest-lt --rateest-pps 16;OK

@@ -18,7 +18,7 @@ public final class Extensions {
       HelperMatch.SPEC, RpfilterMatch.SPEC, DevgroupMatch.SPEC, SocketMatch.SPEC, PolicyMatch.SPEC,
       U32Match.SPEC, StringMatch.SPEC, NfacctMatch.SPEC, ConnbytesMatch.SPEC, EcnMatch.SPEC, AhMatch.SPEC, EspMatch.SPEC, QuotaMatch.SPEC,
       CpuMatch.SPEC, TimeMatch.SPEC, DccpMatch.SPEC, RealmMatch.SPEC, CgroupMatch.SPEC, ConnlabelMatch.SPEC,
-      ClusterMatch.SPEC, IpvsMatch.SPEC, BpfMatch.SPEC);
+      ClusterMatch.SPEC, IpvsMatch.SPEC, BpfMatch.SPEC, RateestMatch.SPEC);
 
   public static final List<ExtSpec<Target>> TARGETS = List.of(
       RejectTarget.SPEC, LogTarget.SPEC, NflogTarget.SPEC, UlogTarget.SPEC, MarkTarget.SPEC,

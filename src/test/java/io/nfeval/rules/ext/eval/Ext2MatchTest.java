@@ -205,4 +205,13 @@ class Ext2MatchTest {
     ctx.mark = 7;
     assertThat(eval(mark, Pkt.tcp(1, 2, 2))).isTrue();
   }
+
+  @Test
+  void rateestIsAssumed() {
+    final Pkt p = Pkt.udp(1, 2, new byte[0]);
+    assertThat(eval(match("-m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit -j ACCEPT"), p)).isTrue();
+    ctx.assumeUnknowable = false;
+    assertThat(eval(match("-m rateest --rateest1 A --rateest-gt --rateest-pps --rateest2 B -j ACCEPT"), p)).isFalse();
+    assertThat(ctx.assumed).contains("rateest");
+  }
 }
