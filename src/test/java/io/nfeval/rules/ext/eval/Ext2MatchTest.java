@@ -214,4 +214,45 @@ class Ext2MatchTest {
     assertThat(eval(match("-m rateest --rateest1 A --rateest-gt --rateest-pps --rateest2 B -j ACCEPT"), p)).isFalse();
     assertThat(ctx.assumed).contains("rateest");
   }
+
+  /** The datagrams of src/test/kernel/ext2/pk.hex (scapy): ECN TCP x3, AH, ESP, DCCP REQUEST, UDP:443. */
+  private static final String[] KERNEL_PACKETS = {
+      "45020028000100004006667d0a0100010a4d000203e80050000000000000000050c22000769a0000",
+      "45010028000100004006667e0a0100010a4d000203e80050000000000000000050102000774c0000",
+      "45030028000100004006667c0a0100010a4d000203e801bb00000000000000005042200075af0000",
+      "4500002c000100004033664e0a0100010a4d00023b0000000000100000000001000000000000000000000000",
+      "4500002400010000403266570a0100010a4d0002fffffffe000000010000000000000000",
+      "4500002c00010000402166600a0100010a4d0002138800500600000001000000000000010000000000200307",
+      "45000021000100004011667b0a0100010a4d0002000501bb000da5f168656c6c6f"};
+
+  /**
+   * Differential against the kernel (src/test/kernel/ext2/match-check.sh, Linux 6.18, iptables 1.8.9): the
+   * packets above sent through a mangle PREROUTING chain of these rules; the counts are the kernel's.
+   */
+  @Test
+  void matchesCountLikeTheKernel() {
+    final String[] rules = {"-p tcp -m ecn --ecn-tcp-ece --ecn-tcp-cwr", "-p tcp -m ecn ! --ecn-tcp-cwr --ecn-ip-ect 1",
+        "-p tcp -m ecn --ecn-ip-ect 3", "-p tcp -m ecn ! --ecn-tcp-ece", "-p ah -m ah --ahspi 4096",
+        "-p ah -m ah ! --ahspi 4096", "-p esp -m esp ! --espspi 0:4294967294",
+        "-p dccp -m dccp --dccp-types REQUEST --dport 80", "-p dccp -m dccp --dccp-option 32",
+        "-p dccp -m dccp ! --dccp-option 33", "-p dccp -m dccp --dccp-option 7",
+        "-m bpf --bytecode \"5,177 0 0 0,72 0 0 2,21 0 1 443,6 0 0 1,6 0 0 0\"", "-m quota --quota 100",
+        "-m quota ! --quota 100"};
+    final int[] want = {1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 2, 2, 5};
+    final int[] protos = {6, 6, 6, 6, 51, 51, 50, 33, 33, 33, 33, 0, 0, 0};
+    final int[] got = new int[rules.length];
+    for (int r = 0; r < rules.length; r++) {
+      final Match m = match("mangle", "PREROUTING", rules[r] + " -j ACCEPT");
+      ctx.state = m.newState();
+      for (String hex : KERNEL_PACKETS) {
+        final byte[] d = java.util.HexFormat.of().parseHex(hex);
+        if (protos[r] != 0 && (d[9] & 0xff) != protos[r]) {
+          continue; // the rule's -p
+        }
+        ctx.packet(d);
+        got[r] += m.matches(ctx) ? 1 : 0;
+      }
+    }
+    assertThat(got).containsExactly(want);
+  }
 }
