@@ -66,11 +66,18 @@ public final class CgroupMatch implements Match {
     }
   }
 
-  /** cgroup_mt_v2: no full socket, no match; else the socket's cgroup, which is assumed. */
+  /**
+   * cgroup_mt_v2: no full socket, no match; else the socket's cgroup, which is assumed. An arriving TCP or
+   * UDP packet may carry its local socket already at INPUT (early demux, {@code net.ipv4.ip_early_demux}
+   * on by default), which the capture does not tell: assumed too.
+   */
   @Override
   public boolean matches(PacketContext ctx) {
     if (ctx.socketKind() == PacketContext.SOCKET_NONE) {
-      return false;
+      final int proto = ctx.ip().protocol();
+      if (ctx.hook() != 1 || proto != Protocols.TCP && proto != Protocols.UDP) {
+        return false;
+      }
     }
     ctx.assume("cgroup");
     return ctx.assumeUnknowableMatches();

@@ -146,7 +146,13 @@ class Ext2MatchTest {
     assertThat(eval(match("-m realm --realm 1 -j ACCEPT"), p)).isFalse();
     assertThat(ctx.assumed).contains("realm");
     ctx.in = "eth0"; // arriving packet: no socket in the fake
+    ctx.hook = 4; // POSTROUTING of a forwarded packet: no socket at all
+    assertThat(eval(match("mangle", "POSTROUTING", "-m cgroup ! --cgroup 1 -j ACCEPT"), p)).isFalse();
+    ctx.hook = 1; // INPUT: early demux may have found the local socket
+    ctx.assumeUnknowable = false;
     assertThat(eval(match("-m cgroup ! --cgroup 1 -j ACCEPT"), p)).isFalse();
+    assertThat(eval(match("-m cgroup ! --cgroup 1 -j ACCEPT"), Pkt.icmp(8, 0))).isFalse();
+    ctx.assumeUnknowable = true;
     ctx.in = null;
     ctx.socketKind = io.nfeval.rules.ext.PacketContext.SOCKET_UNKNOWN;
     assertThat(eval(match("filter", "OUTPUT", "-m cgroup --path /user.slice -j ACCEPT"), p)).isTrue();
