@@ -591,6 +591,27 @@ public final class Skb implements PacketContext {
     }
   }
 
+  @Override
+  public boolean setTcpEceCwr(int mask, int flags) {
+    final int thoff = view.l3Offset() + view.headerLength();
+    if (present < 20 || thoff + 20 > present || len - view.headerLength() < 20) {
+      return false;
+    }
+    final int old = ((data[thoff + 12] & 0xff) << 8) | (data[thoff + 13] & 0xff);
+    final int now = (old & ~mask) | (flags & mask);
+    if (now == old) {
+      return true;
+    }
+    data[thoff + 13] = (byte) now;
+    final int ck = thoff + 16;
+    final int oldCk = ((data[ck] & 0xff) << 8) | (data[ck + 1] & 0xff);
+    final int newCk = io.nfeval.packet.Checksums.replace16(oldCk, old, now);
+    data[ck] = (byte) (newCk >> 8);
+    data[ck + 1] = (byte) newCk;
+    redecode();
+    return true;
+  }
+
   /**
    * tcpmss_mangle_packet (xt_TCPMSS.c) for IPv4: rewrites an MSS option larger than {@code mss}
    * (incremental checksum update), or appends one (min(mss, 536), RFC 1122's default) when the SYN

@@ -240,6 +240,16 @@ final class RuleParser {
   private void extOption(Loaded l, OptSpec spec, String name, String glued, boolean inv) {
     final List<String> vals = new ArrayList<>();
     boolean invert = inv;
+    if (spec.nargs() == OptSpec.OPTIONAL) {
+      // libxt_rateest: the value is taken only when the next word is not an option or a "!"
+      if (glued != null) {
+        vals.add(glued);
+      } else if (pos < args.size() && !args.get(pos).startsWith("-") && !args.get(pos).startsWith("!")) {
+        vals.add(args.get(pos++));
+      }
+      l.opts.add(spec, invert, vals);
+      return;
+    }
     for (int k = 0; k < spec.nargs(); k++) {
       if (k == 0 && glued != null) {
         vals.add(glued);

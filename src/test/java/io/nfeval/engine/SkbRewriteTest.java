@@ -101,4 +101,24 @@ class SkbRewriteTest {
     assertThat(a.sharedState("k", Object::new)).isSameAs(x);
     assertThat(b.sharedState("k", Object::new)).isNotSameAs(x);
   }
+
+  @Test
+  void ecnFlagsAreRewrittenWithTheTcpChecksum() {
+    final byte[] d = syn(new byte[0], 0);
+    d[33] = (byte) (0x02 | 0x40 | 0x80); // SYN ECE CWR
+    final PacketView v = new PacketView().wrap(ByteBuffer.wrap(d), 0, d.length, d.length, LinkType.IPV4);
+    v.decode();
+    io.nfeval.packet.PacketWriter.fillL4Checksum(v);
+    final Skb skb = load(d);
+    assertThat(tcpChecksumOk(skb)).isTrue();
+    assertThat(skb.setTcpEceCwr(0xc0, 0)).isTrue();
+    assertThat(skb.ip().tcpFlags() & 0xc0).isZero();
+    assertThat(tcpChecksumOk(skb)).isTrue();
+    assertThat(skb.setTcpEceCwr(0x80, 0x80)).isTrue();
+    assertThat(skb.ip().tcpFlags() & 0xc0).isEqualTo(0x80);
+    assertThat(tcpChecksumOk(skb)).isTrue();
+    final byte[] cut = java.util.Arrays.copyOf(d, 30);
+    cut[3] = 30;
+    assertThat(load(cut).setTcpEceCwr(0xc0, 0)).isFalse();
+  }
 }

@@ -39,7 +39,10 @@ class ExtensionsConformanceTest {
       "libxt_rpfilter.t", "libxt_sctp.t", "libxt_set.t", "libxt_socket.t", "libxt_standard.t",
       "libxt_state.t", "libxt_statistic.t", "libxt_string.t", "libxt_tcp.t", "libxt_tcpmss.t",
       "libxt_tos.t", "libxt_u32.t", "libxt_udp.t", "nfeval_kernel.t", "nfeval_kernel_ipset.t",
-      "nfeval_parse_only.t");
+      "nfeval_parse_only.t", "libxt_ecn.t", "libipt_ah.t", "libxt_esp.t", "libxt_quota.t",
+      "libxt_cpu.t", "libxt_time.t", "libxt_SECMARK.t", "libxt_CONNSECMARK.t", "libxt_IDLETIMER.t",
+      "libxt_LED.t", "libxt_SYNPROXY.t", "libxt_TEE.t", "libipt_ECN.t", "libxt_RATEEST.t", "libxt_dccp.t", "libxt_cgroup.t", "libxt_cluster.t", "libxt_connlabel.t",
+      "libxt_ipvs.t", "libxt_HMARK.t", "libxt_bpf.t", "libxt_rateest.t", "nfeval_kernel_ext2.t");
 
   /** Lines that depend on kernel state a parser cannot see. */
   private static final Set<String> KERNEL_STATE_MODULES = Set.of("set", "SET", "nfacct");

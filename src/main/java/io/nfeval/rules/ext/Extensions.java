@@ -16,14 +16,18 @@ public final class Extensions {
       ConnlimitMatch.SPEC, StatisticMatch.SPEC, SetMatch.SPEC, LengthMatch.SPEC, TtlMatch.SPEC, TosMatch.SPEC,
       DscpMatch.SPEC, PkttypeMatch.SPEC, PhysdevMatch.SPEC, OwnerMatch.SPEC, TcpmssMatch.SPEC,
       HelperMatch.SPEC, RpfilterMatch.SPEC, DevgroupMatch.SPEC, SocketMatch.SPEC, PolicyMatch.SPEC,
-      U32Match.SPEC, StringMatch.SPEC, NfacctMatch.SPEC, ConnbytesMatch.SPEC);
+      U32Match.SPEC, StringMatch.SPEC, NfacctMatch.SPEC, ConnbytesMatch.SPEC, EcnMatch.SPEC, AhMatch.SPEC, EspMatch.SPEC, QuotaMatch.SPEC,
+      CpuMatch.SPEC, TimeMatch.SPEC, DccpMatch.SPEC, RealmMatch.SPEC, CgroupMatch.SPEC, ConnlabelMatch.SPEC,
+      ClusterMatch.SPEC, IpvsMatch.SPEC, BpfMatch.SPEC, RateestMatch.SPEC);
 
   public static final List<ExtSpec<Target>> TARGETS = List.of(
       RejectTarget.SPEC, LogTarget.SPEC, NflogTarget.SPEC, UlogTarget.SPEC, MarkTarget.SPEC,
       ConnmarkTarget.SPEC, DnatTarget.SPEC, SnatTarget.SPEC, MasqueradeTarget.SPEC, RedirectTarget.SPEC,
       NetmapTarget.SPEC, CtTarget.SPEC, NotrackTarget.SPEC, TraceTarget.SPEC, TtlTarget.SPEC, TosTarget.SPEC,
       DscpTarget.SPEC, TcpmssTarget.SPEC, ClassifyTarget.SPEC, NfqueueTarget.SPEC, SetTarget.SPEC,
-      ChecksumTarget.SPEC, TproxyTarget.SPEC, AuditTarget.SPEC);
+      ChecksumTarget.SPEC, TproxyTarget.SPEC, AuditTarget.SPEC, SecmarkTarget.SPEC,
+      ConnsecmarkTarget.SPEC, IdletimerTarget.SPEC, LedTarget.SPEC, TeeTarget.SPEC, SynproxyTarget.SPEC,
+      EcnTarget.SPEC, RateestTarget.SPEC, HmarkTarget.SPEC);
 
   private static final Map<String, ExtSpec<Match>> MATCH_BY_NAME = new LinkedHashMap<>();
   private static final Map<String, ExtSpec<Target>> TARGET_BY_NAME = new LinkedHashMap<>();

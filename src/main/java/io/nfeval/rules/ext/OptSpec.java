@@ -6,11 +6,19 @@ package io.nfeval.rules.ext;
  * {@code !} may precede it.
  *
  * @param name long option name without the leading dashes
- * @param nargs number of arguments (0, 1, or 2 for {@code --tcp-flags})
+ * @param nargs number of arguments (0, 1, or 2 for {@code --tcp-flags}); {@link #OPTIONAL} for an
+ *     argument taken only when the next word does not start with {@code -} or {@code !} (libxt_rateest)
  * @param invertible whether {@code ! --name} is allowed
  * @param multi whether the option may be given more than once
  */
 public record OptSpec(String name, int nargs, boolean invertible, boolean multi) {
+  /** {@link #nargs()} of an option whose argument is optional. */
+  public static final int OPTIONAL = -1;
+
+  public static OptSpec optArg(String name) {
+    return new OptSpec(name, OPTIONAL, false, false);
+  }
+
   public static OptSpec flag(String name) {
     return new OptSpec(name, 0, false, false);
   }

@@ -262,4 +262,12 @@ public interface PacketContext {
    * nanosecond token bucket). False for iptables-legacy (x_tables everywhere).
    */
   boolean nfTablesBackend();
+
+  /**
+   * Rewrites the TCP ECE/CWR flags as ipt_ECN's {@code set_ect_tcp}: the bits of {@code mask} (0x40 ECE,
+   * 0x80 CWR, of the flags byte) take their values from {@code flags}, and the TCP checksum is patched
+   * incrementally ({@code inet_proto_csum_replace2} over the doff/flags word). Reads the header at
+   * ihl*4 like the kernel. Returns false when the 20-byte TCP header is not there (the target drops).
+   */
+  boolean setTcpEceCwr(int mask, int flags);
 }

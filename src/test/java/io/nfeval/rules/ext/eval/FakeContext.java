@@ -189,4 +189,20 @@ final class FakeContext implements PacketContext {
   public int pathMtu() {
     return pathMtu;
   }
+
+  @Override
+  public boolean setTcpEceCwr(int mask, int flags) {
+    final int th = view.l3Offset() + view.headerLength();
+    if (th + 20 > len) {
+      return false;
+    }
+    final int old = ((buf.get(th + 12) & 0xff) << 8) | (buf.get(th + 13) & 0xff);
+    final int now = (old & ~mask) | (flags & mask);
+    buf.put(th + 13, (byte) now);
+    final int ck = ((buf.get(th + 16) & 0xff) << 8) | (buf.get(th + 17) & 0xff);
+    final int nck = io.nfeval.packet.Checksums.replace16(ck, old, now);
+    buf.put(th + 16, (byte) (nck >> 8));
+    buf.put(th + 17, (byte) nck);
+    return true;
+  }
 }
