@@ -5,7 +5,6 @@ import io.nfeval.InputException;
 import io.nfeval.engine.Engine;
 import io.nfeval.report.Audit;
 import io.nfeval.report.Reports;
-import io.nfeval.rules.Backend;
 import io.nfeval.source.ReaderKind;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -50,17 +49,10 @@ final class AuditCommand implements Callable<Integer> {
   @Option(names = "--reader", defaultValue = "mmap", description = "Capture reader: mmap|libpcap.")
   String reader;
 
-  @Option(names = "--unknown", defaultValue = "fail", description = "Rules with a module nfeval does not"
-      + " know: fail (default), match or nomatch.")
-  RulesCommand.Unknown unknown;
 
-  @Option(names = "--backend", defaultValue = "nft", description = "iptables back end when the ruleset"
-      + " does not say: nft (default) or legacy.")
-  String backend;
 
-  @Option(names = "--assume", defaultValue = "match", description = "Matches a capture cannot decide:"
-      + " match (default) or nomatch.")
-  String assume;
+
+  @picocli.CommandLine.Mixin EvaluationOptions eval = new EvaluationOptions();
 
   @Spec CommandSpec spec;
 
@@ -70,10 +62,8 @@ final class AuditCommand implements Callable<Integer> {
       throw InputException.usage("audit: give at least one --pcap or --local capture");
     }
     outs.forEach(Reports::checkFormat);
-    final Engine.Options opts = new Engine.Options();
-    opts.defaultBackend = "legacy".equalsIgnoreCase(backend) ? Backend.LEGACY : Backend.NFT;
-    opts.assumeUnknowable = !"nomatch".equalsIgnoreCase(assume);
-    final Audit.Result r = Audit.run(new Audit.Request(snapshot, rules, pcaps, locals, in, unknown.options(),
+    final Engine.Options opts = eval.engineOptions();
+    final Audit.Result r = Audit.run(new Audit.Request(snapshot, rules, pcaps, locals, in, eval.parseOptions(),
         opts, ReaderKind.parse(reader), Math.max(1, top)));
     final ObjectNode data = r.data();
     for (Path out : outs) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.nfeval.engine.Engine;
 import io.nfeval.report.Diff;
 import io.nfeval.report.Reports;
-import io.nfeval.rules.Backend;
 import io.nfeval.source.ReaderKind;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -48,27 +47,18 @@ final class DiffCommand implements Callable<Integer> {
   @Option(names = "--reader", defaultValue = "mmap", description = "Capture reader: mmap|libpcap.")
   String reader;
 
-  @Option(names = "--unknown", defaultValue = "fail", description = "Rules with a module nfeval does not"
-      + " know: fail (default), match or nomatch.")
-  RulesCommand.Unknown unknown;
 
-  @Option(names = "--backend", defaultValue = "nft", description = "iptables back end when the ruleset"
-      + " does not say: nft (default) or legacy.")
-  String backend;
 
-  @Option(names = "--assume", defaultValue = "match", description = "Matches a capture cannot decide:"
-      + " match (default) or nomatch.")
-  String assume;
+
+  @picocli.CommandLine.Mixin EvaluationOptions eval = new EvaluationOptions();
 
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
     outs.forEach(Reports::checkFormat);
-    final Engine.Options opts = new Engine.Options();
-    opts.defaultBackend = "legacy".equalsIgnoreCase(backend) ? Backend.LEGACY : Backend.NFT;
-    opts.assumeUnknowable = !"nomatch".equalsIgnoreCase(assume);
-    final Diff.Result r = Diff.run(new Diff.Request(snapshot, rules, pcaps, locals, in, unknown.options(), opts,
+    final Engine.Options opts = eval.engineOptions();
+    final Diff.Result r = Diff.run(new Diff.Request(snapshot, rules, pcaps, locals, in, eval.parseOptions(), opts,
         ReaderKind.parse(reader)));
     final JsonNode data = r.data();
     final PrintWriter out = spec.commandLine().getOut();

@@ -13,7 +13,6 @@ import io.nfeval.engine.Snapshot;
 import io.nfeval.engine.TraceWriter;
 import io.nfeval.host.SnapshotWriter;
 import io.nfeval.packet.LinkType;
-import io.nfeval.rules.Backend;
 import io.nfeval.source.PacketOrigins;
 import io.nfeval.source.PcapngWriter;
 import java.io.BufferedWriter;
@@ -139,17 +138,10 @@ final class LiveCommand implements Callable<Integer> {
           + " --immediate (a TPACKET_V3 block may be held that long), 20ms with it.")
   String reorderWindow;
 
-  @Option(names = "--unknown", description = "Rules with a module nfeval does not know: fail (default),"
-      + " match or nomatch.", defaultValue = "fail")
-  RulesCommand.Unknown unknown;
 
-  @Option(names = "--backend", defaultValue = "nft", description = "iptables back end when the ruleset"
-      + " does not say: nft (default) or legacy.")
-  String backend;
 
-  @Option(names = "--assume", defaultValue = "match", description = "Matches a capture cannot decide:"
-      + " match (default) or nomatch.")
-  String assume;
+
+  @picocli.CommandLine.Mixin EvaluationOptions eval = new EvaluationOptions();
 
   @Spec CommandSpec spec;
 
@@ -163,7 +155,7 @@ final class LiveCommand implements Callable<Integer> {
     final boolean inout = "inout".equalsIgnoreCase(direction);
 
     final Path snapDir = fromHost ? hostSnapshot(err) : snapshot;
-    final Snapshot snap = Snapshot.load(snapDir, null, unknown.options());
+    final Snapshot snap = Snapshot.load(snapDir, null, eval.parseOptions());
     final PacketOrigins origins = PacketOrigins.fromSnapshot(snapDir, null);
     final List<InterfaceCapture> captures = open(inout);
     for (String i : new LinkedHashSet<>(ifaces)) {
@@ -177,10 +169,8 @@ final class LiveCommand implements Callable<Integer> {
     PcapngWriter localPcap = null;
     final Object[] signals = new Object[2];
     try {
-      final Engine.Options opts = new Engine.Options();
+      final Engine.Options opts = eval.engineOptions();
       opts.trace = traceOut != null;
-      opts.defaultBackend = "legacy".equalsIgnoreCase(backend) ? Backend.LEGACY : Backend.NFT;
-      opts.assumeUnknowable = !"nomatch".equalsIgnoreCase(assume);
       // Arrivals only: the kernel's own answers (REJECT's RSTs, ICMP errors) are built by the engine, as
       // in replay. inout: they are on the wire, sent by the host, and evaluated from there.
       opts.generateAnswers = !inout;

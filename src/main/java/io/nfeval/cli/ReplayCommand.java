@@ -7,7 +7,6 @@ import io.nfeval.engine.ReplaySummary;
 import io.nfeval.engine.Replayer;
 import io.nfeval.engine.Snapshot;
 import io.nfeval.engine.TraceWriter;
-import io.nfeval.rules.Backend;
 import io.nfeval.rules.ParseOptions;
 import io.nfeval.source.CaptureReader;
 import io.nfeval.source.CaptureReaders;
@@ -74,25 +73,15 @@ final class ReplayCommand implements Callable<Integer> {
       + " counters.")
   boolean list;
 
-  @Option(names = "--unknown", description = "Rules with a module nfeval does not know: fail (default),"
-      + " match or nomatch (the rule is kept and flagged).", defaultValue = "fail")
-  RulesCommand.Unknown unknown;
 
-  @Option(names = "--backend", description = "iptables back end when the ruleset does not say:"
-      + " nft (default) or legacy (decides where the security table sits).", defaultValue = "nft")
-  String backend;
 
-  @Option(names = "--assume", defaultValue = "match", description = "Matches a capture cannot decide"
-      + " (owner without uid, socket, policy): match (default) or nomatch. Always flagged in the trace.")
-  String assume;
 
-  @Option(names = "--seed", description = "Seed of the random choices the kernel makes (NAT port"
-      + " search with --random/--random-fully, statistic --mode random): same seed, same replay.")
-  Long seed;
 
   @Option(names = "--decode-only", description = "Only read and decode the captures and print the decode"
       + " summary (no evaluation; the snapshot is used for interface names only).")
   boolean decodeOnly;
+
+  @picocli.CommandLine.Mixin EvaluationOptions eval = new EvaluationOptions();
 
   @Spec CommandSpec spec;
 
@@ -110,7 +99,7 @@ final class ReplayCommand implements Callable<Integer> {
     final PrintWriter out = spec.commandLine().getOut();
     final PrintWriter err = spec.commandLine().getErr();
     final Snapshot snap = snapshot == null || decodeOnly ? null
-        : Snapshot.load(snapshot, rules, unknown.options());
+        : Snapshot.load(snapshot, rules, eval.parseOptions());
     final PacketOrigins origins = PacketOrigins.fromSnapshot(snapshot, in);
     final List<Path> files = new ArrayList<>(pcaps);
     files.addAll(locals);
@@ -133,13 +122,8 @@ final class ReplayCommand implements Callable<Integer> {
     if (snap == null) {
       return decodeOnly(readers, origins, firstLocal, out, err, openError);
     }
-    final Engine.Options opts = new Engine.Options();
+    final Engine.Options opts = eval.engineOptions();
     opts.trace = traceOut != null;
-    opts.defaultBackend = "legacy".equalsIgnoreCase(backend) ? Backend.LEGACY : Backend.NFT;
-    opts.assumeUnknowable = !"nomatch".equalsIgnoreCase(assume);
-    if (seed != null) {
-      opts.natSeed = seed;
-    }
     // The host's own answers are in --local captures already; do not build them twice.
     opts.generateAnswers = locals.isEmpty();
     final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), opts);

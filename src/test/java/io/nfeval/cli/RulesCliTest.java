@@ -37,13 +37,13 @@ class RulesCliTest {
 
   @Test
   void showUnknownModule() throws Exception {
-    final Path f = write("r", "*filter\n-A INPUT -m quota --quota 100 -j ACCEPT\nCOMMIT\n");
+    final Path f = write("r", "*filter\n-A INPUT -m geoip --src-cc US -j ACCEPT\nCOMMIT\n");
     final String[] bad = run("rules", "show", "--rules", f.toString());
     assertThat(bad[0]).isEqualTo("2");
-    assertThat(bad[2]).contains(f + ":2: unknown match 'quota'");
+    assertThat(bad[2]).contains(f + ":2: unknown match 'geoip'");
     final String[] ok = run("rules", "show", "--unknown=match", "--rules", f.toString());
     assertThat(ok[0]).isEqualTo("0");
-    assertThat(ok[1]).contains("-A INPUT -m quota --quota 100 -j ACCEPT");
+    assertThat(ok[1]).contains("-A INPUT -m geoip --src-cc US -j ACCEPT");
   }
 
   @Test
@@ -61,19 +61,19 @@ class RulesCliTest {
         -A b -j DROP
         -A b -p tcp -j ACCEPT
         -A INPUT -i eth9 -m set --match-set nosuch src -j DROP
-        -A INPUT -m quota --quota 5 -j DROP
+        -A INPUT -m geoip --src-cc CN -j DROP
         COMMIT
         """);
     final String[] strict = run("check", "--unknown=fail", "--rules", f.toString());
     assertThat(strict[0]).isEqualTo("2");
-    assertThat(strict[2]).contains(":13: unknown match 'quota'");
+    assertThat(strict[2]).contains(":13: unknown match 'geoip'");
     final String[] r = run("check", "--rules", f.toString());
     assertThat(r[0]).isEqualTo("1");
     assertThat(r[1]).contains(f + ":7: jump to missing chain missing in table filter")
         .contains("loop in chain graph of table filter: a -> b -> a")
         .contains(f + ":11: rule 3 of filter/b never reached: rule 2 (line 10) ends the chain unconditionally (DROP)")
         .contains(f + ":5: user chain filter/orphan is unreachable")
-        .contains(f + ":13: unsupported module in filter/INPUT rule 4: match 'quota'")
+        .contains(f + ":13: unsupported module in filter/INPUT rule 4: match 'geoip'")
         .doesNotContain("nosuch").doesNotContain("eth9");
   }
 
