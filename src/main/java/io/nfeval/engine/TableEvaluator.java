@@ -35,8 +35,23 @@ public final class TableEvaluator {
   }
 
   private final int[] stack;
-  /** Walk of the table's candidate classifier, when it has one (engine.classify). */
-  private final CandidateCursor cursor = new CandidateCursor();
+  /**
+   * Walks of the tables' candidate classifiers, one per table (engine.classify): a cursor keeps its
+   * table's resolved lists from packet to packet instead of resetting them at every table switch.
+   */
+  private CandidateCursor[] cursors = new CandidateCursor[8];
+
+  private CandidateCursor cursorFor(CompiledTable t) {
+    if (t.id >= cursors.length) {
+      cursors = java.util.Arrays.copyOf(cursors, t.id + 8);
+    }
+    CandidateCursor c = cursors[t.id];
+    if (c == null) {
+      c = new CandidateCursor();
+      cursors[t.id] = c;
+    }
+    return c;
+  }
 
   public TableEvaluator(int maxDepth) {
     stack = new int[Math.max(8, maxDepth + 2)];
@@ -57,6 +72,7 @@ public final class TableEvaluator {
     skb.currentTable = t;
     // Classified evaluation: skip rules that cannot match (same verdicts, counters and side effects).
     final TableClassifier cls = t.classifier;
+    final CandidateCursor cursor = cls != null ? cursorFor(t) : null;
     if (cls != null) {
       cursor.begin(cls, skb);
     }
