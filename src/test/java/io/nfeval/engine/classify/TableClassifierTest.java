@@ -120,12 +120,18 @@ class TableClassifierTest {
     final com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     final long tid = Thread.currentThread().getId();
-    walk(l, c, 20_000); // warm-up: arrays grow once, JIT compiles
-    final long before = mx.getThreadAllocatedBytes(tid);
-    final int seen = walk(l, c, 20_000);
-    final long after = mx.getThreadAllocatedBytes(tid);
+    walk(l, c, 100_000); // warm-up: arrays grow once, JIT compiles
+    // A compilation finishing during a measurement can allocate once (OSR, deoptimisation): the
+    // steady state is what counts, so take the best of three measurements.
+    long best = Long.MAX_VALUE;
+    int seen = 0;
+    for (int attempt = 0; attempt < 3; attempt++) {
+      final long before = mx.getThreadAllocatedBytes(tid);
+      seen = walk(l, c, 20_000);
+      best = Math.min(best, mx.getThreadAllocatedBytes(tid) - before);
+    }
     assertThat(seen).isPositive();
-    assertThat(after - before).as("bytes allocated for 20,000 packets").isLessThan(200);
+    assertThat(best).as("bytes allocated for 20,000 packets").isLessThan(200);
   }
 
   private static int walk(Layout l, CandidateCursor c, int packets) {
