@@ -90,6 +90,8 @@ public final class Engine {
   private final RouteResult rtIn = new RouteResult();
   private final RouteResult rtOut = new RouteResult();
   private final RouteResult rtRe = new RouteResult();
+  /** Routing decisions of this run, cached by their inputs. */
+  private final RouteCache routes;
   final Answers answers;
   /** br_netfilter is active (net.bridge.bridge-nf-call-iptables, 1 unless the snapshot says 0). */
   final boolean bridgeNf;
@@ -152,6 +154,7 @@ public final class Engine {
     natCore = new NatCore(conntrack, options.natSeed);
     natCore.setPortHint(replyPorts);
     answers = new Answers(host);
+    routes = new RouteCache(host);
     bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
     interfaces = host.interfaces().toArray(new NetInterface[0]);
     for (NetInterface i : host.interfaces()) {
@@ -581,8 +584,7 @@ public final class Engine {
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
     }
-    final RouteResult rt = host.route(rtIn, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in,
-        null);
+    final RouteResult rt = routes.route(rtIn, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in);
     if (!looped && bridgeNf && skb.physIn != null && skb.in != null && isBridge(skb.in)) {
       // br_nf_pre_routing_finish: a frame that entered through a bridge port is bridged unless it is
       // addressed to the host (or was DNATed to something routed elsewhere).
@@ -758,7 +760,7 @@ public final class Engine {
 
   private Disposition localOut(NetInterface outHint) {
     skb.hook = Hook.OUTPUT.number();
-    RouteResult rt = host.route(rtOut, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null, null);
+    RouteResult rt = routes.route(rtOut, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
     info.route = rt;
     skb.out = outHint != null ? outHint : (rt.ok() ? rt.oif() : null);
     attachCandidate();
@@ -799,8 +801,7 @@ public final class Engine {
    * state's {@code out} is fixed when NF_HOOK begins); POSTROUTING leaves through the new one.
    */
   private int reroute() {
-    final RouteResult rt = host.route(rtRe, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null,
-        null);
+    final RouteResult rt = routes.route(rtRe, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
     if (!rt.ok()) {
       return XtVerdict.DROP; // ip_route_me_harder failed: the hook drops the packet
     }

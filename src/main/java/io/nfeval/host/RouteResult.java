@@ -68,6 +68,23 @@ public final class RouteResult {
     route = null;
   }
 
+  /** Copies another result (route caches hand out copies of what they hold). */
+  public RouteResult copyFrom(RouteResult o) {
+    error = o.error;
+    reason = o.reason;
+    type = o.type;
+    table = o.table;
+    oif = o.oif;
+    gateway = o.gateway;
+    prefsrc = o.prefsrc;
+    scope = o.scope;
+    flags = o.flags;
+    icmpType = o.icmpType;
+    icmpCode = o.icmpCode;
+    route = o.route;
+    return this;
+  }
+
   void fail(int errno, Reason why) {
     error = errno;
     reason = why;
