@@ -4,15 +4,14 @@ import io.nfeval.nat.NatCore;
 import io.nfeval.nat.NatRange;
 import io.nfeval.rules.Rule;
 import io.nfeval.rules.ext.CtTarget;
-import io.nfeval.rules.ext.DnatTarget;
 import io.nfeval.rules.ext.MasqueradeTarget;
 import io.nfeval.rules.ext.Match;
+import io.nfeval.rules.ext.NatTarget;
 import io.nfeval.rules.ext.NetmapTarget;
 import io.nfeval.rules.ext.NfqueueTarget;
 import io.nfeval.rules.ext.NotrackTarget;
 import io.nfeval.rules.ext.RedirectTarget;
 import io.nfeval.rules.ext.RejectTarget;
-import io.nfeval.rules.ext.SnatTarget;
 import io.nfeval.rules.ext.Target;
 import io.nfeval.rules.ext.TraceTarget;
 import io.nfeval.rules.ext.XtVerdict;
@@ -52,15 +51,11 @@ final class ExtensionRunner implements TableEvaluator.MatchRunner, TableEvaluato
     if (t instanceof io.nfeval.rules.ext.UnknownTarget) {
       skb.unknownSeen = true;
     }
-    if (t instanceof DnatTarget) {
-      final DnatTarget d = (DnatTarget) t;
-      return bound(engine.natSetup(range(t, d.range(), d.random(), d.randomFully(), d.persistent()),
-          NatCore.MANIP_DST), NatCore.MANIP_DST);
-    }
-    if (t instanceof SnatTarget) {
-      final SnatTarget s = (SnatTarget) t;
-      return bound(engine.natSetup(range(t, s.range(), s.random(), s.randomFully(), s.persistent()),
-          NatCore.MANIP_SRC), NatCore.MANIP_SRC);
+    if (t instanceof NatTarget) {
+      final NatTarget n = (NatTarget) t;
+      final int manip = n.destination() ? NatCore.MANIP_DST : NatCore.MANIP_SRC;
+      return bound(engine.natSetup(range(t, n.range(), n.random(), n.randomFully(), n.persistent()),
+          manip), manip);
     }
     if (t instanceof MasqueradeTarget) {
       final MasqueradeTarget m = (MasqueradeTarget) t;
