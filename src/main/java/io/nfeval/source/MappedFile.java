@@ -27,6 +27,12 @@ final class MappedFile implements AutoCloseable {
   private MappedByteBuffer window;
   private long windowStart;
   private int windowLen;
+  /** Window offset below which pages were given back (madvise), see {@link PageRelease}. */
+  private int released;
+  /** Read pages kept resident behind the read position (packets queued for evaluation use them). */
+  private static final int RELEASE_LAG = 32 << 20;
+  /** Pages given back at a time. */
+  private static final int RELEASE_CHUNK = 64 << 20;
 
   MappedFile(Path path, long windowSize) {
     this.path = path;
@@ -65,8 +71,17 @@ final class MappedFile implements AutoCloseable {
       return -1;
     }
     if (window != null && pos >= windowStart && pos + len <= windowStart + windowLen) {
-      return (int) (pos - windowStart);
+      final int off = (int) (pos - windowStart);
+      if (off - released > RELEASE_LAG + RELEASE_CHUNK) {
+        released = PageRelease.release(window, released, off - RELEASE_LAG);
+      }
+      return off;
     }
+    if (window != null && windowLen - released >= RELEASE_CHUNK) {
+      // Leaving a window behind: its pages need not stay resident until GC unmaps it.
+      PageRelease.release(window, released, windowLen);
+    }
+    released = 0;
     final long n = Math.max(len, Math.min(windowSize, size - pos));
     try {
       window = channel.map(FileChannel.MapMode.READ_ONLY, pos, n);
