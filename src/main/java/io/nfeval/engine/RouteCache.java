@@ -11,21 +11,20 @@ import io.nfeval.host.RouteResult;
  * the slots are made.
  */
 final class RouteCache {
-  private static final int SLOTS = 4096;
+  /** Slots: enough for the host pairs of tens of thousands of concurrent flows. */
+  private static final int SLOTS = 1 << 16;
+  /** Ints per slot in {@link #keys}: source, destination, TOS, mark, input device + 1 (-1: empty). */
+  private static final int STRIDE = 8;
 
   private final HostModel host;
-  private final int[] saddr = new int[SLOTS];
-  private final int[] daddr = new int[SLOTS];
-  private final int[] tos = new int[SLOTS];
-  private final int[] mark = new int[SLOTS];
-  /** Input device index + 1 (0 for an output lookup); -1 when the slot is empty. */
-  private final int[] iif = new int[SLOTS];
+  /** The keys of a slot side by side: one cache line per probe (a key spread over arrays costs five). */
+  private final int[] keys = new int[SLOTS * STRIDE];
   private final RouteResult[] results = new RouteResult[SLOTS];
 
   RouteCache(HostModel host) {
     this.host = host;
-    java.util.Arrays.fill(iif, -1);
     for (int i = 0; i < SLOTS; i++) {
+      keys[i * STRIDE + 4] = -1;
       results[i] = new RouteResult();
     }
   }
@@ -36,13 +35,15 @@ final class RouteCache {
     int h = s * 0x9E3779B1 ^ d * 0x85EBCA77 ^ t * 0x27D4EB2F ^ m * 0x165667B1 ^ dev * 0xC2B2AE3D;
     h ^= h >>> 16;
     final int i = h & (SLOTS - 1);
-    if (iif[i] != dev || saddr[i] != s || daddr[i] != d || tos[i] != t || mark[i] != m) {
+    final int k = i * STRIDE;
+    final int[] key = keys;
+    if (key[k + 4] != dev || key[k] != s || key[k + 1] != d || key[k + 2] != t || key[k + 3] != m) {
       host.route(results[i], s, d, t, m, in, null);
-      saddr[i] = s;
-      daddr[i] = d;
-      tos[i] = t;
-      mark[i] = m;
-      iif[i] = dev;
+      key[k] = s;
+      key[k + 1] = d;
+      key[k + 2] = t;
+      key[k + 3] = m;
+      key[k + 4] = dev;
     }
     return into.copyFrom(results[i]);
   }
