@@ -516,6 +516,7 @@ public final class Engine {
     skb.in = null;
     skb.out = null;
     info.reset(skb);
+    replyPorts.atPacket(index);
   }
 
   private Disposition finish(Disposition d) {

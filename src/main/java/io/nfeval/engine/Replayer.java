@@ -38,6 +38,8 @@ public final class Replayer {
   private final TraceWriter trace;
   private final NetInterface onlyInterface;
   private long unknownIngress;
+  /** Conntrack verifies L4 checksums at PREROUTING: worth summing in the decode stage. */
+  private final boolean verifyChecksums;
 
   public Replayer(Engine engine, PacketOrigins origins, int firstLocalFile, ReplaySummary summary,
       TraceWriter trace) {
@@ -56,6 +58,7 @@ public final class Replayer {
       }
     }
     this.onlyInterface = n == 1 ? only : null;
+    this.verifyChecksums = engine.conntrackEnabled();
   }
 
   public DecodeSummary decodeSummary() {
@@ -66,12 +69,29 @@ public final class Replayer {
     return unknownIngress;
   }
 
-  /** Replays every packet of the reader. Returns the number of packets read. */
+  /**
+   * One packet between reading and evaluation: the captured record (its bytes stay in the reader's
+   * buffer), its decoded view and what decoding decided (entry point, ingress). Slots are made once
+   * and refilled in place, so handing packets from a decode thread to the evaluator allocates nothing.
+   */
+  static final class Slot {
+    final CapturedPacket packet = new CapturedPacket();
+    final PacketView view = new PacketView();
+    int code;
+    boolean fromLocalFile;
+    boolean local;
+    String ingress;
+    long index;
+  }
+
+  /** Replays every packet of the reader on this thread. Returns the number of packets read. */
   public long run(CaptureReader reader, Progress progress) {
-    final CapturedPacket p = new CapturedPacket();
+    final Slot s = new Slot();
     long n = 0;
-    while (reader.next(p)) {
-      feed(p, n);
+    while (reader.next(s.packet)) {
+      s.index = n;
+      prepare(s);
+      evaluate(s);
       n++;
       if (progress != null && (n & 4095) == 0) {
         progress.update(n);
@@ -80,20 +100,66 @@ public final class Replayer {
     return n;
   }
 
-  private final PacketView feedView = new PacketView();
+  /**
+   * Replays every packet of the reader, {@code threads} &gt; 1 reading and decoding on a second thread
+   * ({@link ReplayPipeline}) while this one evaluates. The result is identical to {@link #run}.
+   */
+  public long run(CaptureReader reader, Progress progress, int threads) {
+    if (threads <= 1) {
+      return run(reader, progress);
+    }
+    return runPipelined(reader, progress, ReplayPipeline.DEFAULT_SLOTS);
+  }
+
+  /** {@link #run(CaptureReader, Progress, int)} with a decode thread and a ring of {@code slots}. */
+  long runPipelined(CaptureReader reader, Progress progress, int slots) {
+    return new ReplayPipeline(this, slots).run(reader, progress);
+  }
+
+  private final Slot feedSlot = new Slot();
+
+  /** Read position of a pipelined run's reader, published by its decode thread (progress only). */
+  volatile long readPosition = -1;
+
+  /** The reader's position as last published by a pipelined run's decode thread, or -1. */
+  public long readPosition() {
+    return readPosition;
+  }
 
   /**
    * Decodes one captured packet and runs it through the engine at its entry hook (packet
    * {@code index} of the run). For live capture and replay alike; single-threaded.
    */
   public void feed(CapturedPacket p, long index) {
-    final PacketView v = feedView;
+    final Slot s = feedSlot;
+    s.packet.copyFrom(p);
+    s.index = index;
+    prepare(s);
+    evaluate(s);
+  }
+
+  /**
+   * The decode stage: decode the slot's packet and decide its entry point. Touches only the slot and
+   * the decode summary, so it may run on another thread than {@link #evaluate} (one at a time). It
+   * also verifies the L4 checksum ahead when conntrack will (the view caches the verdict).
+   */
+  void prepare(Slot s) {
+    final CapturedPacket p = s.packet;
+    final PacketView v = s.view;
     final int code = v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode();
-    final boolean fromLocalFile = p.fileIndex() >= firstLocalFile;
-    final boolean local = origins.isLocal(fromLocalFile, v);
-    final String ingress = local ? null : origins.ingress(p, v);
-    decode.add(p, v, code, local, ingress);
-    one(p, v, code, fromLocalFile, local, ingress, index);
+    s.code = code;
+    s.fromLocalFile = p.fileIndex() >= firstLocalFile;
+    s.local = origins.isLocal(s.fromLocalFile, v);
+    s.ingress = s.local ? null : origins.ingress(p, v);
+    decode.add(p, v, code, s.local, s.ingress);
+    if (verifyChecksums && code == Malformed.OK && v.isIpv4() && !s.local) {
+      v.l4ChecksumOk();
+    }
+  }
+
+  /** The evaluation stage: run the prepared packet through the engine. */
+  void evaluate(Slot s) {
+    one(s.packet, s.view, s.code, s.fromLocalFile, s.local, s.ingress, s.index);
   }
 
   private void one(CapturedPacket p, PacketView v, int code, boolean fromLocalFile, boolean local,
@@ -246,28 +312,110 @@ public final class Replayer {
   public void prescan(CaptureReader reader, boolean owners, ReplyPortIndex replyPorts) {
     final CapturedPacket p = new CapturedPacket();
     final PacketView v = new PacketView();
+    long record = 0;
     while (reader.next(p)) {
-      if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
-          || !v.isIpv4() || !v.l4HeaderPresent()
-          || (v.protocol() != PacketView.IPPROTO_TCP && v.protocol() != PacketView.IPPROTO_UDP)) {
-        continue;
+      learn(p, v, true, owners, replyPorts, record++);
+    }
+  }
+
+  /**
+   * Starts the scan for NAT reply ports on its own thread, beside the replay: the evaluator waits for
+   * it only when a clashing binding asks, and only until it has passed that choice's horizon (see
+   * {@link ReplyPortIndex}). The reader must be a second reader over the same captures, in the same
+   * order (record numbers must equal the replay's packet indexes). Close the handle after the replay.
+   */
+  public ScanHandle startReplyPortScan(CaptureReader reader, ReplyPortIndex replyPorts) {
+    final ScanHandle h = new ScanHandle(reader);
+    replyPorts.beginScan();
+    h.thread = new Thread(() -> {
+      Throwable failure = null;
+      try {
+        final CapturedPacket p = new CapturedPacket();
+        final PacketView v = new PacketView();
+        long record = 0;
+        boolean more = true;
+        while (more && !h.stopped) {
+          replyPorts.lockBatch();
+          try {
+            for (int i = 0; i < 4096; i++) {
+              if (!reader.next(p)) {
+                more = false;
+                break;
+              }
+              learn(p, v, false, false, replyPorts, record++);
+            }
+          } finally {
+            replyPorts.unlockBatch(record);
+          }
+        }
+      } catch (Throwable t) {
+        failure = t;
+      } finally {
+        replyPorts.endScan(failure);
       }
-      final boolean nflog = v.linkType() == LinkType.NFLOG;
-      if (nflog && v.nflogHook() == PacketView.NF_INET_PRE_ROUTING && v.physInIfindex() > 0
-          && v.hasMac()) {
-        engine.learnBridgePort(v.srcMac(), host.byIndex(v.physInIfindex()));
-      }
-      if (owners && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT && v.uid() >= 0) {
-        final long key = ownerKey(v.protocol(), v.srcAddr(), v.srcPort());
-        if (this.owners.get(key) == NO_OWNER) {
-          this.owners.put(key, ((long) v.uid() << 32) | (v.gid() & 0xffffffffL));
+    }, "nfeval-reply-ports");
+    h.thread.setDaemon(true);
+    h.thread.start();
+    return h;
+  }
+
+  /** A running reply-port scan. */
+  public static final class ScanHandle implements AutoCloseable {
+    private final CaptureReader reader;
+    private Thread thread;
+    private volatile boolean stopped;
+
+    private ScanHandle(CaptureReader reader) {
+      this.reader = reader;
+    }
+
+    /** Stops the scan (the replay is over: nothing will ask any more), waits for it, closes its reader. */
+    @Override
+    public void close() {
+      stopped = true;
+      boolean interrupted = false;
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
         }
       }
-      if (replyPorts != null && p.fileIndex() < firstLocalFile
-          && (!nflog || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING)
-          && host.isHostAddress(v.dstAddr())) {
-        replyPorts.add(v.protocol(), v.srcAddr(), v.srcPort(), v.dstAddr(), v.dstPort(), p.tsNanos());
+      reader.close();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * What one record of the first pass teaches: with {@code hostFacts} (a pass before the replay, on
+   * the evaluator's thread) the bridge's MAC table and, with {@code owners}, listeners' owners; and
+   * the reply ports when {@code replyPorts} is given.
+   */
+  private void learn(CapturedPacket p, PacketView v, boolean hostFacts, boolean owners,
+      ReplyPortIndex replyPorts, long record) {
+    if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
+        || !v.isIpv4() || !v.l4HeaderPresent()
+        || (v.protocol() != PacketView.IPPROTO_TCP && v.protocol() != PacketView.IPPROTO_UDP)) {
+      return;
+    }
+    final boolean nflog = v.linkType() == LinkType.NFLOG;
+    if (hostFacts && nflog && v.nflogHook() == PacketView.NF_INET_PRE_ROUTING && v.physInIfindex() > 0
+        && v.hasMac()) {
+      engine.learnBridgePort(v.srcMac(), host.byIndex(v.physInIfindex()));
+    }
+    if (hostFacts && owners && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT && v.uid() >= 0) {
+      final long key = ownerKey(v.protocol(), v.srcAddr(), v.srcPort());
+      if (this.owners.get(key) == NO_OWNER) {
+        this.owners.put(key, ((long) v.uid() << 32) | (v.gid() & 0xffffffffL));
+      }
+    }
+    if (replyPorts != null && p.fileIndex() < firstLocalFile
+        && (!nflog || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING)
+        && host.isHostAddress(v.dstAddr())) {
+      replyPorts.add(v.protocol(), v.srcAddr(), v.srcPort(), v.dstAddr(), v.dstPort(), p.tsNanos(),
+          record);
     }
   }
 

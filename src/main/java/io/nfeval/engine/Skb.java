@@ -100,6 +100,10 @@ public final class Skb implements PacketContext {
     raw.buffer().get(l3, data, 0, present);
     len = ipLen;
     redecode();
+    if (ipLen <= MAX_DATAGRAM && raw.l4ChecksumKnown() >= 0
+        && view.l4ChecksumVerifiable() == raw.l4ChecksumVerifiable()) {
+      view.seedL4Checksum(raw.l4ChecksumKnown()); // same bytes: a decode stage summed them already
+    }
     hasSourceMac = raw.hasMac();
     hasDstMac = raw.hasDstMac();
     dstMac = hasDstMac ? raw.dstMac() : 0;

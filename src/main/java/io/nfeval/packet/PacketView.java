@@ -148,6 +148,9 @@ public final class PacketView {
   // transport layer
   private int l4Off;
   private int l4Len;
+  /** {@link #l4ChecksumOk()}'s answer once computed (a decode stage may compute it ahead). */
+  private byte l4Sum;
+  private static final byte SUM_UNKNOWN = -1;
   private int l4CapEnd;
   private boolean l4Present;
   private int tcpDataOff;
@@ -202,6 +205,7 @@ public final class PacketView {
   }
 
   private void reset() {
+    l4Sum = SUM_UNKNOWN;
     etherType = -1;
     dstMacOff = -1;
     srcMacOff = -1;
@@ -1281,6 +1285,29 @@ public final class PacketView {
    * {@link #l4ChecksumVerifiable()}), as the kernel trusts what it cannot check.
    */
   public boolean l4ChecksumOk() {
+    if (l4Sum == SUM_UNKNOWN) {
+      l4Sum = (byte) (computeL4ChecksumOk() ? 1 : 0);
+    }
+    return l4Sum == 1;
+  }
+
+  /**
+   * {@link #l4ChecksumOk()} if it was computed since the last {@link #decode()}: 1 ok, 0 bad, -1 not
+   * computed. Lets a copy of these bytes reuse the verdict without summing them again.
+   */
+  public int l4ChecksumKnown() {
+    return l4Sum;
+  }
+
+  /**
+   * Seeds {@link #l4ChecksumOk()} with a verdict computed on a byte-identical copy of this datagram
+   * ({@link #l4ChecksumKnown()} of that copy); -1 leaves it to be computed.
+   */
+  public void seedL4Checksum(int known) {
+    l4Sum = (byte) known;
+  }
+
+  private boolean computeL4ChecksumOk() {
     if (!l4ChecksumVerifiable()) {
       return true;
     }
