@@ -12,26 +12,71 @@ import java.util.TreeMap;
 public final class ReplaySummary implements Engine.PacketListener, Engine.NatObserver {
   /** Distinct translations kept per NAT rule (the rest are counted, not listed). */
   private static final int MAX_TRANSLATIONS = 8;
-  private final Map<String, Map<String, long[]>> nat = new java.util.LinkedHashMap<>();
-  private final Map<String, Long> natOverflow = new TreeMap<>();
+
+  /**
+   * NAT bindings of one rule: up to {@value #MAX_TRANSLATIONS} distinct translations, each packed in
+   * two longs, with their counts. Strings are made only when the summary is printed: a binding is
+   * made for every new connection, far too often to format rule text each time.
+   */
+  private static final class NatRule {
+    final CompiledTable table;
+    final int entry;
+    final long[] from = new long[MAX_TRANSLATIONS];
+    final long[] to = new long[MAX_TRANSLATIONS];
+    final long[] count = new long[MAX_TRANSLATIONS];
+    int n;
+    long overflow;
+
+    NatRule(CompiledTable table, int entry) {
+      this.table = table;
+      this.entry = entry;
+    }
+
+    String rule() {
+      return table.name() + " " + table.rules[entry].save();
+    }
+  }
+
+  /** (table id, entry) → index in {@link #natRules}, in first-bound order. */
+  private final LongLongMap natRuleIndex = new LongLongMap(-1);
+  private final List<NatRule> natRules = new ArrayList<>();
 
   @Override
   public void bound(CompiledTable table, int entry, int manip, int proto, int fromAddr, int fromPort,
       int toAddr, int toPort) {
-    final String rule = table.name() + " " + table.rules[entry].save();
-    final String p = Json.protoName(proto);
-    final boolean ports = proto == 6 || proto == 17 || proto == 132;
-    final String what = p + " " + (manip == 1 ? "dst " : "src ") + Json.ipString(fromAddr)
-        + (ports ? ":" + fromPort : "") + " -> " + Json.ipString(toAddr) + (ports ? ":" + toPort : "");
-    final Map<String, long[]> m = nat.computeIfAbsent(rule, k -> new java.util.LinkedHashMap<>());
-    final long[] c = m.get(what);
-    if (c != null) {
-      c[0]++;
-    } else if (m.size() < MAX_TRANSLATIONS) {
-      m.put(what, new long[] {1});
-    } else {
-      natOverflow.merge(rule, 1L, Long::sum);
+    final long key = ((long) table.id << 32) | (entry & 0xffffffffL);
+    int i = (int) natRuleIndex.get(key);
+    if (i < 0) {
+      i = natRules.size();
+      natRules.add(new NatRule(table, entry));
+      natRuleIndex.put(key, i);
     }
+    final NatRule r = natRules.get(i);
+    final long from = ((long) (manip & 0xff) << 56) | ((long) (proto & 0xff) << 48)
+        | ((long) (fromPort & 0xffff) << 32) | (fromAddr & 0xffffffffL);
+    final long to = ((long) (toPort & 0xffff) << 32) | (toAddr & 0xffffffffL);
+    for (int k = 0; k < r.n; k++) {
+      if (r.from[k] == from && r.to[k] == to) {
+        r.count[k]++;
+        return;
+      }
+    }
+    if (r.n < MAX_TRANSLATIONS) {
+      r.from[r.n] = from;
+      r.to[r.n] = to;
+      r.count[r.n++] = 1;
+    } else {
+      r.overflow++;
+    }
+  }
+
+  private static String translation(long from, long to) {
+    final int manip = (int) (from >>> 56) & 0xff;
+    final int proto = (int) (from >>> 48) & 0xff;
+    final boolean ports = proto == 6 || proto == 17 || proto == 132;
+    return Json.protoName(proto) + " " + (manip == 1 ? "dst " : "src ") + Json.ipString((int) from)
+        + (ports ? ":" + ((from >>> 32) & 0xffff) : "") + " -> " + Json.ipString((int) to)
+        + (ports ? ":" + ((to >>> 32) & 0xffff) : "");
   }
 
   private final long[] dispositions = new long[Disposition.values().length];
@@ -101,16 +146,17 @@ public final class ReplaySummary implements Engine.PacketListener, Engine.NatObs
       notEvaluated.forEach((k, v) -> out.printf("  %-40s %10d%n", k, v));
     }
     out.printf("NAT rewrites: %d packets%n", natRewritten);
-    if (!nat.isEmpty()) {
+    if (!natRules.isEmpty()) {
       out.println("NAT bindings by rule (connections):");
-      nat.forEach((rule, m) -> {
-        out.println("  " + rule);
-        m.forEach((what, c) -> out.printf("    %8d  %s%n", c[0], what));
-        Long more = natOverflow.get(rule);
-        if (more != null) {
-          out.printf("    %8d  (other translations)%n", more);
+      for (NatRule r : natRules) {
+        out.println("  " + r.rule());
+        for (int k = 0; k < r.n; k++) {
+          out.printf("    %8d  %s%n", r.count[k], translation(r.from[k], r.to[k]));
         }
-      });
+        if (r.overflow > 0) {
+          out.printf("    %8d  (other translations)%n", r.overflow);
+        }
+      }
     }
     if (conntrackOn) {
       out.println("Conntrack states (as the last hook saw them):");
