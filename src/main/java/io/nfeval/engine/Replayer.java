@@ -37,6 +37,9 @@ public final class Replayer {
   private final DecodeSummary decode = new DecodeSummary();
   private final TraceWriter trace;
   private final NetInterface onlyInterface;
+  /** Non-loopback interfaces and their MACs, in snapshot order: a frame's destination MAC names its ingress. */
+  private final NetInterface[] macInterfaces;
+  private final long[] interfaceMacs;
   private long unknownIngress;
   /** Conntrack verifies L4 checksums at PREROUTING: worth summing in the decode stage. */
   private final boolean verifyChecksums;
@@ -58,6 +61,17 @@ public final class Replayer {
       }
     }
     this.onlyInterface = n == 1 ? only : null;
+    final java.util.List<NetInterface> withMac = new java.util.ArrayList<>();
+    for (NetInterface i : host.interfaces()) {
+      if (!i.isLoopback()) {
+        withMac.add(i);
+      }
+    }
+    this.macInterfaces = withMac.toArray(new NetInterface[0]);
+    this.interfaceMacs = new long[macInterfaces.length];
+    for (int i = 0; i < macInterfaces.length; i++) {
+      interfaceMacs[i] = macInterfaces[i].mac();
+    }
     this.verifyChecksums = engine.conntrackEnabled();
   }
 
@@ -215,9 +229,10 @@ public final class Replayer {
     NetInterface in = ingress != null ? host.byName(ingress) : null;
     if (in == null && v.hasDstMac()) {
       final long dst = v.dstMac();
-      for (NetInterface i : host.interfaces()) {
-        if (i.mac() == dst && !i.isLoopback()) {
-          in = i;
+      final long[] macs = interfaceMacs;
+      for (int i = 0; i < macs.length; i++) {
+        if (macs[i] == dst) {
+          in = macInterfaces[i];
           break;
         }
       }

@@ -7,26 +7,38 @@ import io.nfeval.host.RouteResult;
 /**
  * A direct-mapped cache of routing decisions. The host model is immutable for a run, so a decision
  * depends only on its inputs (source, destination, TOS, mark, input device): the kernel caches them
- * too (nexthop dst caches), and a flow's packets all ask the same question. Allocation-free after
- * the slots are made.
+ * too (nexthop dst caches), and a flow's packets all ask the same question. A slot holds its key and
+ * the index of its decision in a small pool of distinct decisions (a host has few: one per route and
+ * outcome), so a hit reads one cache line of keys and a pool entry that stays in cache.
+ * Allocation-free after warm-up.
  */
 final class RouteCache {
-  /** Slots: enough for the host pairs of tens of thousands of concurrent flows. */
+  /** Slots: 2 MB of keys, so a hit stays in the L2 cache (a 256k-slot table missed to L3 on every hit). */
   private static final int SLOTS = 1 << 16;
-  /** Ints per slot in {@link #keys}: source, destination, TOS, mark, input device + 1 (-1: empty). */
+  /** Ints per slot in {@link #keys}: source, destination, TOS, mark, input device + 1 (-1: empty), pool index. */
   private static final int STRIDE = 8;
+  /** Distinct decisions kept; when full, the cache starts over (never seen on real hosts). */
+  private static final int POOL = 4096;
 
   private final HostModel host;
-  /** The keys of a slot side by side: one cache line per probe (a key spread over arrays costs five). */
   private final int[] keys = new int[SLOTS * STRIDE];
-  private final RouteResult[] results = new RouteResult[SLOTS];
+  private final RouteResult[] pool = new RouteResult[POOL];
+  private int pooled;
+  /** Open-addressing index over the pool (pool index + 1; 0 empty), twice its size. */
+  private final int[] poolIndex = new int[2 * POOL];
+  private final RouteResult scratch = new RouteResult();
 
   RouteCache(HostModel host) {
     this.host = host;
+    clear();
+  }
+
+  private void clear() {
     for (int i = 0; i < SLOTS; i++) {
       keys[i * STRIDE + 4] = -1;
-      results[i] = new RouteResult();
     }
+    pooled = 0;
+    java.util.Arrays.fill(poolIndex, 0);
   }
 
   /** host.route(into, s, d, tos, mark, in, null), answered from the cache when it can be. */
@@ -34,17 +46,49 @@ final class RouteCache {
     final int dev = in == null ? 0 : in.index() + 1;
     int h = s * 0x9E3779B1 ^ d * 0x85EBCA77 ^ t * 0x27D4EB2F ^ m * 0x165667B1 ^ dev * 0xC2B2AE3D;
     h ^= h >>> 16;
-    final int i = h & (SLOTS - 1);
-    final int k = i * STRIDE;
+    final int k = (h & (SLOTS - 1)) * STRIDE;
     final int[] key = keys;
-    if (key[k + 4] != dev || key[k] != s || key[k + 1] != d || key[k + 2] != t || key[k + 3] != m) {
-      host.route(results[i], s, d, t, m, in, null);
-      key[k] = s;
-      key[k + 1] = d;
-      key[k + 2] = t;
-      key[k + 3] = m;
-      key[k + 4] = dev;
+    if (key[k + 4] == dev && key[k] == s && key[k + 1] == d && key[k + 2] == t && key[k + 3] == m) {
+      return into.copyFrom(pool[key[k + 5]]);
     }
-    return into.copyFrom(results[i]);
+    host.route(scratch, s, d, t, m, in, null);
+    int p = indexOf(scratch);
+    if (p < 0) {
+      if (pooled == POOL) {
+        clear();
+      }
+      p = pooled++;
+      if (pool[p] == null) {
+        pool[p] = new RouteResult();
+      }
+      pool[p].copyFrom(scratch);
+      int i = poolSlot(scratch);
+      while (poolIndex[i] != 0) {
+        i = (i + 1) & (poolIndex.length - 1);
+      }
+      poolIndex[i] = p + 1;
+    }
+    key[k] = s;
+    key[k + 1] = d;
+    key[k + 2] = t;
+    key[k + 3] = m;
+    key[k + 4] = dev;
+    key[k + 5] = p;
+    return into.copyFrom(scratch);
+  }
+
+  private int indexOf(RouteResult r) {
+    for (int i = poolSlot(r); poolIndex[i] != 0; i = (i + 1) & (poolIndex.length - 1)) {
+      if (pool[poolIndex[i] - 1].sameAs(r)) {
+        return poolIndex[i] - 1;
+      }
+    }
+    return -1;
+  }
+
+  private int poolSlot(RouteResult r) {
+    int h = r.hashOfFields() * 0x9E3779B1;
+    h ^= h >>> 16;
+    return h & (poolIndex.length - 1);
   }
 }

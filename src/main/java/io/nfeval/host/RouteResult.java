@@ -85,6 +85,29 @@ public final class RouteResult {
     return this;
   }
 
+  /** Whether every field equals {@code o}'s (interfaces and routes by identity). */
+  public boolean sameAs(RouteResult o) {
+    return error == o.error && reason == o.reason && type == o.type && table == o.table
+        && oif == o.oif && gateway == o.gateway && prefsrc == o.prefsrc && scope == o.scope
+        && flags == o.flags && icmpType == o.icmpType && icmpCode == o.icmpCode && route == o.route;
+  }
+
+  /** A hash consistent with {@link #sameAs}. */
+  public int hashOfFields() {
+    int h = error;
+    h = h * 31 + reason.ordinal();
+    h = h * 31 + type;
+    h = h * 31 + table;
+    h = h * 31 + System.identityHashCode(oif);
+    h = h * 31 + gateway;
+    h = h * 31 + prefsrc;
+    h = h * 31 + scope;
+    h = h * 31 + flags;
+    h = h * 31 + icmpType;
+    h = h * 31 + icmpCode;
+    return h * 31 + System.identityHashCode(route);
+  }
+
   void fail(int errno, Reason why) {
     error = errno;
     reason = why;
