@@ -3,7 +3,9 @@
 #   cat FILE >/dev/null                       (reading the file from the page cache)
 #   tcpdump -r FILE -w /dev/null              (libpcap reading every record: the reference)
 #   nfeval replay --decode-only               (JVM start + read + decode, no evaluation)
-#   nfeval replay --snapshot DIR --pcap FILE  (full evaluation, summary to /dev/null)
+#   nfeval replay --threads 1 ...             (full evaluation, everything on one thread)
+#   nfeval replay --snapshot DIR --pcap FILE  (full evaluation, default: a decode thread feeding the
+#                                              evaluator; summary to /dev/null)
 #   ... --counters-out FILE                   (evaluation + counters file)
 #   ... --trace-out FILE                      (evaluation + one JSON line per packet)
 # each RUNS times, and prints best and median wall time (ms resolution, date +%s%N around the command),
@@ -87,6 +89,7 @@ run() {
 run cat cat "$pcap"
 run tcpdump tcpdump -r "$pcap" -w /dev/null
 run decode-only "$nfeval" replay --decode-only --snapshot "$snap" --pcap "$pcap"
+run replay-1thread "$nfeval" replay --threads 1 --snapshot "$snap" --pcap "$pcap"
 run replay "$nfeval" replay --snapshot "$snap" --pcap "$pcap"
 run replay+counters "$nfeval" replay --snapshot "$snap" --pcap "$pcap" --counters-out "$tmp/counters.txt"
 if [ -n "$trace" ]; then
@@ -100,7 +103,7 @@ stats() {
 }
 read -r tbest tmed _ _ < <(stats tcpdump)
 printf '%-16s %9s %9s %10s %10s %12s %9s %9s\n' "command" "best s" "median s" "best/tcpd" "med/tcpd" "packets/s" "cpu s" "maxRSS MB"
-for label in cat tcpdump decode-only replay replay+counters ${trace:+replay+trace}; do
+for label in cat tcpdump decode-only replay-1thread replay replay+counters ${trace:+replay+trace}; do
   if grep -q FAILED "$tmp/$label"; then
     printf '%-16s %s\n' "$label" "FAILED"
     continue
