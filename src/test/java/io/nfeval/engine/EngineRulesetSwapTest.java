@@ -228,6 +228,27 @@ class EngineRulesetSwapTest {
   }
 
   @Test
+  void newIpsetsReplaceTheOldOnesOnlyWhenTheSwapBringsThem() throws Exception {
+    final String rules = String.join("\n", "*filter", ":INPUT DROP [0:0]", ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]", "-A INPUT -m set --match-set allowed src -j ACCEPT", "COMMIT", "");
+    final Engine e = new Engine(rules(rules), host(null),
+        io.nfeval.ipset.IpsetParser.parse("create allowed hash:ip\n", "ipset.save"),
+        new Engine.Options());
+    final NetInterface eth0 = e.host().byName("eth0");
+    assertThat(e.arrive(Packets.udp("198.51.100.9", 5000, "192.0.2.1", 53, 10), eth0, ts(0), 0))
+        .isEqualTo(Disposition.DROPPED);
+    e.offer(RulesetSwap.prepare(e, rules(rules), null, io.nfeval.ipset.IpsetParser.parse(
+        "create allowed hash:ip\nadd allowed 198.51.100.9\n", "ipset.save"), null));
+    assertThat(e.arrive(Packets.udp("198.51.100.9", 5001, "192.0.2.1", 53, 10), eth0, ts(1), 1))
+        .isEqualTo(Disposition.DELIVERED);
+    e.offer(RulesetSwap.prepare(e, rules(rules), null, null, null)); // ruleset only: the sets stay
+    assertThat(e.arrive(Packets.udp("198.51.100.9", 5002, "192.0.2.1", 53, 10), eth0, ts(2), 2))
+        .isEqualTo(Disposition.DELIVERED);
+    assertThat(packets(e, "INPUT", 1)).isEqualTo(2);
+    assertThat(packets(e, "INPUT", 0)).isEqualTo(1);
+  }
+
+  @Test
   void installPendingAppliesAtACheckpointAndALaterOfferReplacesAnEarlierOne() throws Exception {
     final Engine e = engine(OLD);
     assertThat(e.installPending(0)).isNull();
