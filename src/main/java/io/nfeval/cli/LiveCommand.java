@@ -138,6 +138,12 @@ final class LiveCommand implements Callable<Integer> {
           + " --immediate (a TPACKET_V3 block may be held that long), 20ms with it.")
   String reorderWindow;
 
+  @Option(names = "--reload", description = "Watch the snapshot's files (checked at every --every"
+      + " checkpoint, and at once on SIGHUP) and install a changed snapshot at run time, keeping conntrack"
+      + " and NAT state and the counters of unchanged rules. A snapshot that does not load is reported"
+      + " and the running one kept.")
+  boolean reload;
+
 
 
 
@@ -155,6 +161,7 @@ final class LiveCommand implements Callable<Integer> {
     final boolean inout = "inout".equalsIgnoreCase(direction);
 
     final Path snapDir = fromHost ? hostSnapshot(err) : snapshot;
+    final String[] stamps = reload ? SnapshotReload.stamps(snapDir) : null;
     final Snapshot snap = Snapshot.load(snapDir, null, eval.parseOptions());
     final PacketOrigins origins = PacketOrigins.fromSnapshot(snapDir, null);
     final List<InterfaceCapture> captures = open(inout);
@@ -167,7 +174,8 @@ final class LiveCommand implements Callable<Integer> {
     Writer traceWriter = null;
     PcapngWriter pcap = null;
     PcapngWriter localPcap = null;
-    final Object[] signals = new Object[2];
+    final Object[] signals = new Object[3];
+    SnapshotReload reloader = null;
     try {
       final Engine.Options opts = eval.engineOptions();
       opts.trace = traceOut != null;
@@ -204,10 +212,20 @@ final class LiveCommand implements Callable<Integer> {
         }
       }
       final Writer twFinal = traceWriter;
+      final SnapshotReload rl = reload
+          ? new SnapshotReload(snapDir, eval.parseOptions(), engine, stamps, err) : null;
+      reloader = rl;
+      final LiveSession[] running = new LiveSession[1];
       final long reorder = reorderWindow != null ? parseDuration("--reorder-window", reorderWindow)
           : immediate ? 20_000_000L : (2L * timeoutMillis + 20) * 1_000_000L;
       final LiveSession session = new LiveSession(captures, replayer, summary, pcap, localPcap, inout,
           snap.host(), forwarded, reorder, snaplen, () -> {
+        if (rl != null) {
+          // Between two packets: a swap the loader finished takes effect now (the counters below show
+          // it), and a changed file starts the next load.
+          engine.installPending(running[0].evaluated());
+          rl.poll();
+        }
         if (twFinal != null) {
           twFinal.flush();
         }
@@ -215,8 +233,12 @@ final class LiveCommand implements Callable<Integer> {
           writeCounters(engine);
         }
       }, err);
+      running[0] = session;
       session.setSettle((timeoutMillis + 50L) * 1_000_000L);
       installSignals(session, signals);
+      if (rl != null) {
+        installHangup(rl, signals);
+      }
       if (sigintIgnored()) {
         err.println("nfeval live: SIGINT is ignored by this process (started in the background by a"
             + " shell): stop it with SIGTERM");
@@ -271,6 +293,9 @@ final class LiveCommand implements Callable<Integer> {
       return Main.EXIT_OK;
     } finally {
       restoreSignals(signals);
+      if (reloader != null) {
+        reloader.close();
+      }
       if (traceWriter != null) {
         try {
           traceWriter.close();
@@ -449,8 +474,22 @@ final class LiveCommand implements Callable<Integer> {
     return false;
   }
 
+  /** SIGHUP loads the snapshot again at once (--reload), as daemons re-read their configuration. */
+  @SuppressWarnings("restriction")
+  private static void installHangup(SnapshotReload reload, Object[] saved) {
+    try {
+      saved[2] = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> reload.requestNow());
+    } catch (IllegalArgumentException e) {
+      // no SIGHUP here: the checkpoints still poll
+    }
+  }
+
   @SuppressWarnings("restriction")
   private static void restoreSignals(Object[] saved) {
+    if (saved[2] != null) {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), (sun.misc.SignalHandler) saved[2]);
+      saved[2] = null;
+    }
     if (saved[0] != null) {
       sun.misc.Signal.handle(new sun.misc.Signal("INT"), (sun.misc.SignalHandler) saved[0]);
       saved[0] = null;

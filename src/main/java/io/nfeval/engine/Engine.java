@@ -58,23 +58,24 @@ public final class Engine {
     void packetDone(Skb skb, Disposition d, PacketInfo info);
   }
 
-  final Ruleset ruleset;
-  final io.nfeval.ipset.IpsetRegistry ipsets;
-  final HostModel host;
+  // Not final: a RulesetSwap replaces the ruleset's fields (and the host's) between two packets.
+  Ruleset ruleset;
+  io.nfeval.ipset.IpsetRegistry ipsets;
+  HostModel host;
   final HostView hostView;
-  final HookGraph graph;
+  HookGraph graph;
   final Options options;
-  final List<CompiledTable> tables = new ArrayList<>();
-  final CompiledTable raw;
-  final CompiledTable mangle;
-  final CompiledTable nat;
-  final CompiledTable filter;
-  final CompiledTable security;
-  final TableCounters[] counters;
-  final TableEvaluator evaluator;
-  final boolean conntrackOn;
+  List<CompiledTable> tables = new ArrayList<>();
+  CompiledTable raw;
+  CompiledTable mangle;
+  CompiledTable nat;
+  CompiledTable filter;
+  CompiledTable security;
+  TableCounters[] counters;
+  TableEvaluator evaluator;
+  boolean conntrackOn;
   /** nf_defrag_ipv4 is registered: by conntrack, or by the socket match and TPROXY. */
-  final boolean defragOn;
+  boolean defragOn;
   final ConntrackTable conntrack;
   final NatCore natCore;
   final Skb skb;
@@ -83,18 +84,18 @@ public final class Engine {
   final NatRewrite rewrite = new NatRewrite();
   final NatRange natRange = new NatRange();
   final Defrag defrag = new Defrag();
-  final Object[] matchStates;
-  final ExtensionRunner ext;
+  Object[] matchStates;
+  ExtensionRunner ext;
   final PacketInfo info = new PacketInfo();
   /** Route results reused for every packet: input route, output route, re-route after OUTPUT. */
   private final RouteResult rtIn = new RouteResult();
   private final RouteResult rtOut = new RouteResult();
   private final RouteResult rtRe = new RouteResult();
   /** Routing decisions of this run, cached by their inputs. */
-  private final RouteCache routes;
-  final Answers answers;
+  private RouteCache routes;
+  Answers answers;
   /** br_netfilter is active (net.bridge.bridge-nf-call-iptables, 1 unless the snapshot says 0). */
-  final boolean bridgeNf;
+  boolean bridgeNf;
   /** Names of the host's bridges (devices that are some other device's master). */
   final java.util.Set<String> bridges = new java.util.HashSet<>();
   private PacketListener listener;
@@ -283,7 +284,7 @@ public final class Engine {
     return usesAny(ruleset, match, "\0");
   }
 
-  private static boolean usesAny(Ruleset rs, String match, String target) {
+  static boolean usesAny(Ruleset rs, String match, String target) {
     for (Table t : rs.tables()) {
       for (io.nfeval.rules.Chain c : t.chains()) {
         for (Rule r : c.rules()) {
@@ -301,12 +302,103 @@ public final class Engine {
     return false;
   }
 
+  // ---- ruleset swap (live --reload) ------------------------------------------------------------
+
+  /** A swap prepared off the evaluating thread, installed before the next packet (one volatile write). */
+  private volatile RulesetSwap pendingSwap;
+  /** The tables after the last swap, for swaps prepared on other threads; null before the first. */
+  private volatile List<CompiledTable> installedTables;
+  /** A swap brought a new host model: devices the caller resolved earlier are looked up again. */
+  private boolean hostReplaced;
+
+  /** The tables a swap prepared now is paired with (any thread). */
+  List<CompiledTable> baseTables() {
+    final List<CompiledTable> t = installedTables;
+    return t != null ? t : tables;
+  }
+
+  /**
+   * Offers a prepared swap, from any thread: it takes effect before the next packet the engine
+   * evaluates (or at {@link #installPending}), replacing a swap offered earlier and not yet installed.
+   */
+  public void offer(RulesetSwap swap) {
+    pendingSwap = swap;
+  }
+
+  /**
+   * Installs the offered swap now, between two packets: {@code nextIndex} is the index of the first
+   * packet evaluated with it. Only on the evaluating thread. Returns the swap installed, or null.
+   * Kept: the conntrack table and NAT bindings, defragmentation queues, the bridge's learned ports,
+   * the shared named state of recent/hashlimit/nfacct, and the counters and match state of unchanged
+   * rules (RulesetSwap). The ipsets and host model are replaced only when the swap brings new ones.
+   */
+  public RulesetSwap installPending(long nextIndex) {
+    final RulesetSwap s = pendingSwap;
+    if (s == null) {
+      return null;
+    }
+    pendingSwap = null;
+    s.carryOver(tables, counters, matchStates);
+    ruleset = s.ruleset;
+    tables = s.tables;
+    raw = s.raw;
+    mangle = s.mangle;
+    nat = s.nat;
+    filter = s.filter;
+    security = s.security;
+    counters = s.counters;
+    matchStates = s.matchStates;
+    evaluator = new TableEvaluator(s.maxDepth);
+    ext = new ExtensionRunner(this);
+    graph = s.graph;
+    conntrackOn = s.conntrackOn;
+    defragOn = s.defragOn;
+    skb.engineTables = tables;
+    skb.matchStates = matchStates;
+    skb.nfTablesBackend(s.backend == Backend.NFT);
+    if (s.ipsets != null) {
+      ipsets = s.ipsets;
+      skb.ipsets(new RegistryIpSets(ipsets));
+    }
+    if (s.host != null) {
+      host = s.host;
+      hostView.host = s.host;
+      answers = new Answers(host);
+      routes = new RouteCache(host);
+      bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
+      interfaces = host.interfaces().toArray(new NetInterface[0]);
+      bridges.clear();
+      for (NetInterface i : host.interfaces()) {
+        if (i.master() != null) {
+          bridges.add(i.master());
+        }
+      }
+      hostReplaced = true;
+    }
+    installedTables = tables;
+    s.applied(nextIndex);
+    return s;
+  }
+
+  /** After a new host model: the device of that model with the caller's device's ifindex. */
+  private NetInterface current(NetInterface dev) {
+    if (!hostReplaced || dev == null) {
+      return dev;
+    }
+    final NetInterface now = host.byIndex(dev.index());
+    return now != null ? now : dev;
+  }
+
   // ---- entry points -------------------------------------------------------------------------
 
   /**
    * A packet arriving on {@code in} (PREROUTING). The view must be decoded and IPv4.
    */
   public Disposition arrive(PacketView raw, NetInterface in, long tsNanos, long index) {
+    if (pendingSwap != null) {
+      installPending(index);
+    }
+    in = current(in);
     beginPacket(raw, tsNanos, index);
     if (raw.linkType() == io.nfeval.packet.LinkType.NFLOG) {
       skb.mark = raw.mark(); // NFULA_MARK: the mark the packet had when it was logged
@@ -344,6 +436,10 @@ public final class Engine {
    */
   public Disposition output(PacketView raw, NetInterface outHint, int socketKind, int uid, int gid,
       long tsNanos, long index) {
+    if (pendingSwap != null) {
+      installPending(index);
+    }
+    outHint = current(outHint);
     beginPacket(raw, tsNanos, index);
     if (raw.linkType() == io.nfeval.packet.LinkType.NFLOG) {
       skb.mark = raw.mark(); // the socket's SO_MARK, as logged before raw OUTPUT
@@ -376,6 +472,10 @@ public final class Engine {
    * decision. xt_pkttype sees PACKET_LOOPBACK as multicast or broadcast by the destination.
    */
   public Disposition arriveLooped(PacketView raw, NetInterface in, long tsNanos, long index) {
+    if (pendingSwap != null) {
+      installPending(index);
+    }
+    in = current(in);
     beginPacket(raw, tsNanos, index);
     info.entryHook = Hook.PREROUTING;
     info.inName = in.name();
@@ -697,7 +797,7 @@ public final class Engine {
   }
 
   /** The host's interfaces as an array: walked per bridged packet without an iterator. */
-  private final NetInterface[] interfaces;
+  private NetInterface[] interfaces;
 
   private boolean isBridge(NetInterface dev) {
     return bridges.contains(dev.name());

@@ -7,7 +7,7 @@ import io.nfeval.host.RouteType;
 
 /** The host questions extensions ask (addrtype, rpfilter), answered from the host model. */
 final class HostView {
-  final HostModel host;
+  HostModel host; // replaced when a RulesetSwap brings a new host model
   private final RouteResult scratch = new RouteResult();
 
   HostView(HostModel host) {

@@ -1,0 +1,184 @@
+package io.nfeval.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.nfeval.capture.LiveCaptureKernelTest.Sh;
+import io.nfeval.host.SnapshotWriter;
+import io.nfeval.source.LibpcapReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code nfeval live --reload} on a veth pair between two namespaces it creates: pings from the peer,
+ * then a broken iptables.rules (refused in one line, the run goes on), then a changed one (installed
+ * at a reported packet: the unchanged rule keeps counting from where it was, the new rule starts at
+ * zero), then SIGHUP (everything kept). Needs root; skips visibly without it.
+ */
+@Tag("kernel")
+class LiveReloadKernelTest {
+  private static final String HEAD = String.join("\n",
+      "*filter", ":INPUT ACCEPT [0:0]", ":FORWARD ACCEPT [0:0]", ":OUTPUT ACCEPT [0:0]", "");
+  private static final String OLD = HEAD + String.join("\n",
+      "-A INPUT -p icmp -m icmp --icmp-type 8", "-A INPUT -p udp -m udp --dport 9", "COMMIT", "");
+  private static final String NEW = HEAD + String.join("\n",
+      "-A INPUT -p icmp", "-A INPUT -p icmp -m icmp --icmp-type 8", "COMMIT", "");
+  private static final String BROKEN = HEAD + String.join("\n",
+      "-A INPUT -p icmp", "-A INPUT -p tcp -m tcp --dport 70000", "COMMIT", "");
+
+  private static String fw;
+  private static String peer;
+  private static String net;
+  private static boolean ready;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void setUp() {
+    final Sh id = Sh.run(List.of("id", "-u"), null);
+    assumeTrue(id.rc == 0 && id.out.strip().equals("0"),
+        "live --reload test needs root (namespaces, packet sockets); skipped");
+    assumeTrue(Sh.run(List.of("ip", "-V"), null).rc == 0, "needs iproute2 'ip'; skipped");
+    assumeTrue(LibpcapReader.available(), "needs libpcap: " + LibpcapReader.version() + "; skipped");
+    final long pid = ProcessHandle.current().pid();
+    final String tag = Long.toString(pid % 100000);
+    fw = "nfrf" + tag;
+    peer = "nfrp" + tag;
+    net = "10.78." + (pid % 250 + 1);
+    cleanUp();
+    run(List.of("ip", "netns", "add", fw));
+    run(List.of("ip", "netns", "add", peer));
+    run(List.of("ip", "link", "add", "rv0", "netns", fw, "type", "veth", "peer", "name", "rv1", "netns",
+        peer));
+    inNs(fw, "ip addr add " + net + ".1/24 dev rv0 && ip link set rv0 up && ip link set lo up"
+        + " && sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+    inNs(peer, "ip addr add " + net + ".2/24 dev rv1 && ip link set rv1 up && ip link set lo up"
+        + " && sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+    ready = true;
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    if (fw != null) {
+      Sh.run(List.of("ip", "netns", "del", fw), null);
+      Sh.run(List.of("ip", "netns", "del", peer), null);
+    }
+  }
+
+  private static void run(List<String> cmd) {
+    final Sh r = Sh.run(cmd, null);
+    if (r.rc != 0) {
+      throw new IllegalStateException(String.join(" ", cmd) + ": " + r.err);
+    }
+  }
+
+  private static void inNs(String ns, String script) {
+    final Sh r = Sh.run(List.of("ip", "netns", "exec", ns, "sh", "-ec", script), null);
+    if (r.rc != 0) {
+      throw new IllegalStateException("in " + ns + ": " + script + ": " + r.err);
+    }
+  }
+
+  /** Replaces a file the way an editor or a deploy does: write beside it, rename over it. */
+  private static void replace(Path f, String text) throws IOException {
+    final Path tmp = f.resolveSibling("." + f.getFileName() + ".new");
+    Files.writeString(tmp, text);
+    Files.move(tmp, f, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static String awaitLine(Path err, Pattern p, Process live) throws Exception {
+    for (int i = 0; i < 100; i++) {
+      if (Files.exists(err)) {
+        final Matcher m = p.matcher(Files.readString(err));
+        if (m.find()) {
+          return m.group();
+        }
+      }
+      assertThat(live.isAlive()).as("live exited: " + (Files.exists(err) ? Files.readString(err) : ""))
+          .isTrue();
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no line /" + p + "/ in: " + Files.readString(err));
+  }
+
+  private static long count(Path counters, String rule) throws IOException {
+    final Matcher m = Pattern.compile("\\[(\\d+):\\d+\\] " + Pattern.quote(rule) + "\n")
+        .matcher(Files.readString(counters));
+    assertThat(m.find()).as(rule + " in " + Files.readString(counters)).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  @Test
+  void reloadKeepsUnchangedCountersRefusesABrokenSnapshotAndReloadsOnSighup() throws Exception {
+    assumeTrue(ready);
+    final Path snap = dir.resolve("snap");
+    final StringWriter w = new StringWriter();
+    assertThat(new SnapshotWriter(snap, fw, new PrintWriter(w)).write()).as(w.toString()).isTrue();
+    final Path rules = snap.resolve("iptables.rules");
+    replace(rules, OLD);
+    final Path counters = dir.resolve("live.rules");
+    final Path out = dir.resolve("live.out");
+    final Path err = dir.resolve("live.err");
+    final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", fw,
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+        "-cp", System.getProperty("java.class.path"), "io.nfeval.cli.Main", "live",
+        "--iface", "rv0", "--snapshot", snap.toString(), "--reload", "--every", "200ms",
+        "--timeout", "20", "--counters-out", counters.toString()));
+    final Process live = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+        .redirectError(err.toFile()).start();
+    try {
+      awaitLine(err, Pattern.compile("capturing on"), live);
+      Thread.sleep(300);
+      inNs(peer, "ping -c 3 -i 0.2 -W 1 " + net + ".1 >/dev/null");
+      final String type8 = "-A INPUT -p icmp -m icmp --icmp-type 8";
+      for (int i = 0; i < 50 && !(Files.exists(counters) && count(counters, type8) == 3); i++) {
+        Thread.sleep(100);
+      }
+      assertThat(count(counters, type8)).isEqualTo(3);
+
+      replace(rules, BROKEN);
+      final String refused = awaitLine(err, Pattern.compile("nfeval live: reload refused.*"), live);
+      assertThat(refused).contains("iptables.rules:6").contains("70000");
+      Thread.sleep(500);
+      assertThat(Files.readString(err)).as("refused once, not at every checkpoint")
+          .containsOnlyOnce("reload refused");
+
+      replace(rules, NEW);
+      final String reloaded = awaitLine(err, Pattern.compile(
+          "nfeval live: reloaded snapshot at packet \\d+: 2 rules \\(1 added, 1 removed, 1 kept counters\\)"),
+          live);
+      Thread.sleep(300);
+      inNs(peer, "ping -c 2 -i 0.2 -W 1 " + net + ".1 >/dev/null");
+      for (int i = 0; i < 50 && count(counters, type8) != 5; i++) {
+        Thread.sleep(100);
+      }
+      assertThat(count(counters, type8)).as(reloaded + ": the unchanged rule counts on").isEqualTo(5);
+      assertThat(count(counters, "-A INPUT -p icmp")).as("the new rule starts at zero").isEqualTo(2);
+
+      Sh.run(List.of("kill", "-HUP", Long.toString(live.pid())), null);
+      awaitLine(err, Pattern.compile("reloaded snapshot at packet \\d+: 2 rules \\(0 added, 0 removed,"
+          + " 2 kept counters\\)"), live);
+      Thread.sleep(300);
+      assertThat(count(counters, type8)).as("SIGHUP: everything kept").isEqualTo(5);
+      Sh.run(List.of("kill", "-TERM", Long.toString(live.pid())), null);
+      assertThat(live.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(live.exitValue()).as(Files.readString(err)).isZero();
+    } finally {
+      live.destroyForcibly();
+    }
+  }
+}
