@@ -30,16 +30,17 @@ public final class Replayer {
   }
 
   private final Engine engine;
-  private final HostModel host;
+  /** The engine's host model (replaced when a live reload brings a new one). */
+  private HostModel host;
   private final PacketOrigins origins;
   private final int firstLocalFile;
   private final ReplaySummary summary;
   private final DecodeSummary decode = new DecodeSummary();
   private final TraceWriter trace;
-  private final NetInterface onlyInterface;
+  private NetInterface onlyInterface;
   /** Non-loopback interfaces and their MACs, in snapshot order: a frame's destination MAC names its ingress. */
-  private final NetInterface[] macInterfaces;
-  private final long[] interfaceMacs;
+  private NetInterface[] macInterfaces;
+  private long[] interfaceMacs;
   private long unknownIngress;
   /** Conntrack verifies L4 checksums at PREROUTING: worth summing in the decode stage. */
   private final boolean verifyChecksums;
@@ -47,32 +48,33 @@ public final class Replayer {
   public Replayer(Engine engine, PacketOrigins origins, int firstLocalFile, ReplaySummary summary,
       TraceWriter trace) {
     this.engine = engine;
-    this.host = engine.host();
     this.origins = origins;
     this.firstLocalFile = firstLocalFile;
     this.summary = summary;
     this.trace = trace;
+    useHost(engine.host());
+    this.verifyChecksums = engine.conntrackEnabled();
+  }
+
+  /** Derives what ingress resolution needs from the host model (again after a live reload). */
+  private void useHost(HostModel h) {
+    this.host = h;
     NetInterface only = null;
     int n = 0;
-    for (NetInterface i : host.interfaces()) {
+    final java.util.List<NetInterface> withMac = new java.util.ArrayList<>();
+    for (NetInterface i : h.interfaces()) {
       if (!i.isLoopback()) {
         only = i;
         n++;
-      }
-    }
-    this.onlyInterface = n == 1 ? only : null;
-    final java.util.List<NetInterface> withMac = new java.util.ArrayList<>();
-    for (NetInterface i : host.interfaces()) {
-      if (!i.isLoopback()) {
         withMac.add(i);
       }
     }
+    this.onlyInterface = n == 1 ? only : null;
     this.macInterfaces = withMac.toArray(new NetInterface[0]);
     this.interfaceMacs = new long[macInterfaces.length];
     for (int i = 0; i < macInterfaces.length; i++) {
       interfaceMacs[i] = macInterfaces[i].mac();
     }
-    this.verifyChecksums = engine.conntrackEnabled();
   }
 
   public DecodeSummary decodeSummary() {
@@ -173,6 +175,10 @@ public final class Replayer {
 
   /** The evaluation stage: run the prepared packet through the engine. */
   void evaluate(Slot s) {
+    engine.installPending(s.index); // a live reload takes effect before this packet's ingress is resolved
+    if (engine.host() != host) {
+      useHost(engine.host());
+    }
     one(s.packet, s.view, s.code, s.fromLocalFile, s.local, s.ingress, s.index);
   }
 
@@ -329,7 +335,7 @@ public final class Replayer {
     final PacketView v = new PacketView();
     long record = 0;
     while (reader.next(p)) {
-      learn(p, v, true, owners, replyPorts, record++);
+      learn(host, p, v, true, owners, replyPorts, record++);
     }
   }
 
@@ -341,6 +347,7 @@ public final class Replayer {
    */
   public ScanHandle startReplyPortScan(CaptureReader reader, ReplyPortIndex replyPorts) {
     final ScanHandle h = new ScanHandle(reader);
+    final HostModel scanHost = host; // the scan thread reads only this (immutable) model
     replyPorts.beginScan();
     h.thread = new Thread(() -> {
       Throwable failure = null;
@@ -357,7 +364,7 @@ public final class Replayer {
                 more = false;
                 break;
               }
-              learn(p, v, false, false, replyPorts, record++);
+              learn(scanHost, p, v, false, false, replyPorts, record++);
             }
           } finally {
             replyPorts.unlockBatch(record);
@@ -408,7 +415,7 @@ public final class Replayer {
    * the evaluator's thread) the bridge's MAC table and, with {@code owners}, listeners' owners; and
    * the reply ports when {@code replyPorts} is given.
    */
-  private void learn(CapturedPacket p, PacketView v, boolean hostFacts, boolean owners,
+  private void learn(HostModel host, CapturedPacket p, PacketView v, boolean hostFacts, boolean owners,
       ReplyPortIndex replyPorts, long record) {
     if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
         || !v.isIpv4() || !v.l4HeaderPresent()
