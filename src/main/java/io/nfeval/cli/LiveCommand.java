@@ -171,7 +171,7 @@ final class LiveCommand implements Callable<Integer> {
             + snapDir + "; its packets will not be evaluated");
       }
     }
-    Writer traceWriter = null;
+    java.io.OutputStream traceWriter = null;
     PcapngWriter pcap = null;
     PcapngWriter localPcap = null;
     final Object[] signals = new Object[3];
@@ -187,8 +187,7 @@ final class LiveCommand implements Callable<Integer> {
       TraceWriter trace = null;
       if (traceOut != null) {
         createParent(traceOut);
-        traceWriter = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(traceOut),
-            StandardCharsets.UTF_8), 1 << 16);
+        traceWriter = new java.io.BufferedOutputStream(Files.newOutputStream(traceOut), 1 << 16);
         trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;
@@ -211,7 +210,7 @@ final class LiveCommand implements Callable<Integer> {
           localPcap = new PcapngWriter(localPcapPath());
         }
       }
-      final Writer twFinal = traceWriter;
+      final java.io.OutputStream twFinal = traceWriter;
       final SnapshotReload rl = reload
           ? new SnapshotReload(snapDir, eval.parseOptions(), engine, stamps, err) : null;
       reloader = rl;

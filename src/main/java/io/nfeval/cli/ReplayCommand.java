@@ -131,14 +131,13 @@ final class ReplayCommand implements Callable<Integer> {
     final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), opts);
     final ReplaySummary summary = new ReplaySummary();
     InputException readError;
-    Writer traceWriter = null;
+    java.io.OutputStream traceWriter = null;
     Path traceTmp = null;
     try {
       TraceWriter trace = null;
       if (traceOut != null) {
         traceTmp = tmpBeside(traceOut);
-        traceWriter = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(traceTmp),
-            StandardCharsets.UTF_8), 1 << 16);
+        traceWriter = new java.io.BufferedOutputStream(Files.newOutputStream(traceTmp), 1 << 16);
         trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;

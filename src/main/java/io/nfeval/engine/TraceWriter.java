@@ -3,58 +3,123 @@ package io.nfeval.engine;
 import io.nfeval.conntrack.Ct;
 import io.nfeval.rules.Rule;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Writes the per-packet trace as JSON Lines: one object per captured packet, in packet order. Stable
  * keys (external checks read them): index, ts (ns), entry, in, out, tuple {proto, src, dst, sport,
  * dport}, ct, rules [{table, chain, rule, target} | {table, chain, policy}], verdict, drop {hook, table},
  * nat {src, dst, sport, dport} when rewritten, mark, ctmark, log [{target, prefix}], flags [...].
+ *
+ * <p>Built as UTF-8 bytes in one reused buffer, and each step of the path ({@code {"table":...}}) is
+ * encoded once per rule and then copied: a trace line costs about as much as the evaluation it
+ * describes, so text encoding per packet (StringBuilder, then a charset encoder) would double it.
+ * Nothing is allocated per packet once every traversed rule has been seen.
  */
 public final class TraceWriter implements Engine.PacketListener {
-  private final Writer out;
-  private final StringBuilder sb = new StringBuilder(512);
+  private final OutputStream bytesOut;
+  private final Writer charsOut;
+  private byte[] buf = new byte[1024];
+  private int len;
+  private char[] chars;
+  /** Per table id: the table the cached steps belong to, and each entry's encoded step. */
+  private CompiledTable[] stepTables = new CompiledTable[8];
+  private byte[][][] steps = new byte[8][][];
 
   private final boolean conntrackOn;
 
   /** {@code conntrackOn}: whether the ruleset makes the kernel track connections at all. */
+  public TraceWriter(OutputStream out, boolean conntrackOn) {
+    this.bytesOut = out;
+    this.charsOut = null;
+    this.conntrackOn = conntrackOn;
+  }
+
+  /** A trace written to characters (tests, in-memory use); the stream constructor is faster. */
   public TraceWriter(Writer out, boolean conntrackOn) {
-    this.out = out;
+    this.bytesOut = null;
+    this.charsOut = out;
     this.conntrackOn = conntrackOn;
   }
 
   @Override
   public void packetDone(Skb skb, Disposition d, PacketInfo info) {
-    sb.setLength(0);
-    sb.append("{\"index\":").append(skb.index).append(",\"ts\":").append(skb.tsNanos);
-    sb.append(",\"entry\":\"").append(info.entryHook).append('"');
+    len = 0;
+    ascii("{\"index\":").num(skb.index).ascii(",\"ts\":").num(skb.tsNanos);
+    ascii(",\"entry\":\"").ascii(info.entryHook.toString()).ascii("\"");
     if (info.inName != null) {
-      sb.append(",\"in\":");
-      Json.string(sb, info.inName);
+      ascii(",\"in\":").string(info.inName);
     }
     if (skb.out != null) {
-      sb.append(",\"out\":");
-      Json.string(sb, skb.out.name());
+      ascii(",\"out\":").string(skb.out.name());
     }
-    sb.append(",\"tuple\":{\"proto\":\"").append(Json.protoName(info.origProto)).append("\",\"src\":");
-    Json.ip(sb, info.origSrc);
-    sb.append(",\"dst\":");
-    Json.ip(sb, info.origDst);
+    ascii(",\"tuple\":{\"proto\":\"").ascii(Json.protoName(info.origProto)).ascii("\",\"src\":");
+    ip(info.origSrc).ascii(",\"dst\":").ip(info.origDst);
     if (info.origProto == 6 || info.origProto == 17) {
-      sb.append(",\"sport\":").append(info.origSport).append(",\"dport\":").append(info.origDport);
+      ascii(",\"sport\":").num(info.origSport).ascii(",\"dport\":").num(info.origDport);
     } else if (info.origProto == 1 && info.origSport >= 0) {
-      sb.append(",\"type\":").append(info.origSport).append(",\"code\":").append(info.origDport);
+      ascii(",\"type\":").num(info.origSport).ascii(",\"code\":").num(info.origDport);
     }
-    sb.append('}');
-    sb.append(",\"ct\":\"").append(conntrackOn ? ctName(skb.ctInfo) : "none").append('"');
-    sb.append(",\"rules\":[");
+    ascii("},\"ct\":\"").ascii(conntrackOn ? ctName(skb.ctInfo) : "none").ascii("\",\"rules\":[");
     for (int i = 0; i < skb.traceLen; i++) {
       if (i > 0) {
-        sb.append(',');
+        put((byte) ',');
       }
-      final CompiledTable t = skb.engineTables.get(skb.traceTable[i]);
-      final int e = skb.traceEntry[i];
+      bytes(step(skb.engineTables.get(skb.traceTable[i]), skb.traceEntry[i]));
+    }
+    ascii("],\"verdict\":\"").ascii(d.label()).ascii("\"");
+    if (info.dropHook != null && info.dropStep != null) {
+      ascii(",\"drop\":{\"hook\":\"").ascii(info.dropHook.toString()).ascii("\",\"at\":\"")
+          .ascii(info.dropStep.table() != null ? info.dropStep.table()
+              : info.dropStep.name().toLowerCase(java.util.Locale.ROOT))
+          .ascii("\"}");
+    }
+    if (skb.present >= 20 && (skb.saddr() != info.origSrc || skb.daddr() != info.origDst
+        || info.natRewritten)) {
+      ascii(",\"nat\":{\"src\":").ip(skb.saddr()).ascii(",\"dst\":").ip(skb.daddr());
+      if ((info.origProto == 6 || info.origProto == 17) && skb.view.l4HeaderPresent()) {
+        ascii(",\"sport\":").num(skb.view.srcPort()).ascii(",\"dport\":").num(skb.view.dstPort());
+      }
+      put((byte) '}');
+    }
+    ascii(",\"mark\":").num(skb.mark & 0xffffffffL);
+    if (skb.ctHandle >= 0) {
+      ascii(",\"ctmark\":").num(skb.ctMark() & 0xffffffffL);
+    }
+    if (skb.logCount > 0) {
+      ascii(",\"log\":[");
+      for (int i = 0; i < skb.logCount; i++) {
+        if (i > 0) {
+          put((byte) ',');
+        }
+        ascii("{\"target\":\"").ascii(skb.logTarget[i]).ascii("\",\"prefix\":");
+        string(skb.logPrefix[i] == null ? "" : skb.logPrefix[i]);
+        put((byte) '}');
+      }
+      put((byte) ']');
+    }
+    flags(skb, info);
+    ascii("}\n");
+    emit();
+  }
+
+  /** The encoded path step of entry {@code e} of table {@code t}, made on first use. */
+  private byte[] step(CompiledTable t, int e) {
+    final int id = t.id;
+    if (id >= stepTables.length) {
+      stepTables = java.util.Arrays.copyOf(stepTables, id + 8);
+      steps = java.util.Arrays.copyOf(steps, id + 8);
+    }
+    if (stepTables[id] != t) { // first use, or a live reload brought new tables
+      stepTables[id] = t;
+      steps[id] = new byte[t.entries()][];
+    }
+    byte[] b = steps[id][e];
+    if (b == null) {
+      final StringBuilder sb = new StringBuilder(96);
       sb.append("{\"table\":\"").append(t.name()).append("\",\"chain\":");
       Json.string(sb, t.chains.get(t.chainOf[e]).name());
       if (t.kind[e] == CompiledTable.POLICY) {
@@ -65,50 +130,10 @@ public final class TraceWriter implements Engine.PacketListener {
         Json.string(sb, r.target().name());
         sb.append('}');
       }
+      b = sb.toString().getBytes(StandardCharsets.UTF_8);
+      steps[id][e] = b;
     }
-    sb.append(']');
-    sb.append(",\"verdict\":\"").append(d.label()).append('"');
-    if (info.dropHook != null && info.dropStep != null) {
-      sb.append(",\"drop\":{\"hook\":\"").append(info.dropHook).append("\",\"at\":\"")
-          .append(info.dropStep.table() != null ? info.dropStep.table()
-              : info.dropStep.name().toLowerCase())
-          .append("\"}");
-    }
-    if (skb.present >= 20 && (skb.saddr() != info.origSrc || skb.daddr() != info.origDst
-        || info.natRewritten)) {
-      sb.append(",\"nat\":{\"src\":");
-      Json.ip(sb, skb.saddr());
-      sb.append(",\"dst\":");
-      Json.ip(sb, skb.daddr());
-      if ((info.origProto == 6 || info.origProto == 17) && skb.view.l4HeaderPresent()) {
-        sb.append(",\"sport\":").append(skb.view.srcPort()).append(",\"dport\":")
-            .append(skb.view.dstPort());
-      }
-      sb.append('}');
-    }
-    sb.append(",\"mark\":").append(Integer.toUnsignedString(skb.mark));
-    if (skb.ctHandle >= 0) {
-      sb.append(",\"ctmark\":").append(Integer.toUnsignedString(skb.ctMark()));
-    }
-    if (skb.logCount > 0) {
-      sb.append(",\"log\":[");
-      for (int i = 0; i < skb.logCount; i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        sb.append("{\"target\":\"").append(skb.logTarget[i]).append("\",\"prefix\":");
-        Json.string(sb, skb.logPrefix[i] == null ? "" : skb.logPrefix[i]);
-        sb.append('}');
-      }
-      sb.append(']');
-    }
-    flags(skb, info);
-    sb.append("}\n");
-    try {
-      out.append(sb);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return b;
   }
 
   private void flags(Skb skb, PacketInfo info) {
@@ -120,10 +145,18 @@ public final class TraceWriter implements Engine.PacketListener {
     any = flag(any, skb.view.truncated(), "truncated");
     any = flag(any, info.unknownRule, "unknown-rule");
     for (int i = 0; i < skb.assumptionCount; i++) {
-      any = flag(any, true, "assumed:" + skb.assumptionNames[i]);
+      if (!any) {
+        ascii(",\"flags\":[");
+        any = true;
+      } else {
+        put((byte) ',');
+      }
+      ascii("\"assumed:");
+      escaped(skb.assumptionNames[i]);
+      put((byte) '"');
     }
     if (any) {
-      sb.append(']');
+      put((byte) ']');
     }
   }
 
@@ -131,31 +164,145 @@ public final class TraceWriter implements Engine.PacketListener {
     if (!set) {
       return any;
     }
-    sb.append(any ? "," : ",\"flags\":[");
-    Json.string(sb, name);
+    ascii(any ? "," : ",\"flags\":[");
+    string(name);
     return true;
   }
 
   /** A packet that was not evaluated (not IPv4, malformed, loopback arrival). */
   public void notEvaluated(long index, long tsNanos, String entry, String in, String reason,
       Disposition d) {
-    sb.setLength(0);
-    sb.append("{\"index\":").append(index).append(",\"ts\":").append(tsNanos);
+    len = 0;
+    ascii("{\"index\":").num(index).ascii(",\"ts\":").num(tsNanos);
     if (entry != null) {
-      sb.append(",\"entry\":\"").append(entry).append('"');
+      ascii(",\"entry\":\"").ascii(entry).put((byte) '"');
     }
     if (in != null) {
-      sb.append(",\"in\":");
-      Json.string(sb, in);
+      ascii(",\"in\":").string(in);
     }
-    sb.append(",\"verdict\":\"").append(d.label()).append("\",\"reason\":");
-    Json.string(sb, reason);
-    sb.append(",\"flags\":[\"malformed\"]}\n".replace("\"malformed\"",
-        d == Disposition.LOOPBACK_SKIPPED ? "\"loopback-arrival\"" : "\"not-evaluated\""));
+    ascii(",\"verdict\":\"").ascii(d.label()).ascii("\",\"reason\":").string(reason);
+    ascii(d == Disposition.LOOPBACK_SKIPPED ? ",\"flags\":[\"loopback-arrival\"]}\n"
+        : ",\"flags\":[\"not-evaluated\"]}\n");
+    emit();
+  }
+
+  // ------------------------------------------------------------------ byte building
+
+  private void emit() {
     try {
-      out.append(sb);
+      if (bytesOut != null) {
+        bytesOut.write(buf, 0, len);
+        return;
+      }
+      if (chars == null || chars.length < len) {
+        chars = new char[buf.length];
+      }
+      boolean asciiOnly = true;
+      for (int i = 0; i < len; i++) {
+        if (buf[i] < 0) {
+          asciiOnly = false;
+          break;
+        }
+        chars[i] = (char) buf[i];
+      }
+      if (asciiOnly) {
+        charsOut.write(chars, 0, len);
+      } else {
+        charsOut.write(new String(buf, 0, len, StandardCharsets.UTF_8));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private void ensure(int n) {
+    if (len + n > buf.length) {
+      buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+    }
+  }
+
+  private TraceWriter put(byte b) {
+    ensure(1);
+    buf[len++] = b;
+    return this;
+  }
+
+  private void bytes(byte[] b) {
+    ensure(b.length);
+    System.arraycopy(b, 0, buf, len, b.length);
+    len += b.length;
+  }
+
+  /** Appends text known to be ASCII and free of JSON specials (keys, labels, names we chose). */
+  private TraceWriter ascii(String s) {
+    final int n = s.length();
+    ensure(n);
+    for (int i = 0; i < n; i++) {
+      buf[len++] = (byte) s.charAt(i);
+    }
+    return this;
+  }
+
+  private TraceWriter num(long v) {
+    ensure(20);
+    if (v < 0) {
+      if (v == Long.MIN_VALUE) {
+        return ascii(Long.toString(v));
+      }
+      buf[len++] = '-';
+      v = -v;
+    }
+    final int start = len;
+    do {
+      buf[len++] = (byte) ('0' + (v % 10));
+      v /= 10;
+    } while (v != 0);
+    for (int i = start, j = len - 1; i < j; i++, j--) {
+      final byte t = buf[i];
+      buf[i] = buf[j];
+      buf[j] = t;
+    }
+    return this;
+  }
+
+  private TraceWriter ip(int a) {
+    put((byte) '"');
+    num((a >>> 24) & 0xff).put((byte) '.').num((a >>> 16) & 0xff).put((byte) '.')
+        .num((a >>> 8) & 0xff).put((byte) '.').num(a & 0xff);
+    return put((byte) '"');
+  }
+
+  /** A JSON string: quoted, escaped as {@link Json#string} does, UTF-8 encoded. */
+  private TraceWriter string(String s) {
+    put((byte) '"');
+    escaped(s);
+    return put((byte) '"');
+  }
+
+  private void escaped(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      final char c = s.charAt(i);
+      switch (c) {
+        case '"': ascii("\\\""); break;
+        case '\\': ascii("\\\\"); break;
+        case '\n': ascii("\\n"); break;
+        case '\r': ascii("\\r"); break;
+        case '\t': ascii("\\t"); break;
+        default:
+          if (c < 0x20) {
+            ascii(String.format("\\u%04x", (int) c));
+          } else if (c < 0x80) {
+            put((byte) c);
+          } else if (Character.isSurrogate(c) || c >= 0x800) {
+            // rare in names: let the JDK encode the code point (surrogate pairs included)
+            final int end = Character.isHighSurrogate(c) && i + 1 < s.length() ? i + 2 : i + 1;
+            bytes(s.substring(i, end).getBytes(StandardCharsets.UTF_8));
+            i = end - 1;
+          } else {
+            put((byte) (0xc0 | (c >> 6)));
+            put((byte) (0x80 | (c & 0x3f)));
+          }
+      }
     }
   }
 
