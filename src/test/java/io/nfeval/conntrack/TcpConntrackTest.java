@@ -260,7 +260,7 @@ class TcpConntrackTest {
             k.pass(k.tcp(C, CP, S, SP, A, CISN + 1, SISN + 1, 502, 100));
         }
         assertThat(t.expiresAt(h) - k.now).isEqualTo(300 * SEC);
-        assertThat(t.tcp.retrans[h]).isGreaterThanOrEqualTo(3);
+        assertThat(t.tcp.retrans(h)).isGreaterThanOrEqualTo(3);
     }
 
     @Test
