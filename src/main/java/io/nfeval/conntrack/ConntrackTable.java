@@ -164,19 +164,20 @@ public final class ConntrackTable {
     /**
      * Bytes of the table's arrays per connection of {@link #max}: entries (including the
      * {@value #DEFER_SLOTS} deferred-free slots), hash index, by-source heads, and expectation masters when
-     * helpers are installed. Accounting is reported apart by {@link #accountingBytesPerConnection}.
+     * helpers are installed (4 more), rounded up. Accounting is reported apart by
+     * {@link #accountingBytesPerConnection}.
      */
     public long bytesPerConnection() {
         long b = 4L * conn.length + 4L * index.length + 4L * bsHead.length + 4L * deferRing.length;
         if (master != null) {
             b += 4L * master.length;
         }
-        return b / max;
+        return (b + max - 1) / max;
     }
 
     /** Bytes per connection of the per-direction packet/byte counters (nf_conn_acct), always kept. */
     public long accountingBytesPerConnection() {
-        return 8L * acct.length / max;
+        return (8L * acct.length + max - 1) / max;
     }
 
     public int status(int h) {
