@@ -264,6 +264,18 @@ class TcpConntrackTest {
     }
 
     @Test
+    void retransCounterIsAnU8AsInTheKernel() {
+        // ip_ct_tcp.retrans is u_int8_t: the 256th retransmission of the same ACK wraps it to 0
+        final int h = handshake();
+        for (int i = 0; i < 257; i++) {
+            k.pass(k.tcp(C, CP, S, SP, A, CISN + 1, SISN + 1, 502, 100));
+        }
+        assertThat(t.tcp.retrans(h)).isZero();
+        k.pass(k.tcp(C, CP, S, SP, A, CISN + 1, SISN + 1, 502, 100));
+        assertThat(t.tcp.retrans(h)).isEqualTo(1);
+    }
+
+    @Test
     void simultaneousOpenReachesEstablished() {
         final int h = k.pass(k.tcp(C, CP, S, SP, Ct.TCP_SYN, CISN, 0, 1000, 0)).handle;
         assertThat(k.pass(k.tcp(S, SP, C, CP, Ct.TCP_SYN, SISN, 0, 1000, 0)).ctinfo)
