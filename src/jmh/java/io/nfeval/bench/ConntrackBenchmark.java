@@ -21,7 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code ConntrackTable.lookupOrCreate} for packets of established connections (nf_conntrack_in's hash
  * lookup plus the protocol tracker): TCP pure ACKs (window tracking runs) and UDP datagrams, on a table
  * holding {@code flows} confirmed connections; each operation picks the next flow of a fixed pseudo-random
- * order, alternating directions. Nanoseconds per packet.
+ * order, alternating directions. Nanoseconds per packet. The table (nf_conntrack_max 262144) is far larger
+ * than the cache either way; {@code -p flows=250000} makes the live set so too, which is where the entry
+ * layout ({@code ConntrackTable.bytesPerConnection}) decides the cost.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

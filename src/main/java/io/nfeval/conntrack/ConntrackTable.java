@@ -6,14 +6,41 @@ package io.nfeval.conntrack;
  * trackers of nf_conntrack_proto_{tcp,udp,icmp,generic}.c.
  *
  * <h2>Layout</h2>
- * Struct-of-arrays: a connection is an {@code int} handle (slot index); its two tuples live at
- * {@code 2*handle + dir} in {@link #tSrc}/{@link #tDst}/{@link #tPorts}. The hash is one open-addressing
- * {@code int[]} (linear probing, backward-shift deletion, in the style of Agrona's Int2IntHashMap) holding
- * {@code (2*handle + dir) + 1} for each of the two tuples of every <em>confirmed</em> entry, exactly as the
- * kernel hashes both tuplehash[] entries. Nothing is allocated per packet.
+ * Array-of-structs, so that one packet's conntrack work touches one or two adjacent cache lines of its
+ * entry (the kernel's {@code struct nf_conn} is one object for the same reason). A connection is an
+ * {@code int} handle (slot index); its fields live in {@link #conn} at {@code handle * STRIDE}:
+ * <pre>
+ *  word  field                                   kernel
+ *   0-2  ORIGINAL tuple: src, dst, ports           tuplehash[ORIGINAL].tuple
+ *   3-5  REPLY tuple: src, dst, ports              tuplehash[REPLY].tuple
+ *   6    zone u16 | proto u8 &lt;&lt;16 | used &lt;&lt;24 |  zone.id, dst.protonum,
+ *        by-source linked &lt;&lt;25 | TCP state &lt;&lt;28     proto.tcp.state
+ *   7    status (IPS_*)                          status
+ *   8-9  timeout (long: low, high word)          timeout
+ *  10    connmark                                mark
+ *  11    masq_index                              nf_conn_nat.masq_index
+ *  12    last_dir:1 | last_index:3 &lt;&lt;1 |          proto.tcp.last_*, retrans
+ *        last_wscale:4 &lt;&lt;4 | retrans u8 &lt;&lt;8 | last_win u16 &lt;&lt;16
+ *  13    td_scale[0]:4 | td_flags[0]:8 &lt;&lt;4 |       proto.tcp.seen[].{td_scale,flags},
+ *        td_scale[1]:4 &lt;&lt;12 | td_flags[1]:8 &lt;&lt;16 | last_flags &lt;&lt;24  last_flags
+ *  14-17 seen[0]: td_end, td_maxend, td_maxwin, td_maxack
+ *  18-21 seen[1]: the same
+ *        (words 14-15 double as UDP's stream_ts: the kernel's nf_conn proto union)
+ *  22-24 last_seq, last_ack, last_end
+ *  25    next entry on the by-source chain (nf_nat_bysource), or the free-list link of a free slot
+ * </pre>
+ * Tuple references are {@code 2*handle + dir}. The hash is one open-addressing {@code int[]} (linear
+ * probing, backward-shift deletion) holding, for each tuple of every <em>confirmed</em> entry (both
+ * tuplehash[] entries, as the kernel hashes them), {@code tag << refBits | (2*handle + dir) + 1}: the tag is
+ * the low bits of the tuple hash, so a probe that meets another tuple almost never touches its entry.
+ * Per-direction accounting (nf_conn_acct: packets and bytes) lives apart in {@link #acct}, four longs per
+ * slot, because it is written on every packet but read only by the connbytes match. An expectation's
+ * master (helpers) lives in an array allocated by {@link #setExpectations}. Nothing is allocated per packet;
+ * {@link #bytesPerConnection} reports the footprint.
  *
  * <p>Tuple ports: TCP/UDP {@code sport << 16 | dport}; ICMP {@code id << 16 | type << 8 | code}
- * (the kernel's src.u.icmp.id and dst.u.icmp.{type,code}); other protocols 0.
+ * (the kernel's src.u.icmp.id and dst.u.icmp.{type,code}); other protocols 0. Zones are u16 (the kernel's
+ * nf_conntrack_zone.id); protocols u8.
  *
  * <h2>Time</h2>
  * Time is the packet's timestamp. As in the kernel ({@code nf_ct_is_expired}: timeout - now &lt;= 0), an
@@ -34,39 +61,51 @@ public final class ConntrackTable {
     /** How many hash slots early_drop inspects (kernel: NF_CT_EVICTION_RANGE = 8 buckets). */
     static final int EVICTION_SLOTS = 64;
 
+    // ---- entry layout: word offsets within a slot of conn[] (see the class comment)
+    static final int STRIDE = 26;
+    static final int O_TUPLE = 0; // + 3*dir: src, dst, ports
+    static final int O_PZ = 6;
+    static final int O_STATUS = 7;
+    static final int O_TIMEOUT = 8;
+    static final int O_MARK = 10;
+    static final int O_MASQ = 11;
+    static final int O_TCP_LAST = 12;
+    static final int O_TCP_SEEN_BITS = 13;
+    static final int O_TCP_SEEN = 14; // + 4*dir: td_end, td_maxend, td_maxwin, td_maxack
+    static final int O_UDP_STREAM_TS = 14; // union with seen[0].td_end/td_maxend
+    static final int O_LAST_SEQ = 22;
+    static final int O_LAST_ACK = 23;
+    static final int O_LAST_END = 24;
+    static final int O_BS_NEXT = 25;
+
+    // ---- bits of the O_PZ word
+    private static final int PZ_KEY = 0xffffff; // zone | proto << 16
+    private static final int PZ_USED = 1 << 24;
+    private static final int PZ_BS_LINKED = 1 << 25;
+    static final int PZ_TCP_STATE_SHIFT = 28;
+
     private final int max;
     final CtTimeouts cfg;
 
-    // per tuple (2*e + dir)
-    final int[] tSrc;
-    final int[] tDst;
-    final int[] tPorts;
-    final long[] packets;
-    final long[] bytes;
-    // per entry
-    final int[] proto;
-    final int[] zone;
-    final int[] status;
-    final int[] mark;
-    final long[] timeout;
-    final long[] udpStreamTs;
-    private final int[] masqIndex;
-    final int[] master;
+    /** All entries, {@value #STRIDE} ints each. */
+    final int[] conn;
+    private final int slots;
+    /** nf_conn_acct: {@code [4*handle + 2*dir]} packets, {@code [4*handle + 2*dir + 1]} bytes. */
+    private final long[] acct;
+    /** Masters of expected entries; null until {@link #setExpectations} installs a helper seam. */
+    private int[] master;
     private Expectations expectations;
-    final byte[] used;
-    private final int[] nextFree;
     private int freeHead;
     private int count;
 
-    // hash index
+    // hash index: tag << refBits | (tuple ref + 1); 0 = empty
     private final int[] index;
-    private final int indexMask;
+    private final int indexSize;
+    private final int refBits;
+    private final int refMask;
 
-    // NAT by-source chains (nf_nat_bysource), keyed on the original tuple's source
+    // NAT by-source chain heads (nf_nat_bysource), keyed on the original tuple's source
     private final int[] bsHead;
-    private final int[] bsNext;
-    private final int[] bsPrev;
-    private final int bsMask;
 
     private final int[] deferRing = new int[DEFER_SLOTS];
     private int deferPos;
@@ -83,41 +122,28 @@ public final class ConntrackTable {
         if (max < 1) {
             throw new IllegalArgumentException("nf_conntrack_max must be >= 1");
         }
+        final long n = (long) max + DEFER_SLOTS + 4;
+        if (n * STRIDE > Integer.MAX_VALUE - 16 || 4 * n > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("nf_conntrack_max too large for one table: " + max);
+        }
         this.max = max;
         this.cfg = timeouts;
-        final int slots = max + DEFER_SLOTS + 4;
-        tSrc = new int[2 * slots];
-        tDst = new int[2 * slots];
-        tPorts = new int[2 * slots];
-        packets = new long[2 * slots];
-        bytes = new long[2 * slots];
-        proto = new int[slots];
-        zone = new int[slots];
-        status = new int[slots];
-        mark = new int[slots];
-        timeout = new long[slots];
-        udpStreamTs = new long[slots];
-        masqIndex = new int[slots];
-        master = new int[slots];
-        used = new byte[slots];
-        nextFree = new int[slots];
+        slots = (int) n;
+        conn = new int[slots * STRIDE];
+        acct = new long[4 * slots];
         for (int i = 0; i < slots; i++) {
-            nextFree[i] = i + 1 < slots ? i + 1 : -1;
+            conn[i * STRIDE + O_BS_NEXT] = i + 1 < slots ? i + 1 : -1;
         }
         freeHead = 0;
-        final int idx = Integer.highestOneBit(Math.max(16, 4 * max - 1)) << 1;
-        index = new int[idx];
-        indexMask = idx - 1;
-        final int bs = Integer.highestOneBit(Math.max(16, max - 1)) << 1;
-        bsHead = new int[bs];
+        // at most 2 tuples per entry in 4 slots per entry: the load factor stays at or below 1/2
+        indexSize = Math.max(64, 4 * max);
+        index = new int[indexSize];
+        refBits = 32 - Integer.numberOfLeadingZeros(2 * slots);
+        refMask = (int) ((1L << refBits) - 1);
+        bsHead = new int[Math.max(16, max)];
         java.util.Arrays.fill(bsHead, -1);
-        bsNext = new int[slots];
-        bsPrev = new int[slots];
-        java.util.Arrays.fill(bsPrev, -2);
-        java.util.Arrays.fill(bsNext, -1);
-        bsMask = bs - 1;
         java.util.Arrays.fill(deferRing, -1);
-        tcp = new TcpConntrack(this, slots);
+        tcp = new TcpConntrack(this);
     }
 
     // ------------------------------------------------------------------ queries
@@ -135,93 +161,114 @@ public final class ConntrackTable {
         return cfg;
     }
 
+    /**
+     * Bytes of the table's arrays per connection of {@link #max}: entries (including the
+     * {@value #DEFER_SLOTS} deferred-free slots), hash index, by-source heads, and expectation masters when
+     * helpers are installed (4 more), rounded up. Accounting is reported apart by
+     * {@link #accountingBytesPerConnection}.
+     */
+    public long bytesPerConnection() {
+        long b = 4L * conn.length + 4L * index.length + 4L * bsHead.length + 4L * deferRing.length;
+        if (master != null) {
+            b += 4L * master.length;
+        }
+        return (b + max - 1) / max;
+    }
+
+    /** Bytes per connection of the per-direction packet/byte counters (nf_conn_acct), always kept. */
+    public long accountingBytesPerConnection() {
+        return (8L * acct.length + max - 1) / max;
+    }
+
     public int status(int h) {
-        return status[h];
+        return conn[h * STRIDE + O_STATUS];
     }
 
     public boolean isConfirmed(int h) {
-        return (status[h] & Ct.IPS_CONFIRMED) != 0;
+        return (conn[h * STRIDE + O_STATUS] & Ct.IPS_CONFIRMED) != 0;
     }
 
     public boolean isDying(int h) {
-        return (status[h] & Ct.IPS_DYING) != 0;
+        return (conn[h * STRIDE + O_STATUS] & Ct.IPS_DYING) != 0;
     }
 
     /** --ctstate bits for a packet of this entry with the given ctinfo. */
     public int ctstate(int h, int ctinfo) {
-        return Ct.ctstateBits(ctinfo, h < 0 ? 0 : status[h]);
+        return Ct.ctstateBits(ctinfo, h < 0 ? 0 : status(h));
     }
 
     public int proto(int h) {
-        return proto[h];
+        return (conn[h * STRIDE + O_PZ] >>> 16) & 0xff;
     }
 
     public int zone(int h) {
-        return zone[h];
+        return conn[h * STRIDE + O_PZ] & 0xffff;
     }
 
     public int mark(int h) {
-        return mark[h];
+        return conn[h * STRIDE + O_MARK];
     }
 
     /** connmark (CONNMARK --set-mark and friends). */
     public void setMark(int h, int m) {
-        mark[h] = m;
+        conn[h * STRIDE + O_MARK] = m;
     }
 
     /** Absolute expiry time (packet-time nanoseconds). */
     public long expiresAt(int h) {
-        return timeout[h];
+        return timeout(h * STRIDE);
     }
 
     public int tupleSrc(int h, int dir) {
-        return tSrc[2 * h + dir];
+        return conn[h * STRIDE + 3 * dir];
     }
 
     public int tupleDst(int h, int dir) {
-        return tDst[2 * h + dir];
+        return conn[h * STRIDE + 3 * dir + 1];
     }
 
     /** Source port (TCP/UDP) or ICMP id of the tuple. */
     public int tupleSport(int h, int dir) {
-        return tPorts[2 * h + dir] >>> 16;
+        return conn[h * STRIDE + 3 * dir + 2] >>> 16;
     }
 
     /** Destination port (TCP/UDP) or ICMP type<<8|code of the tuple. */
     public int tupleDport(int h, int dir) {
-        return tPorts[2 * h + dir] & 0xffff;
+        return conn[h * STRIDE + 3 * dir + 2] & 0xffff;
     }
 
     /** Packed ports word of the tuple ({@code sport << 16 | dport}). */
     public int tuplePorts(int h, int dir) {
-        return tPorts[2 * h + dir];
+        return conn[h * STRIDE + 3 * dir + 2];
     }
 
     /** TcpConntrack.* state of a TCP entry (NONE for other protocols). */
     public int tcpState(int h) {
-        return tcp.state[h];
+        return conn[h * STRIDE + O_PZ] >>> PZ_TCP_STATE_SHIFT;
     }
 
     /** TCP td_end of seen[dir] (u32 in an int): the highest sequence end sent in that direction. */
     public int tcpTdEnd(int h, int dir) {
-        return tcp.tdEnd[2 * h + dir];
+        final int b = h * STRIDE;
+        // the seen[] words hold UDP's stream_ts for UDP entries (the proto union): 0 for anything but TCP
+        return ((conn[b + O_PZ] >>> 16) & 0xff) == Ct.IPPROTO_TCP ? conn[b + O_TCP_SEEN + 4 * dir] : 0;
     }
 
     public long packets(int h, int dir) {
-        return packets[2 * h + dir];
+        return acct[4 * h + 2 * dir];
     }
 
     public long bytes(int h, int dir) {
-        return bytes[2 * h + dir];
+        return acct[4 * h + 2 * dir + 1];
     }
 
     /** nf_conn_nat.masq_index: output interface index recorded by MASQUERADE (0 = none). */
     public int masqIndex(int h) {
-        return masqIndex[h];
+        return conn[h * STRIDE + O_MASQ];
     }
 
     public void setMasqIndex(int h, int ifindex) {
-        masqIndex[h] = ifindex;
+        conn[h * STRIDE + O_MASQ] = ifindex;
     }
 
     /**
@@ -230,16 +277,39 @@ public final class ConntrackTable {
      */
     public void setExpectations(Expectations e) {
         this.expectations = e;
+        if (e != null && master == null) {
+            master = new int[slots];
+            java.util.Arrays.fill(master, -1);
+        }
     }
 
     /** The master connection of an expected entry, or -1. */
     public int master(int h) {
-        return master[h];
+        return master == null ? -1 : master[h];
     }
 
     /** Sets status bits (IPS_*): NAT sets SRC_NAT/DST_NAT and *_NAT_DONE; helpers may set EXPECTED. */
     public void setStatusBits(int h, int bits) {
-        status[h] |= bits;
+        conn[h * STRIDE + O_STATUS] |= bits;
+    }
+
+    /** Is the slot allocated (live, or killed and awaiting its deferred free)? */
+    boolean used(int h) {
+        return (conn[h * STRIDE + O_PZ] & PZ_USED) != 0;
+    }
+
+    /** Number of slots (max plus the deferred-free reserve). */
+    int slots() {
+        return slots;
+    }
+
+    long timeout(int b) {
+        return (long) conn[b + O_TIMEOUT + 1] << 32 | (conn[b + O_TIMEOUT] & 0xffffffffL);
+    }
+
+    void setTimeout(int b, long t) {
+        conn[b + O_TIMEOUT] = (int) t;
+        conn[b + O_TIMEOUT + 1] = (int) (t >>> 32);
     }
 
     // ------------------------------------------------------------------ packet path
@@ -303,16 +373,17 @@ public final class ConntrackTable {
                     return;
                 }
                 dir = Ct.DIR_ORIGINAL;
-                ctinfo = (status[e] & Ct.IPS_EXPECTED) != 0 ? Ct.CTINFO_RELATED : Ct.CTINFO_NEW;
+                ctinfo = (conn[e * STRIDE + O_STATUS] & Ct.IPS_EXPECTED) != 0 ? Ct.CTINFO_RELATED : Ct.CTINFO_NEW;
                 fresh = true;
             } else {
                 e = ref >> 1;
                 dir = ref & 1;
+                final int st = conn[e * STRIDE + O_STATUS];
                 if (dir == Ct.DIR_REPLY) {
                     ctinfo = Ct.CTINFO_ESTABLISHED_REPLY;
-                } else if ((status[e] & Ct.IPS_SEEN_REPLY) != 0) {
+                } else if ((st & Ct.IPS_SEEN_REPLY) != 0) {
                     ctinfo = Ct.CTINFO_ESTABLISHED;
-                } else if ((status[e] & Ct.IPS_EXPECTED) != 0) {
+                } else if ((st & Ct.IPS_EXPECTED) != 0) {
                     ctinfo = Ct.CTINFO_RELATED;
                 } else {
                     ctinfo = Ct.CTINFO_NEW;
@@ -331,7 +402,7 @@ public final class ConntrackTable {
                 return;
             }
             if (ctinfo == Ct.CTINFO_ESTABLISHED_REPLY) {
-                status[e] |= Ct.IPS_SEEN_REPLY;
+                conn[e * STRIDE + O_STATUS] |= Ct.IPS_SEEN_REPLY;
             }
             r.handle = e;
             r.ctinfo = ctinfo;
@@ -368,20 +439,25 @@ public final class ConntrackTable {
         if (cfg.checksum && p.hook == Ct.HOOK_PRE_ROUTING && !p.l4ChecksumOk) {
             return CtResult.REASON_CHECKSUM;
         }
-        final int st = status[e];
+        final int[] c = conn;
+        final int b = e * STRIDE;
+        final int st = c[b + O_STATUS];
         if ((st & Ct.IPS_CONFIRMED) == 0) {
-            udpStreamTs[e] = now + Ct.secs(2);
+            final long ts = now + Ct.secs(2);
+            c[b + O_UDP_STREAM_TS] = (int) ts;
+            c[b + O_UDP_STREAM_TS + 1] = (int) (ts >>> 32);
         }
         if ((st & Ct.IPS_SEEN_REPLY) != 0) {
             long extra = cfg.udpUnreplied;
             boolean stream = false;
-            if (now - udpStreamTs[e] > 0) { // time_after(jiffies, stream_ts)
+            final long streamTs = (long) c[b + O_UDP_STREAM_TS + 1] << 32 | (c[b + O_UDP_STREAM_TS] & 0xffffffffL);
+            if (now - streamTs > 0) { // time_after(jiffies, stream_ts)
                 extra = cfg.udpReplied;
                 stream = (st & Ct.IPS_ASSURED) == 0;
             }
             refreshAcct(e, dir, p.ipLen, now, extra);
             if (stream) {
-                status[e] |= Ct.IPS_ASSURED;
+                c[b + O_STATUS] |= Ct.IPS_ASSURED;
             }
         } else {
             refreshAcct(e, dir, p.ipLen, now, cfg.udpUnreplied);
@@ -394,9 +470,9 @@ public final class ConntrackTable {
      * anything but an enhanced GREv1 header): unreplied timeout, then stream timeout and ASSURED.
      */
     private int grePacket(int e, CtPacket p, int dir, long now) {
-        if ((status[e] & Ct.IPS_SEEN_REPLY) != 0) {
+        if ((conn[e * STRIDE + O_STATUS] & Ct.IPS_SEEN_REPLY) != 0) {
             refreshAcct(e, dir, p.ipLen, now, cfg.greReplied);
-            status[e] |= Ct.IPS_ASSURED;
+            conn[e * STRIDE + O_STATUS] |= Ct.IPS_ASSURED;
         } else {
             refreshAcct(e, dir, p.ipLen, now, cfg.greUnreplied);
         }
@@ -405,7 +481,7 @@ public final class ConntrackTable {
 
     /** nf_conntrack_icmp_packet: only echo/timestamp/info/address-mask requests may create an entry. */
     private int icmpPacket(int e, CtPacket p, int dir, long now) {
-        final int origType = (tPorts[2 * e] >>> 8) & 0xff;
+        final int origType = (conn[e * STRIDE + 2] >>> 8) & 0xff;
         if (!IcmpTuple.validNew(origType)) {
             return CtResult.REASON_ICMP_TYPE;
         }
@@ -447,7 +523,7 @@ public final class ConntrackTable {
         }
         final int e = ref >> 1;
         final int dir = ref & 1;
-        if (tDst[ref] != p.dst) {
+        if (conn[e * STRIDE + 3 * dir + 1] != p.dst) {
             r.invalid(CtResult.REASON_ICMP_ERROR_UNKNOWN);
             return;
         }
@@ -463,16 +539,21 @@ public final class ConntrackTable {
      * On false the entry is freed.
      */
     public boolean confirm(int h, long nowNanos) {
-        if ((status[h] & Ct.IPS_CONFIRMED) != 0) {
+        final int[] c = conn;
+        final int b = h * STRIDE;
+        final int st = c[b + O_STATUS];
+        if ((st & Ct.IPS_CONFIRMED) != 0) {
             return true;
         }
-        if ((status[h] & Ct.IPS_DYING) != 0
-                || find(tSrc[2 * h], tDst[2 * h], tPorts[2 * h], proto[h], zone[h], nowNanos) >= 0
-                || find(tSrc[2 * h + 1], tDst[2 * h + 1], tPorts[2 * h + 1], proto[h], zone[h], nowNanos) >= 0) {
+        final int pr = proto(h);
+        final int zn = zone(h);
+        if ((st & Ct.IPS_DYING) != 0
+                || find(c[b], c[b + 1], c[b + 2], pr, zn, nowNanos) >= 0
+                || find(c[b + 3], c[b + 4], c[b + 5], pr, zn, nowNanos) >= 0) {
             free(h);
             return false;
         }
-        status[h] |= Ct.IPS_CONFIRMED;
+        c[b + O_STATUS] |= Ct.IPS_CONFIRMED;
         hashInsert(2 * h);
         hashInsert(2 * h + 1);
         return true;
@@ -480,22 +561,23 @@ public final class ConntrackTable {
 
     /** The packet that created this unconfirmed entry was dropped: the entry vanishes (nf_ct_put). */
     public void discardUnconfirmed(int h) {
-        if (h >= 0 && used[h] != 0 && (status[h] & Ct.IPS_CONFIRMED) == 0) {
+        if (h >= 0 && used(h) && (status(h) & Ct.IPS_CONFIRMED) == 0) {
             free(h);
         }
     }
 
     /** nf_ct_kill / nf_ct_delete: unhash now, free the slot later. */
     public void kill(int h) {
-        if (used[h] == 0 || (status[h] & Ct.IPS_DYING) != 0) {
+        final int b = h * STRIDE;
+        if (!used(h) || (conn[b + O_STATUS] & Ct.IPS_DYING) != 0) {
             return;
         }
-        if ((status[h] & Ct.IPS_CONFIRMED) != 0) {
+        if ((conn[b + O_STATUS] & Ct.IPS_CONFIRMED) != 0) {
             hashRemove(2 * h);
             hashRemove(2 * h + 1);
         }
         bySourceUnlink(h);
-        status[h] |= Ct.IPS_DYING;
+        conn[b + O_STATUS] |= Ct.IPS_DYING;
         count--;
         final int old = deferRing[deferPos];
         deferRing[deferPos] = h;
@@ -511,12 +593,13 @@ public final class ConntrackTable {
      */
     public int sweep(long nowNanos, int maxSlots) {
         int reaped = 0;
-        final int n = used.length;
+        final int n = slots;
         for (int i = 0; i < maxSlots && i < n; i++) {
             final int e = sweepCursor;
             sweepCursor = (sweepCursor + 1) % n;
-            if (used[e] != 0 && (status[e] & (Ct.IPS_CONFIRMED | Ct.IPS_DYING)) == Ct.IPS_CONFIRMED
-                    && timeout[e] - nowNanos <= 0) {
+            final int b = e * STRIDE;
+            if (used(e) && (conn[b + O_STATUS] & (Ct.IPS_CONFIRMED | Ct.IPS_DYING)) == Ct.IPS_CONFIRMED
+                    && timeout(b) - nowNanos <= 0) {
                 kill(e);
                 reaped++;
             }
@@ -526,25 +609,35 @@ public final class ConntrackTable {
 
     /**
      * Looks up a tuple among confirmed, unexpired entries; returns {@code 2*handle + dir} or -1.
-     * Expired matches are reaped on the way (nf_ct_gc_expired).
+     * Expired matches are reaped on the way (nf_ct_gc_expired). Only index slots whose tag matches the
+     * tuple's hash are compared against their entry.
      */
     public int find(int src, int dst, int ports, int pr, int zn, long nowNanos) {
-        int i = hash(src, dst, ports, pr, zn) & indexMask;
+        final int h = hash(src, dst, ports, pr, zn);
+        final int tag = h << refBits;
+        final int tagMask = ~refMask;
+        final int key = (pr & 0xff) << 16 | (zn & 0xffff);
+        final int[] idx = index;
+        final int[] c = conn;
+        int i = home(h);
         while (true) {
-            final int v = index[i];
+            final int v = idx[i];
             if (v == 0) {
                 return -1;
             }
-            final int t = v - 1;
-            final int e = t >> 1;
-            if (tSrc[t] == src && tDst[t] == dst && tPorts[t] == ports && proto[e] == pr && zone[e] == zn) {
-                if (timeout[e] - nowNanos <= 0) {
-                    kill(e);
-                    return -1;
+            if (((v ^ tag) & tagMask) == 0) {
+                final int t = (v & refMask) - 1;
+                final int b = (t >> 1) * STRIDE;
+                final int tb = b + 3 * (t & 1);
+                if (c[tb] == src && c[tb + 1] == dst && c[tb + 2] == ports && (c[b + O_PZ] & PZ_KEY) == key) {
+                    if (timeout(b) - nowNanos <= 0) {
+                        kill(t >> 1);
+                        return -1;
+                    }
+                    return t;
                 }
-                return t;
             }
-            i = (i + 1) & indexMask;
+            i = i + 1 == indexSize ? 0 : i + 1;
         }
     }
 
@@ -563,26 +656,28 @@ public final class ConntrackTable {
      * nf_conntrack_alter_reply: NAT rewrote the reply tuple of an unconfirmed entry.
      */
     public void alterReply(int h, int src, int dst, int ports) {
-        if ((status[h] & Ct.IPS_CONFIRMED) != 0) {
+        final int b = h * STRIDE;
+        if ((conn[b + O_STATUS] & Ct.IPS_CONFIRMED) != 0) {
             throw new IllegalStateException("alter reply of a confirmed entry");
         }
-        tSrc[2 * h + 1] = src;
-        tDst[2 * h + 1] = dst;
-        tPorts[2 * h + 1] = ports;
+        conn[b + 3] = src;
+        conn[b + 4] = dst;
+        conn[b + 5] = ports;
     }
 
-    /** Adds the entry to the by-source chain (nf_nat_setup_info with SRC manip). */
+    /**
+     * Adds the entry to the by-source chain (nf_nat_setup_info with SRC manip), at its head. Chains are
+     * singly linked: unlinking walks the entry's own bucket, which holds about one entry.
+     */
     public void bySourceAdd(int h) {
-        if (bsPrev[h] != -2) {
+        final int b = h * STRIDE;
+        if ((conn[b + O_PZ] & PZ_BS_LINKED) != 0) {
             return; // already linked
         }
-        final int b = bySourceBucket(tSrc[2 * h], tPorts[2 * h] >>> 16, proto[h], zone[h]);
-        bsNext[h] = bsHead[b];
-        bsPrev[h] = -1 - b; // negative: head of bucket b
-        if (bsHead[b] >= 0) {
-            bsPrev[bsHead[b]] = h;
-        }
-        bsHead[b] = h;
+        final int k = bySourceBucket(conn[b], conn[b + 2] >>> 16, proto(h), zone(h));
+        conn[b + O_BS_NEXT] = bsHead[k];
+        conn[b + O_PZ] |= PZ_BS_LINKED;
+        bsHead[k] = h;
     }
 
     /** First entry of the by-source chain that may hold source (src, sport, proto, zone), or -1. */
@@ -591,32 +686,31 @@ public final class ConntrackTable {
     }
 
     public int bySourceNext(int h) {
-        return bsNext[h];
+        return conn[h * STRIDE + O_BS_NEXT];
     }
 
     private int bySourceBucket(int src, int sport, int pr, int zn) {
-        return mix(src * 31 + sport * 7 + pr * 131 + zn) & bsMask;
+        return reduce(mix(src * 31 + sport * 7 + pr * 131 + zn), bsHead.length);
     }
 
     private void bySourceUnlink(int h) {
-        final int prev = bsPrev[h];
-        if (prev == -2) {
+        final int b = h * STRIDE;
+        if ((conn[b + O_PZ] & PZ_BS_LINKED) == 0) {
             return;
         }
-        final int next = bsNext[h];
-        if (prev < 0) {
-            bsHead[-1 - prev] = next;
-            if (next >= 0) {
-                bsPrev[next] = prev;
-            }
+        final int k = bySourceBucket(conn[b], conn[b + 2] >>> 16, proto(h), zone(h));
+        final int next = conn[b + O_BS_NEXT];
+        if (bsHead[k] == h) {
+            bsHead[k] = next;
         } else {
-            bsNext[prev] = next;
-            if (next >= 0) {
-                bsPrev[next] = prev;
+            int prev = bsHead[k];
+            while (conn[prev * STRIDE + O_BS_NEXT] != h) {
+                prev = conn[prev * STRIDE + O_BS_NEXT];
             }
+            conn[prev * STRIDE + O_BS_NEXT] = next;
         }
-        bsPrev[h] = -2;
-        bsNext[h] = -1;
+        conn[b + O_PZ] &= ~PZ_BS_LINKED;
+        conn[b + O_BS_NEXT] = -1;
     }
 
     // ------------------------------------------------------------------ internals
@@ -654,39 +748,37 @@ public final class ConntrackTable {
 
     /** init_conntrack: allocate (with early drop when full) and fill both tuples. Returns -1 when full. */
     private int initConntrack(int src, int dst, int ports, int pr, int zn, long now) {
-        if (count + 1 > max && !earlyDrop(hash(src, dst, ports, pr, zn) & indexMask, now)) {
+        if (count + 1 > max && !earlyDrop(home(hash(src, dst, ports, pr, zn)), now)) {
             return -1;
         }
+        final int[] c = conn;
         final int e = freeHead;
-        freeHead = nextFree[e];
-        used[e] = 1;
+        final int b = e * STRIDE;
+        freeHead = c[b + O_BS_NEXT];
         count++;
-        tSrc[2 * e] = src;
-        tDst[2 * e] = dst;
-        tPorts[2 * e] = ports;
-        tSrc[2 * e + 1] = dst;
-        tDst[2 * e + 1] = src;
-        tPorts[2 * e + 1] = invertPorts(pr, ports);
-        packets[2 * e] = packets[2 * e + 1] = 0;
-        bytes[2 * e] = bytes[2 * e + 1] = 0;
-        proto[e] = pr;
-        zone[e] = zn;
-        status[e] = 0;
-        mark[e] = 0;
-        timeout[e] = now;
-        udpStreamTs[e] = 0;
-        masqIndex[e] = 0;
-        master[e] = -1;
-        bsPrev[e] = -2;
-        bsNext[e] = -1;
-        tcp.clear(e);
+        // the whole record is rewritten: this is also the memset of the proto union (TCP seen[], stream_ts)
+        java.util.Arrays.fill(c, b, b + STRIDE, 0);
+        c[b] = src;
+        c[b + 1] = dst;
+        c[b + 2] = ports;
+        c[b + 3] = dst;
+        c[b + 4] = src;
+        c[b + 5] = invertPorts(pr, ports);
+        c[b + O_PZ] = PZ_USED | (pr & 0xff) << 16 | (zn & 0xffff);
+        setTimeout(b, now);
+        c[b + O_BS_NEXT] = -1;
+        final long[] a = acct;
+        a[4 * e] = a[4 * e + 1] = a[4 * e + 2] = a[4 * e + 3] = 0;
+        if (master != null) {
+            master[e] = -1;
+        }
         if (expectations != null) {
             final int m = expectations.find(src, dst, ports, pr, zn, now);
             if (m >= 0) {
                 // init_conntrack with an expectation: IPS_EXPECTED, master, inherited connmark
-                status[e] |= Ct.IPS_EXPECTED;
+                c[b + O_STATUS] |= Ct.IPS_EXPECTED;
                 master[e] = m;
-                mark[e] = mark[m];
+                c[b + O_MARK] = c[m * STRIDE + O_MARK];
             }
         }
         return e;
@@ -699,20 +791,21 @@ public final class ConntrackTable {
      * slot. Expired entries met on the way are reaped first (the kernel's gc would have removed them).
      */
     private boolean earlyDrop(int home, long now) {
-        for (int i = 0; i < EVICTION_SLOTS; i++) {
-            final int v = index[(home + i) & indexMask];
-            if (v != 0 && timeout[(v - 1) >> 1] - now <= 0) {
-                kill((v - 1) >> 1);
+        for (int i = 0, j = home; i < EVICTION_SLOTS; i++, j = j + 1 == indexSize ? 0 : j + 1) {
+            final int v = index[j];
+            if (v != 0 && timeout(((v & refMask) - 1 >> 1) * STRIDE) - now <= 0) {
+                kill((v & refMask) - 1 >> 1);
                 return true;
             }
         }
-        for (int i = 0; i < EVICTION_SLOTS; i++) {
-            final int v = index[(home + i) & indexMask];
+        for (int i = 0, j = home; i < EVICTION_SLOTS; i++, j = j + 1 == indexSize ? 0 : j + 1) {
+            final int v = index[j];
             if (v == 0) {
                 continue;
             }
-            final int e = (v - 1) >> 1;
-            if ((status[e] & (Ct.IPS_ASSURED | Ct.IPS_DYING)) == 0 && (status[e] & Ct.IPS_CONFIRMED) != 0) {
+            final int e = (v & refMask) - 1 >> 1;
+            final int st = conn[e * STRIDE + O_STATUS];
+            if ((st & (Ct.IPS_ASSURED | Ct.IPS_DYING)) == 0 && (st & Ct.IPS_CONFIRMED) != 0) {
                 kill(e);
                 return true;
             }
@@ -722,27 +815,31 @@ public final class ConntrackTable {
 
     /** nf_ct_refresh_acct: new timeout from now (unless fixed) and per-direction accounting. */
     void refreshAcct(int e, int dir, int len, long now, long extra) {
-        if ((status[e] & Ct.IPS_FIXED_TIMEOUT) == 0) {
-            timeout[e] = now + extra;
+        final int b = e * STRIDE;
+        if ((conn[b + O_STATUS] & Ct.IPS_FIXED_TIMEOUT) == 0) {
+            setTimeout(b, now + extra);
         }
-        packets[2 * e + dir]++;
-        bytes[2 * e + dir] += len;
+        final int a = 4 * e + 2 * dir;
+        acct[a]++;
+        acct[a + 1] += len;
     }
 
     /** nf_ct_kill_acct. */
     void killAcct(int e, int dir, int len) {
-        packets[2 * e + dir]++;
-        bytes[2 * e + dir] += len;
+        final int a = 4 * e + 2 * dir;
+        acct[a]++;
+        acct[a + 1] += len;
         kill(e);
     }
 
     private void free(int e) {
-        if ((status[e] & Ct.IPS_CONFIRMED) != 0 && (status[e] & Ct.IPS_DYING) == 0) {
+        final int st = status(e);
+        if ((st & Ct.IPS_CONFIRMED) != 0 && (st & Ct.IPS_DYING) == 0) {
             hashRemove(2 * e);
             hashRemove(2 * e + 1);
         }
         bySourceUnlink(e);
-        if ((status[e] & Ct.IPS_DYING) == 0) {
+        if ((st & Ct.IPS_DYING) == 0) {
             count--;
         } else {
             // remove from the defer ring
@@ -756,46 +853,62 @@ public final class ConntrackTable {
     }
 
     private void release(int e) {
-        used[e] = 0;
-        status[e] = 0;
-        nextFree[e] = freeHead;
+        final int b = e * STRIDE;
+        conn[b + O_PZ] &= ~PZ_USED;
+        conn[b + O_STATUS] = 0;
+        conn[b + O_BS_NEXT] = freeHead;
         freeHead = e;
     }
 
+    /** Home index slot of tuple reference {@code t}, from the tuple stored in its entry. */
+    private int tupleHome(int t) {
+        final int b = (t >> 1) * STRIDE;
+        final int tb = b + 3 * (t & 1);
+        final int pz = conn[b + O_PZ];
+        return hash(conn[tb], conn[tb + 1], conn[tb + 2], (pz >>> 16) & 0xff, pz & 0xffff);
+    }
+
     private void hashInsert(int t) {
-        final int e = t >> 1;
-        int i = hash(tSrc[t], tDst[t], tPorts[t], proto[e], zone[e]) & indexMask;
+        final int h = tupleHome(t);
+        int i = home(h);
         while (index[i] != 0) {
-            i = (i + 1) & indexMask;
+            i = i + 1 == indexSize ? 0 : i + 1;
         }
-        index[i] = t + 1;
+        index[i] = h << refBits | (t + 1);
     }
 
     private void hashRemove(int t) {
-        final int e = t >> 1;
-        int i = hash(tSrc[t], tDst[t], tPorts[t], proto[e], zone[e]) & indexMask;
-        while (index[i] != t + 1) {
+        int i = home(tupleHome(t));
+        while ((index[i] & refMask) != t + 1) {
             if (index[i] == 0) {
                 return;
             }
-            i = (i + 1) & indexMask;
+            i = i + 1 == indexSize ? 0 : i + 1;
         }
         // backward-shift deletion
         int j = i;
         while (true) {
-            j = (j + 1) & indexMask;
+            j = j + 1 == indexSize ? 0 : j + 1;
             final int v = index[j];
             if (v == 0) {
                 break;
             }
-            final int u = v - 1;
-            final int k = hash(tSrc[u], tDst[u], tPorts[u], proto[u >> 1], zone[u >> 1]) & indexMask;
+            final int k = home(tupleHome((v & refMask) - 1));
             if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j))) {
                 index[i] = v;
                 i = j;
             }
         }
         index[i] = 0;
+    }
+
+    /** Home slot of a hash: its high bits scaled onto the index (Lemire's multiply-shift range reduction). */
+    private int home(int h) {
+        return reduce(h, indexSize);
+    }
+
+    private static int reduce(int h, int n) {
+        return (int) (((h & 0xffffffffL) * n) >>> 32);
     }
 
     static int hash(int src, int dst, int ports, int pr, int zn) {

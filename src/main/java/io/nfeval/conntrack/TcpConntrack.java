@@ -4,8 +4,9 @@ package io.nfeval.conntrack;
  * TCP connection tracking: a port of nf_conntrack_proto_tcp.c (Linux 6.x): the tcp_conntracks state table,
  * tcp_error's flag check, tcp_new (with nf_conntrack_tcp_loose pickup), tcp_in_window with its
  * ACCEPT / IGNORE / INVALID outcomes, the ignore/resync logic, RST validation, TIME_WAIT reopen, and the
- * timeout choice of nf_conntrack_tcp_packet. Per-connection state is kept in primitive arrays indexed by the
- * conntrack handle ({@code seen[dir]} at {@code 2*handle + dir}). Sequence numbers are u32 held in ints;
+ * timeout choice of nf_conntrack_tcp_packet. Per-connection state (ip_ct_tcp) is part of the connection's
+ * record in {@link ConntrackTable}'s entry array, with the kernel's u8 fields packed into two words; see the
+ * layout there. Sequence numbers are u32 held in ints;
  * before/after are the kernel's wrap-around comparisons.
  */
 public final class TcpConntrack {
@@ -110,64 +111,133 @@ public final class TcpConntrack {
     }
 
     private final ConntrackTable ct;
+    /** The table's entry array: this tracker's state is part of each entry (see ConntrackTable's layout). */
+    private final int[] c;
 
-    final byte[] state;
-    // seen[2] per entry, at 2*e + dir
-    final int[] tdEnd;
-    final int[] tdMaxend;
-    final int[] tdMaxwin;
-    final int[] tdMaxack;
-    final int[] tdScale;
-    final int[] flags;
-    // per entry
-    final byte[] lastDir;
-    final byte[] lastIndex;
-    final int[] lastSeq;
-    final int[] lastAck;
-    final int[] lastEnd;
-    final int[] lastWin;
-    final byte[] lastWscale;
-    final int[] lastFlags;
-    final int[] retrans;
+    // seen[dir] words, from ConntrackTable.O_TCP_SEEN + 4*dir
+    private static final int END = 0;
+    private static final int MAXEND = 1;
+    private static final int MAXWIN = 2;
+    private static final int MAXACK = 3;
 
-    TcpConntrack(ConntrackTable ct, int slots) {
+    TcpConntrack(ConntrackTable ct) {
         this.ct = ct;
-        state = new byte[slots];
-        tdEnd = new int[2 * slots];
-        tdMaxend = new int[2 * slots];
-        tdMaxwin = new int[2 * slots];
-        tdMaxack = new int[2 * slots];
-        tdScale = new int[2 * slots];
-        flags = new int[2 * slots];
-        lastDir = new byte[slots];
-        lastIndex = new byte[slots];
-        lastSeq = new int[slots];
-        lastAck = new int[slots];
-        lastEnd = new int[slots];
-        lastWin = new int[slots];
-        lastWscale = new byte[slots];
-        lastFlags = new int[slots];
-        retrans = new int[slots];
+        this.c = ct.conn;
+    }
+
+    // ---- packed fields of an entry at base b (the kernel's u8 fields of ip_ct_tcp)
+
+    private int state(int b) {
+        return c[b + ConntrackTable.O_PZ] >>> ConntrackTable.PZ_TCP_STATE_SHIFT;
+    }
+
+    private void setState(int b, int st) {
+        final int o = b + ConntrackTable.O_PZ;
+        c[o] = c[o] & ~(0xf << ConntrackTable.PZ_TCP_STATE_SHIFT) | st << ConntrackTable.PZ_TCP_STATE_SHIFT;
+    }
+
+    private int lastDir(int b) {
+        return c[b + ConntrackTable.O_TCP_LAST] & 1;
+    }
+
+    private int lastIndex(int b) {
+        return (c[b + ConntrackTable.O_TCP_LAST] >>> 1) & 0x7;
+    }
+
+    /** last_index and last_dir together, as the kernel updates them. */
+    private void setLast(int b, int index, int dir) {
+        final int o = b + ConntrackTable.O_TCP_LAST;
+        c[o] = c[o] & ~0xf | index << 1 | dir;
+    }
+
+    private void setLastIndex(int b, int index) {
+        final int o = b + ConntrackTable.O_TCP_LAST;
+        c[o] = c[o] & ~0xe | index << 1;
+    }
+
+    private int lastWscale(int b) {
+        return (c[b + ConntrackTable.O_TCP_LAST] >>> 4) & 0xf;
+    }
+
+    private void setLastWscale(int b, int v) {
+        final int o = b + ConntrackTable.O_TCP_LAST;
+        c[o] = c[o] & ~0xf0 | v << 4;
+    }
+
+    /** retrans: u8 in the kernel, and it wraps there too. */
+    int retrans(int h) {
+        return retransAt(h * ConntrackTable.STRIDE);
+    }
+
+    private int retransAt(int b) {
+        return (c[b + ConntrackTable.O_TCP_LAST] >>> 8) & 0xff;
+    }
+
+    private void setRetrans(int b, int v) {
+        final int o = b + ConntrackTable.O_TCP_LAST;
+        c[o] = c[o] & ~0xff00 | (v & 0xff) << 8;
+    }
+
+    /** last_win: u16. */
+    private int lastWin(int b) {
+        return c[b + ConntrackTable.O_TCP_LAST] >>> 16;
+    }
+
+    private void setLastWin(int b, int v) {
+        final int o = b + ConntrackTable.O_TCP_LAST;
+        c[o] = c[o] & 0xffff | v << 16;
+    }
+
+    /** seen[dir].flags (u8). */
+    private int flags(int b, int dir) {
+        return (c[b + ConntrackTable.O_TCP_SEEN_BITS] >>> (12 * dir + 4)) & 0xff;
+    }
+
+    private void setFlags(int b, int dir, int v) {
+        final int o = b + ConntrackTable.O_TCP_SEEN_BITS;
+        final int sh = 12 * dir + 4;
+        c[o] = c[o] & ~(0xff << sh) | (v & 0xff) << sh;
+    }
+
+    /** seen[dir].td_scale (at most TCP_MAX_WSCALE: 4 bits). */
+    private int scale(int b, int dir) {
+        return (c[b + ConntrackTable.O_TCP_SEEN_BITS] >>> (12 * dir)) & 0xf;
+    }
+
+    private void setScale(int b, int dir, int v) {
+        final int o = b + ConntrackTable.O_TCP_SEEN_BITS;
+        final int sh = 12 * dir;
+        c[o] = c[o] & ~(0xf << sh) | v << sh;
+    }
+
+    private int lastFlags(int b) {
+        return c[b + ConntrackTable.O_TCP_SEEN_BITS] >>> 24;
+    }
+
+    private void setLastFlags(int b, int v) {
+        final int o = b + ConntrackTable.O_TCP_SEEN_BITS;
+        c[o] = c[o] & 0xffffff | v << 24;
+    }
+
+    private static int seen(int b, int dir) {
+        return b + ConntrackTable.O_TCP_SEEN + 4 * dir;
     }
 
     /** memset(&ct->proto.tcp, 0). */
     void clear(int e) {
-        state[e] = NONE;
-        resetSeen(2 * e);
-        resetSeen(2 * e + 1);
-        flags[2 * e] = flags[2 * e + 1] = 0;
-        lastDir[e] = 0;
-        lastIndex[e] = 0;
-        lastSeq[e] = lastAck[e] = lastEnd[e] = lastWin[e] = 0;
-        lastWscale[e] = 0;
-        lastFlags[e] = 0;
-        retrans[e] = 0;
+        final int b = e * ConntrackTable.STRIDE;
+        setState(b, NONE);
+        c[b + ConntrackTable.O_TCP_LAST] = 0;
+        c[b + ConntrackTable.O_TCP_SEEN_BITS] = 0;
+        java.util.Arrays.fill(c, b + ConntrackTable.O_TCP_SEEN, b + ConntrackTable.O_LAST_END + 1, 0);
     }
 
     /** nf_ct_tcp_state_reset: keeps only BE_LIBERAL. */
-    private void resetSeen(int s) {
-        tdEnd[s] = tdMaxend[s] = tdMaxwin[s] = tdMaxack[s] = tdScale[s] = 0;
-        flags[s] &= F_BE_LIBERAL;
+    private void resetSeen(int b, int dir) {
+        final int s = seen(b, dir);
+        c[s + END] = c[s + MAXEND] = c[s + MAXWIN] = c[s + MAXACK] = 0;
+        setScale(b, dir, 0);
+        setFlags(b, dir, flags(b, dir) & F_BE_LIBERAL);
     }
 
     static boolean before(int a, int b) {
@@ -201,19 +271,21 @@ public final class TcpConntrack {
     }
 
     /** tcp_options: only when the header carries options (doff > 5). */
-    private void tcpOptions(int s, CtPacket p) {
+    private void tcpOptions(int b, int dir, CtPacket p) {
         if (p.tcpHdrLen <= 20) {
             return;
         }
-        tdScale[s] = 0;
-        flags[s] &= F_BE_LIBERAL;
+        int scale = 0;
+        int fl = flags(b, dir) & F_BE_LIBERAL;
         if (p.sackPerm) {
-            flags[s] |= F_SACK_PERM;
+            fl |= F_SACK_PERM;
         }
         if (p.wscale >= 0) {
-            tdScale[s] = Math.min(p.wscale, TCP_MAX_WSCALE);
-            flags[s] |= F_WINDOW_SCALE;
+            scale = Math.min(p.wscale, TCP_MAX_WSCALE);
+            fl |= F_WINDOW_SCALE;
         }
+        setScale(b, dir, scale);
+        setFlags(b, dir, fl);
     }
 
     /** tcp_new: may this packet open an entry? Initialises seen[0]. */
@@ -222,28 +294,30 @@ public final class TcpConntrack {
         if (newState >= MAX) {
             return false;
         }
-        final int s = 2 * e;
+        final int b = e * ConntrackTable.STRIDE;
+        final int s = seen(b, 0);
         if (newState == SYN_SENT) {
             clear(e);
-            tdEnd[s] = segEnd(p);
-            tdMaxwin[s] = p.window == 0 ? 1 : p.window;
-            tdMaxend[s] = tdEnd[s];
-            tcpOptions(s, p);
+            c[s + END] = segEnd(p);
+            c[s + MAXWIN] = p.window == 0 ? 1 : p.window;
+            c[s + MAXEND] = c[s + END];
+            tcpOptions(b, 0, p);
         } else if (!ct.cfg.tcpLoose) {
             return false;
         } else {
             clear(e);
-            tdEnd[s] = segEnd(p);
-            tdMaxwin[s] = p.window == 0 ? 1 : p.window;
-            tdMaxend[s] = tdEnd[s] + tdMaxwin[s];
-            flags[s] = flags[s + 1] = F_SACK_PERM | F_BE_LIBERAL;
+            c[s + END] = segEnd(p);
+            c[s + MAXWIN] = p.window == 0 ? 1 : p.window;
+            c[s + MAXEND] = c[s + END] + c[s + MAXWIN];
+            setFlags(b, 0, F_SACK_PERM | F_BE_LIBERAL);
+            setFlags(b, 1, F_SACK_PERM | F_BE_LIBERAL);
         }
-        lastIndex[e] = NONE_SET;
+        setLastIndex(b, NONE_SET);
         return true;
     }
 
-    private boolean established(int e) {
-        return state[e] == ESTABLISHED && (ct.status[e] & Ct.IPS_ASSURED) != 0;
+    private boolean established(int b) {
+        return state(b) == ESTABLISHED && (c[b + ConntrackTable.O_STATUS] & Ct.IPS_ASSURED) != 0;
     }
 
     private static boolean canEarlyDrop(int st) {
@@ -266,21 +340,22 @@ public final class TcpConntrack {
         if (!VALID_FLAGS[f & ~(Ct.TCP_ECE | Ct.TCP_CWR | Ct.TCP_PSH) & 0x3f]) {
             return CtResult.REASON_TCP_FLAGS;
         }
-        if ((ct.status[e] & Ct.IPS_CONFIRMED) == 0 && !tcpNew(e, p)) {
+        final int b = e * ConntrackTable.STRIDE;
+        if ((c[b + ConntrackTable.O_STATUS] & Ct.IPS_CONFIRMED) == 0 && !tcpNew(e, p)) {
             return CtResult.REASON_TCP_NEW;
         }
-        int oldState = state[e];
+        int oldState = state(b);
         final int index = conntrackIndex(f);
         int newState = TABLE[dir][index][oldState];
         final int seq = (int) p.seq;
         final int ackSeq = (int) p.ack;
-        final int s = 2 * e + dir;
-        final int r = 2 * e + (1 - dir);
+        final int rdir = 1 - dir;
         boolean skipWindow = false;
 
         if (newState == SYN_SENT && oldState >= TIME_WAIT) {
             // RFC 1122 reopen from TIME_WAIT/CLOSE, or the client aborted and starts anew
-            if (((flags[s] | flags[r]) & F_CLOSE_INIT) != 0 || (lastDir[e] == dir && lastIndex[e] == RST_SET)) {
+            if (((flags(b, dir) | flags(b, rdir)) & F_CLOSE_INIT) != 0
+                    || (lastDir(b) == dir && lastIndex(b) == RST_SET)) {
                 ct.kill(e);
                 return REPEAT;
             }
@@ -290,60 +365,64 @@ public final class TcpConntrack {
             case SYN_SENT:
                 break;
             case IGNORE: {
-                if (index == SYNACK_SET && lastIndex[e] == SYN_SET && lastDir[e] != dir && ackSeq == lastEnd[e]) {
+                if (index == SYNACK_SET && lastIndex(b) == SYN_SET && lastDir(b) != dir
+                        && ackSeq == c[b + ConntrackTable.O_LAST_END]) {
                     // b) SYN/ACK acknowledging a SYN we ignored: resync from the annotated values
                     oldState = SYN_SENT;
                     newState = SYN_RECV;
-                    final int ld = 2 * e + lastDir[e];
-                    tdEnd[ld] = lastEnd[e];
-                    tdMaxend[ld] = lastEnd[e];
-                    tdMaxwin[ld] = lastWin[e] == 0 ? 1 : lastWin[e];
-                    tdScale[ld] = lastWscale[e];
-                    lastFlags[e] &= ~F_EXP_CHALLENGE_ACK;
-                    flags[ld] = lastFlags[e];
-                    resetSeen(s);
+                    final int ldir = lastDir(b);
+                    final int ld = seen(b, ldir);
+                    final int lastEnd = c[b + ConntrackTable.O_LAST_END];
+                    c[ld + END] = lastEnd;
+                    c[ld + MAXEND] = lastEnd;
+                    c[ld + MAXWIN] = lastWin(b) == 0 ? 1 : lastWin(b);
+                    setScale(b, ldir, lastWscale(b));
+                    setLastFlags(b, lastFlags(b) & ~F_EXP_CHALLENGE_ACK);
+                    setFlags(b, ldir, lastFlags(b));
+                    resetSeen(b, dir);
                     break;
                 }
-                lastIndex[e] = (byte) index;
-                lastDir[e] = (byte) dir;
-                lastSeq[e] = seq;
-                lastEnd[e] = segEnd(p);
-                lastWin[e] = p.window;
+                setLast(b, index, dir);
+                c[b + ConntrackTable.O_LAST_SEQ] = seq;
+                c[b + ConntrackTable.O_LAST_END] = segEnd(p);
+                setLastWin(b, p.window);
                 if (index == SYN_SET && dir == Ct.DIR_ORIGINAL) {
                     // a) SYN in ORIGINAL: annotate its options
-                    lastFlags[e] = 0;
-                    lastWscale[e] = 0;
+                    int lf = 0;
+                    int lw = 0;
                     if (p.tcpHdrLen > 20 && p.wscale >= 0) {
-                        lastFlags[e] |= F_WINDOW_SCALE;
-                        lastWscale[e] = (byte) Math.min(p.wscale, TCP_MAX_WSCALE);
+                        lf |= F_WINDOW_SCALE;
+                        lw = Math.min(p.wscale, TCP_MAX_WSCALE);
                     }
                     if (p.tcpHdrLen > 20 && p.sackPerm) {
-                        lastFlags[e] |= F_SACK_PERM;
+                        lf |= F_SACK_PERM;
                     }
                     if (oldState == LAST_ACK) {
-                        lastFlags[e] |= F_EXP_CHALLENGE_ACK;
+                        lf |= F_EXP_CHALLENGE_ACK;
                     }
+                    setLastFlags(b, lf);
+                    setLastWscale(b, lw);
                 }
                 if (oldState == SYN_SENT && index == ACK_SET && dir == Ct.DIR_REPLY) {
-                    lastAck[e] = ackSeq; // possible challenge ACK reply to a SYN
+                    c[b + ConntrackTable.O_LAST_ACK] = ackSeq; // possible challenge ACK reply to a SYN
                 }
                 return ACCEPT; // ignored: accepted without touching the state or timeout
             }
             case MAX:
                 return CtResult.REASON_TCP_STATE;
             case TIME_WAIT:
-                if (oldState == LAST_ACK && index == ACK_SET && lastDir[e] != dir && lastIndex[e] == SYN_SET
-                        && (lastFlags[e] & F_EXP_CHALLENGE_ACK) != 0) {
+                if (oldState == LAST_ACK && index == ACK_SET && lastDir(b) != dir && lastIndex(b) == SYN_SET
+                        && (lastFlags(b) & F_EXP_CHALLENGE_ACK) != 0) {
                     // RFC 5961 challenge ACK: not the last ACK of the close
-                    lastFlags[e] &= ~F_EXP_CHALLENGE_ACK;
+                    setLastFlags(b, lastFlags(b) & ~F_EXP_CHALLENGE_ACK);
                     return ACCEPT;
                 }
                 break;
             case SYN_SENT2:
-                lastFlags[e] |= F_SIMULTANEOUS_OPEN;
+                setLastFlags(b, lastFlags(b) | F_SIMULTANEOUS_OPEN);
                 break;
             case SYN_RECV:
-                if (dir == Ct.DIR_REPLY && index == ACK_SET && (lastFlags[e] & F_SIMULTANEOUS_OPEN) != 0) {
+                if (dir == Ct.DIR_REPLY && index == ACK_SET && (lastFlags(b) & F_SIMULTANEOUS_OPEN) != 0) {
                     newState = ESTABLISHED;
                 }
                 break;
@@ -351,35 +430,37 @@ public final class TcpConntrack {
                 if (index != RST_SET) {
                     break;
                 }
-                if (canEarlyDrop(state[e])) {
+                if (canEarlyDrop(state(b))) {
                     skipWindow = true;
                     break;
                 }
+                final int lastEnd = c[b + ConntrackTable.O_LAST_END];
                 rstChecks:
                 {
-                    if ((flags[r] & F_MAXACK_SET) != 0 && lastIndex[e] != SYN_SET) {
-                        if (seq == 0 && !established(e)) {
+                    if ((flags(b, rdir) & F_MAXACK_SET) != 0 && lastIndex(b) != SYN_SET) {
+                        final int rMaxack = c[seen(b, rdir) + MAXACK];
+                        if (seq == 0 && !established(b)) {
                             break rstChecks; // C: break out of the switch, window check follows
                         }
-                        if (before(seq, tdMaxack[r]) && !ct.cfg.tcpIgnoreInvalidRst) {
+                        if (before(seq, rMaxack) && !ct.cfg.tcpIgnoreInvalidRst) {
                             return CtResult.REASON_TCP_RST;
                         }
-                        if (!established(e) || seq == tdMaxack[r]) {
+                        if (!established(b) || seq == rMaxack) {
                             break rstChecks;
                         }
-                        if (lastIndex[e] == ACK_SET && lastDir[e] == dir && seq == lastEnd[e]) {
+                        if (lastIndex(b) == ACK_SET && lastDir(b) == dir && seq == lastEnd) {
                             break rstChecks;
                         }
                         // RST sequence not exact: keep the state to allow a challenge ACK
                         newState = oldState;
                     }
-                    final int st = ct.status[e];
-                    if ((((st & Ct.IPS_SEEN_REPLY) != 0 && lastIndex[e] == SYN_SET)
-                            || ((st & Ct.IPS_ASSURED) == 0 && lastIndex[e] == ACK_SET))
-                            && ackSeq == lastEnd[e]) {
+                    final int st = c[b + ConntrackTable.O_STATUS];
+                    if ((((st & Ct.IPS_SEEN_REPLY) != 0 && lastIndex(b) == SYN_SET)
+                            || ((st & Ct.IPS_ASSURED) == 0 && lastIndex(b) == ACK_SET))
+                            && ackSeq == lastEnd) {
                         skipWindow = true; // RST to a SYN/ACK we let through: no window check
-                    } else if (oldState == SYN_SENT && lastIndex[e] == ACK_SET && lastDir[e] == Ct.DIR_REPLY
-                            && seq == lastAck[e]) {
+                    } else if (oldState == SYN_SENT && lastIndex(b) == ACK_SET && lastDir(b) == Ct.DIR_REPLY
+                            && seq == c[b + ConntrackTable.O_LAST_ACK]) {
                         skipWindow = true; // reset answering a challenge ACK we let through
                     }
                 }
@@ -390,36 +471,35 @@ public final class TcpConntrack {
         }
 
         if (!skipWindow) {
-            final int res = inWindow(e, dir, index, p);
+            final int res = inWindow(b, dir, index, p);
             if (res == W_IGNORE) {
                 return ACCEPT;
             }
             if (res == W_INVALID) {
-                handleInvalid(e, dir, index, now);
+                handleInvalid(b, dir, index, now);
                 return CtResult.REASON_TCP_WINDOW;
             }
         }
         // in_window:
-        lastIndex[e] = (byte) index;
-        lastDir[e] = (byte) dir;
-        state[e] = (byte) newState;
+        setLast(b, index, dir);
+        setState(b, newState);
         if (oldState != newState && newState == FIN_WAIT) {
-            flags[s] |= F_CLOSE_INIT;
+            setFlags(b, dir, flags(b, dir) | F_CLOSE_INIT);
         }
         final long[] t = ct.cfg.tcp;
         long to;
-        if (retrans[e] >= ct.cfg.tcpMaxRetrans && t[newState] > t[RETRANS]) {
+        if (retransAt(b) >= ct.cfg.tcpMaxRetrans && t[newState] > t[RETRANS]) {
             to = t[RETRANS];
         } else if (index == RST_SET) {
             to = t[CLOSE];
-        } else if (((flags[2 * e] | flags[2 * e + 1]) & F_DATA_UNACKNOWLEDGED) != 0 && t[newState] > t[UNACK]) {
+        } else if (((flags(b, 0) | flags(b, 1)) & F_DATA_UNACKNOWLEDGED) != 0 && t[newState] > t[UNACK]) {
             to = t[UNACK];
-        } else if (lastWin[e] == 0 && t[newState] > t[RETRANS]) {
+        } else if (lastWin(b) == 0 && t[newState] > t[RETRANS]) {
             to = t[RETRANS];
         } else {
             to = t[newState];
         }
-        final int st = ct.status[e];
+        final int st = c[b + ConntrackTable.O_STATUS];
         if ((st & Ct.IPS_SEEN_REPLY) == 0) {
             if ((f & Ct.TCP_RST) != 0) {
                 // only reply is a RST: not a connection, delete it now
@@ -434,38 +514,42 @@ public final class TcpConntrack {
             }
         } else if ((st & Ct.IPS_ASSURED) == 0 && (oldState == SYN_RECV || oldState == ESTABLISHED)
                 && newState == ESTABLISHED) {
-            ct.status[e] |= Ct.IPS_ASSURED;
+            c[b + ConntrackTable.O_STATUS] |= Ct.IPS_ASSURED;
         }
         ct.refreshAcct(e, dir, p.ipLen, now, to);
         return ACCEPT;
     }
 
     /** tcp_init_sender. */
-    private void initSender(int s, int r, CtPacket p, int end, int win, int dir) {
-        tdEnd[s] = tdMaxend[s] = end;
-        tdMaxwin[s] = win == 0 ? 1 : win;
-        tcpOptions(s, p);
-        if (dir == Ct.DIR_REPLY && !((flags[s] & F_WINDOW_SCALE) != 0 && (flags[r] & F_WINDOW_SCALE) != 0)) {
-            tdScale[s] = 0;
-            tdScale[r] = 0;
+    private void initSender(int b, int dir, CtPacket p, int end, int win) {
+        final int s = seen(b, dir);
+        c[s + END] = c[s + MAXEND] = end;
+        c[s + MAXWIN] = win == 0 ? 1 : win;
+        tcpOptions(b, dir, p);
+        if (dir == Ct.DIR_REPLY
+                && !((flags(b, dir) & F_WINDOW_SCALE) != 0 && (flags(b, 1 - dir) & F_WINDOW_SCALE) != 0)) {
+            setScale(b, dir, 0);
+            setScale(b, 1 - dir, 0);
         }
     }
 
-    private int logInvalid(int s, int ret) {
-        if ((flags[s] & F_BE_LIBERAL) != 0 || ct.cfg.tcpBeLiberal) {
+    private int logInvalid(int b, int dir, int ret) {
+        if ((flags(b, dir) & F_BE_LIBERAL) != 0 || ct.cfg.tcpBeLiberal) {
             return W_ACCEPT;
         }
         return ret;
     }
 
-    private int maxAckWindow(int s) {
-        return Integer.compareUnsigned(tdMaxwin[s], MAXACKWINCONST) > 0 ? tdMaxwin[s] : MAXACKWINCONST;
+    private static int maxAckWindow(int maxwin) {
+        return Integer.compareUnsigned(maxwin, MAXACKWINCONST) > 0 ? maxwin : MAXACKWINCONST;
     }
 
     /** tcp_in_window (no NAT sequence adjustment: helpers are not modelled). */
-    private int inWindow(int e, int dir, int index, CtPacket p) {
-        final int s = 2 * e + dir;
-        final int r = 2 * e + (1 - dir);
+    private int inWindow(int b, int dir, int index, CtPacket p) {
+        final int[] c = this.c;
+        final int rdir = 1 - dir;
+        final int s = seen(b, dir);
+        final int r = seen(b, rdir);
         final boolean syn = (p.tcpFlags & Ct.TCP_SYN) != 0;
         final boolean ackFlag = (p.tcpFlags & Ct.TCP_ACK) != 0;
         final boolean rst = (p.tcpFlags & Ct.TCP_RST) != 0;
@@ -476,139 +560,141 @@ public final class TcpConntrack {
         int win = winRaw;
         int end = segEnd(p);
 
-        if ((flags[r] & F_SACK_PERM) != 0 && p.hasSack && after((int) p.sackHighest, sack)) {
+        if ((flags(b, rdir) & F_SACK_PERM) != 0 && p.hasSack && after((int) p.sackHighest, sack)) {
             sack = (int) p.sackHighest;
         }
 
-        if (tdMaxwin[s] == 0) {
+        if (c[s + MAXWIN] == 0) {
             if (syn) {
-                initSender(s, r, p, end, win, dir);
+                initSender(b, dir, p, end, win);
                 if (!ackFlag) {
                     return W_ACCEPT; // simultaneous open
                 }
             } else {
                 // mid-connection: history lost, take the data from the packet
-                tdEnd[s] = end;
-                final int swin = win << tdScale[s];
-                tdMaxwin[s] = swin == 0 ? 1 : swin;
-                tdMaxend[s] = end + tdMaxwin[s];
-                if (tdMaxwin[r] == 0) {
-                    tdEnd[r] = tdMaxend[r] = sack;
-                } else if (sack == tdEnd[r] + 1) {
-                    tdEnd[r]++; // likely a reply to a keepalive
+                c[s + END] = end;
+                final int swin = win << scale(b, dir);
+                c[s + MAXWIN] = swin == 0 ? 1 : swin;
+                c[s + MAXEND] = end + c[s + MAXWIN];
+                if (c[r + MAXWIN] == 0) {
+                    c[r + END] = c[r + MAXEND] = sack;
+                } else if (sack == c[r + END] + 1) {
+                    c[r + END]++; // likely a reply to a keepalive
                 }
             }
-        } else if (syn && after(end, tdEnd[s]) && (state[e] == SYN_SENT || state[e] == SYN_RECV)) {
+        } else if (syn && after(end, c[s + END]) && (state(b) == SYN_SENT || state(b) == SYN_RECV)) {
             // RFC 793: reinitialised TCP, use the new sequence numbers
-            initSender(s, r, p, end, win, dir);
+            initSender(b, dir, p, end, win);
             if (dir == Ct.DIR_REPLY && !ackFlag) {
                 return W_ACCEPT;
             }
         }
 
         if (!ackFlag) {
-            ack = sack = tdEnd[r];
+            ack = sack = c[r + END];
         } else if (rst && ack == 0) {
-            ack = sack = tdEnd[r]; // broken stacks: RST+ACK with zero ack
+            ack = sack = c[r + END]; // broken stacks: RST+ACK with zero ack
         }
 
-        if (rst && seq == 0 && state[e] == SYN_SENT) {
-            seq = end = tdEnd[s]; // RST answering a SYN
+        if (rst && seq == 0 && state(b) == SYN_SENT) {
+            seq = end = c[s + END]; // RST answering a SYN
         }
 
-        final boolean seqOk = before(seq, tdMaxend[s] + 1);
+        final boolean seqOk = before(seq, c[s + MAXEND] + 1);
         if (!seqOk) {
-            final int overshot = end - tdMaxend[s] + 1;
-            final boolean ackOk = after(sack, tdEnd[r] - maxAckWindow(s) - 1);
-            final boolean inRecvWin = tdMaxwin[r] != 0 && after(end, tdEnd[s] - tdMaxwin[r] - 1);
-            if (inRecvWin && ackOk && Integer.compareUnsigned(overshot, tdMaxwin[r]) <= 0
-                    && before(sack, tdEnd[r] + 1)) {
+            final int overshot = end - c[s + MAXEND] + 1;
+            final boolean ackOk = after(sack, c[r + END] - maxAckWindow(c[s + MAXWIN]) - 1);
+            final boolean inRecvWin = c[r + MAXWIN] != 0 && after(end, c[s + END] - c[r + MAXWIN] - 1);
+            if (inRecvWin && ackOk && Integer.compareUnsigned(overshot, c[r + MAXWIN]) <= 0
+                    && before(sack, c[r + END] + 1)) {
                 // more bytes than the window allows: remember them, ignore the packet
-                tdEnd[s] = end;
-                flags[s] |= F_DATA_UNACKNOWLEDGED;
-                return logInvalid(s, W_IGNORE);
+                c[s + END] = end;
+                setFlags(b, dir, flags(b, dir) | F_DATA_UNACKNOWLEDGED);
+                return logInvalid(b, dir, W_IGNORE);
             }
-            return logInvalid(s, W_INVALID); // SEQ over the upper bound
+            return logInvalid(b, dir, W_INVALID); // SEQ over the upper bound
         }
-        if (!before(sack, tdEnd[r] + 1)) {
-            return logInvalid(s, W_INVALID); // ACK over the upper bound (ACKed data not seen yet)
+        if (!before(sack, c[r + END] + 1)) {
+            return logInvalid(b, dir, W_INVALID); // ACK over the upper bound (ACKed data not seen yet)
         }
-        final boolean inRecvWin = tdMaxwin[r] == 0 || after(end, tdEnd[s] - tdMaxwin[r] - 1);
+        final boolean inRecvWin = c[r + MAXWIN] == 0 || after(end, c[s + END] - c[r + MAXWIN] - 1);
         if (!inRecvWin) {
-            return logInvalid(s, W_IGNORE); // SEQ under the lower bound (old data)
+            return logInvalid(b, dir, W_IGNORE); // SEQ under the lower bound (old data)
         }
-        if (!after(sack, tdEnd[r] - maxAckWindow(s) - 1)) {
-            return logInvalid(s, W_IGNORE); // ACK under the lower bound (overly delayed)
+        if (!after(sack, c[r + END] - maxAckWindow(c[s + MAXWIN]) - 1)) {
+            return logInvalid(b, dir, W_IGNORE); // ACK under the lower bound (overly delayed)
         }
 
         if (!syn) {
-            win <<= tdScale[s];
+            win <<= scale(b, dir);
         }
         final int swin = win + (sack - ack);
-        if (Integer.compareUnsigned(tdMaxwin[s], swin) < 0) {
-            tdMaxwin[s] = swin;
+        if (Integer.compareUnsigned(c[s + MAXWIN], swin) < 0) {
+            c[s + MAXWIN] = swin;
         }
-        if (after(end, tdEnd[s])) {
-            tdEnd[s] = end;
-            flags[s] |= F_DATA_UNACKNOWLEDGED;
+        int sflags = flags(b, dir);
+        if (after(end, c[s + END])) {
+            c[s + END] = end;
+            sflags |= F_DATA_UNACKNOWLEDGED;
         }
         if (ackFlag) {
-            if ((flags[s] & F_MAXACK_SET) == 0) {
-                tdMaxack[s] = ack;
-                flags[s] |= F_MAXACK_SET;
-            } else if (after(ack, tdMaxack[s])) {
-                tdMaxack[s] = ack;
+            if ((sflags & F_MAXACK_SET) == 0) {
+                c[s + MAXACK] = ack;
+                sflags |= F_MAXACK_SET;
+            } else if (after(ack, c[s + MAXACK])) {
+                c[s + MAXACK] = ack;
             }
         }
-        if (tdMaxwin[r] != 0 && after(end, tdMaxend[s])) {
-            tdMaxwin[r] += end - tdMaxend[s];
+        setFlags(b, dir, sflags);
+        if (c[r + MAXWIN] != 0 && after(end, c[s + MAXEND])) {
+            c[r + MAXWIN] += end - c[s + MAXEND];
         }
-        if (after(sack + win, tdMaxend[r] - 1)) {
-            tdMaxend[r] = sack + win;
+        if (after(sack + win, c[r + MAXEND] - 1)) {
+            c[r + MAXEND] = sack + win;
             if (win == 0) {
-                tdMaxend[r]++;
+                c[r + MAXEND]++;
             }
         }
-        if (ack == tdEnd[r]) {
-            flags[r] &= ~F_DATA_UNACKNOWLEDGED;
+        if (ack == c[r + END]) {
+            setFlags(b, rdir, flags(b, rdir) & ~F_DATA_UNACKNOWLEDGED);
         }
         if (index == ACK_SET) {
-            if (lastDir[e] == dir && lastSeq[e] == seq && lastAck[e] == ack && lastEnd[e] == end
-                    && lastWin[e] == winRaw) {
-                retrans[e]++;
+            if (lastDir(b) == dir && c[b + ConntrackTable.O_LAST_SEQ] == seq
+                    && c[b + ConntrackTable.O_LAST_ACK] == ack && c[b + ConntrackTable.O_LAST_END] == end
+                    && lastWin(b) == winRaw) {
+                setRetrans(b, retransAt(b) + 1);
             } else {
-                lastDir[e] = (byte) dir;
-                lastSeq[e] = seq;
-                lastAck[e] = ack;
-                lastEnd[e] = end;
-                lastWin[e] = winRaw;
-                retrans[e] = 0;
+                final int o = b + ConntrackTable.O_TCP_LAST;
+                // last_dir = dir, last_win = win, retrans = 0; last_index and last_wscale kept
+                c[o] = c[o] & 0xfe | dir | winRaw << 16;
+                c[b + ConntrackTable.O_LAST_SEQ] = seq;
+                c[b + ConntrackTable.O_LAST_ACK] = ack;
+                c[b + ConntrackTable.O_LAST_END] = end;
             }
         }
         return W_ACCEPT;
     }
 
     /** nf_tcp_handle_invalid: shorten an ASSURED entry's timeout after out-of-window FIN/RST exchanges. */
-    private void handleInvalid(int e, int dir, int index, long now) {
-        final int st = ct.status[e];
+    private void handleInvalid(int b, int dir, int index, long now) {
+        final int st = c[b + ConntrackTable.O_STATUS];
         if ((st & Ct.IPS_ASSURED) == 0 || (st & Ct.IPS_FIXED_TIMEOUT) != 0) {
             return;
         }
         if (index != RST_SET && index != FIN_SET) {
             return;
         }
-        if (lastDir[e] != dir && (lastIndex[e] == FIN_SET || lastIndex[e] == RST_SET)) {
-            final long expires = ct.timeout[e] - now;
+        if (lastDir(b) != dir && (lastIndex(b) == FIN_SET || lastIndex(b) == RST_SET)) {
+            final long expires = ct.timeout(b) - now;
             if (expires < Ct.secs(120)) {
                 return;
             }
             final long unack = ct.cfg.tcp[UNACK];
             if (expires > unack) {
-                ct.timeout[e] = now + unack;
+                ct.setTimeout(b, now + unack);
             }
         } else {
-            lastIndex[e] = (byte) index;
-            lastDir[e] = (byte) dir;
+            setLast(b, index, dir);
         }
     }
 }

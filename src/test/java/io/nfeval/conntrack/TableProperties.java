@@ -61,8 +61,8 @@ class TableProperties {
         }
         // every confirmed non-dying entry is reachable through both of its tuples
         int reachable = 0;
-        for (int h = 0; h < t.used.length; h++) {
-            if (t.used[h] == 0 || t.isDying(h) || !t.isConfirmed(h)) {
+        for (int h = 0; h < t.slots(); h++) {
+            if (!t.used(h) || t.isDying(h) || !t.isConfirmed(h)) {
                 continue;
             }
             if (t.expiresAt(h) - now <= 0) {
@@ -76,8 +76,8 @@ class TableProperties {
             reachable++;
         }
         int liveCount = 0;
-        for (int h = 0; h < t.used.length; h++) {
-            if (t.used[h] != 0 && !t.isDying(h)) {
+        for (int h = 0; h < t.slots(); h++) {
+            if (t.used(h) && !t.isDying(h)) {
                 liveCount++;
             }
         }

@@ -260,7 +260,19 @@ class TcpConntrackTest {
             k.pass(k.tcp(C, CP, S, SP, A, CISN + 1, SISN + 1, 502, 100));
         }
         assertThat(t.expiresAt(h) - k.now).isEqualTo(300 * SEC);
-        assertThat(t.tcp.retrans[h]).isGreaterThanOrEqualTo(3);
+        assertThat(t.tcp.retrans(h)).isGreaterThanOrEqualTo(3);
+    }
+
+    @Test
+    void retransCounterIsAnU8AsInTheKernel() {
+        // ip_ct_tcp.retrans is u_int8_t: the 256th retransmission of the same ACK wraps it to 0
+        final int h = handshake();
+        for (int i = 0; i < 257; i++) {
+            k.pass(k.tcp(C, CP, S, SP, A, CISN + 1, SISN + 1, 502, 100));
+        }
+        assertThat(t.tcp.retrans(h)).isZero();
+        k.pass(k.tcp(C, CP, S, SP, A, CISN + 1, SISN + 1, 502, 100));
+        assertThat(t.tcp.retrans(h)).isEqualTo(1);
     }
 
     @Test
