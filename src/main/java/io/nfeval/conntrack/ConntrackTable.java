@@ -34,7 +34,8 @@ package io.nfeval.conntrack;
  * tuplehash[] entries, as the kernel hashes them), {@code tag << refBits | (2*handle + dir) + 1}: the tag is
  * the low bits of the tuple hash, so a probe that meets another tuple almost never touches its entry.
  * Per-direction accounting (nf_conn_acct: packets and bytes) lives apart in {@link #acct}, four longs per
- * slot, because it is written on every packet but read only by the connbytes match. An expectation's
+ * slot, and only once {@link #enableAccounting} asked for it (the kernel keeps it only with
+ * nf_conntrack_acct=1 or a connbytes rule): it is written on every packet but read only by connbytes. An expectation's
  * master (helpers) lives in an array allocated by {@link #setExpectations}. Nothing is allocated per packet;
  * {@link #bytesPerConnection} reports the footprint.
  *
@@ -91,7 +92,9 @@ public final class ConntrackTable {
     final int[] conn;
     private final int slots;
     /** nf_conn_acct: {@code [4*handle + 2*dir]} packets, {@code [4*handle + 2*dir + 1]} bytes. */
-    private final long[] acct;
+    private long[] acct;
+    /** Whether the entry in a slot was created with accounting on (it has the acct extension). */
+    private boolean[] acctFrom;
     /** Masters of expected entries; null until {@link #setExpectations} installs a helper seam. */
     private int[] master;
     private Expectations expectations;
@@ -130,7 +133,6 @@ public final class ConntrackTable {
         this.cfg = timeouts;
         slots = (int) n;
         conn = new int[slots * STRIDE];
-        acct = new long[4 * slots];
         for (int i = 0; i < slots; i++) {
             conn[i * STRIDE + O_BS_NEXT] = i + 1 < slots ? i + 1 : -1;
         }
@@ -175,9 +177,26 @@ public final class ConntrackTable {
         return (b + max - 1) / max;
     }
 
-    /** Bytes per connection of the per-direction packet/byte counters (nf_conn_acct), always kept. */
+    /**
+     * Keeps per-direction packet/byte counters (nf_conn_acct) from now on, for connections created from
+     * now on, as the kernel adds the acct extension only to new conntracks once nf_conntrack_acct is set
+     * or a connbytes rule set it. Off, {@link #packets}/{@link #bytes} are 0 and a packet saves the
+     * cache miss of a second array.
+     */
+    public void enableAccounting() {
+        if (acct == null) {
+            acct = new long[4 * slots];
+            acctFrom = new boolean[slots];
+        }
+    }
+
+    public boolean accounting() {
+        return acct != null;
+    }
+
+    /** Bytes per connection of the per-direction packet/byte counters (nf_conn_acct), 0 when off. */
     public long accountingBytesPerConnection() {
-        return (8L * acct.length + max - 1) / max;
+        return acct == null ? 0 : (9L * slots + max - 1) / max;
     }
 
     public int status(int h) {
@@ -255,11 +274,11 @@ public final class ConntrackTable {
     }
 
     public long packets(int h, int dir) {
-        return acct[4 * h + 2 * dir];
+        return acct == null || !acctFrom[h] ? 0 : acct[4 * h + 2 * dir];
     }
 
     public long bytes(int h, int dir) {
-        return acct[4 * h + 2 * dir + 1];
+        return acct == null || !acctFrom[h] ? 0 : acct[4 * h + 2 * dir + 1];
     }
 
     /** nf_conn_nat.masq_index: output interface index recorded by MASQUERADE (0 = none). */
@@ -768,7 +787,10 @@ public final class ConntrackTable {
         setTimeout(b, now);
         c[b + O_BS_NEXT] = -1;
         final long[] a = acct;
-        a[4 * e] = a[4 * e + 1] = a[4 * e + 2] = a[4 * e + 3] = 0;
+        if (a != null) {
+            a[4 * e] = a[4 * e + 1] = a[4 * e + 2] = a[4 * e + 3] = 0;
+            acctFrom[e] = true;
+        }
         if (master != null) {
             master[e] = -1;
         }
@@ -819,16 +841,20 @@ public final class ConntrackTable {
         if ((conn[b + O_STATUS] & Ct.IPS_FIXED_TIMEOUT) == 0) {
             setTimeout(b, now + extra);
         }
-        final int a = 4 * e + 2 * dir;
-        acct[a]++;
-        acct[a + 1] += len;
+        if (acct != null) {
+            final int a = 4 * e + 2 * dir;
+            acct[a]++;
+            acct[a + 1] += len;
+        }
     }
 
     /** nf_ct_kill_acct. */
     void killAcct(int e, int dir, int len) {
-        final int a = 4 * e + 2 * dir;
-        acct[a]++;
-        acct[a + 1] += len;
+        if (acct != null) {
+            final int a = 4 * e + 2 * dir;
+            acct[a]++;
+            acct[a + 1] += len;
+        }
         kill(e);
     }
 

@@ -152,6 +152,7 @@ public final class Engine {
     defragOn = conntrackOn || usesAny(ruleset, "socket", "TPROXY");
     conntrack = new ConntrackTable(ConntrackSettings.max(host, options.conntrackMax),
         ConntrackSettings.from(host));
+    accountIfNeeded(ruleset);
     natCore = new NatCore(conntrack, options.natSeed);
     natCore.setPortHint(replyPorts);
     answers = new Answers(host);
@@ -235,6 +236,16 @@ public final class Engine {
    * does not: without conntrack its chains are never entered (nf_nat_inet_fn accepts packets that
    * have no entry), as the kernel-differential scenario routing-drops shows.
    */
+  /**
+   * Per-connection packet/byte accounting, as the kernel keeps it: with nf_conntrack_acct=1, or once a
+   * connbytes rule is loaded (connbytes_mt_check turns the sysctl on).
+   */
+  private void accountIfNeeded(Ruleset rs) {
+    if (host.sysctlInt("net.netfilter.nf_conntrack_acct", 0) != 0 || usesAny(rs, "connbytes", "\0")) {
+      conntrack.enableAccounting();
+    }
+  }
+
   static boolean needsConntrack(Ruleset rs) {
     for (Table t : rs.tables()) {
       for (io.nfeval.rules.Chain c : t.chains()) {
@@ -353,6 +364,7 @@ public final class Engine {
     graph = s.graph;
     conntrackOn = s.conntrackOn;
     defragOn = s.defragOn;
+    accountIfNeeded(s.ruleset);
     skb.engineTables = tables;
     skb.matchStates = matchStates;
     skb.nfTablesBackend(s.backend == Backend.NFT);

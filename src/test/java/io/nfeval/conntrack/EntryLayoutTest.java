@@ -10,8 +10,13 @@ import org.junit.jupiter.api.Test;
 
 /** The packed entry record: fields sharing a word stay independent; the by-source chain keeps its order. */
 class EntryLayoutTest {
-    private final ConntrackTable t = new ConntrackTable(64);
+    private final ConntrackTable t = accounting(new ConntrackTable(64));
     private final Pk k = new Pk(t);
+
+    private static ConntrackTable accounting(ConntrackTable t) {
+        t.enableAccounting();
+        return t;
+    }
 
     @Test
     void packedFieldsDoNotDisturbEachOther() {
@@ -32,6 +37,23 @@ class EntryLayoutTest {
         assertThat(t.packets(h, 0)).isEqualTo(1);
         assertThat(t.bytes(h, 0)).isEqualTo(k.p.ipLen);
         assertThat(t.isConfirmed(h)).isTrue();
+    }
+
+    @Test
+    void accountingIsKeptOnlyWhenEnabledAndOnlyForLaterConnections() {
+        final ConntrackTable off = new ConntrackTable(64);
+        final Pk p = new Pk(off);
+        final int before = p.pass(p.udp(C, 1000, S, 53)).handle;
+        assertThat(off.accounting()).isFalse();
+        assertThat(off.packets(before, 0)).isZero();
+        assertThat(off.accountingBytesPerConnection()).isZero();
+        off.enableAccounting();
+        p.pass(p.udp(C, 1000, S, 53));
+        assertThat(off.packets(before, 0)).as("no acct extension: created before").isZero();
+        final int after = p.pass(p.udp(C, 1001, S, 53)).handle;
+        p.pass(p.udp(C, 1001, S, 53));
+        assertThat(off.packets(after, 0)).isEqualTo(2);
+        assertThat(off.accountingBytesPerConnection()).isPositive();
     }
 
     @Test
