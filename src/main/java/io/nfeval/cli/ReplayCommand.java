@@ -152,9 +152,10 @@ final class ReplayCommand implements Callable<Integer> {
       final boolean owners = engine.usesMatch("owner");
       final boolean snat = engine.usesSourceNat();
       Replayer.ScanHandle replyPortScan = null;
-      if (owners || engine.hasBridges()) {
+      if (owners || engine.hasBridges() || (snat && threads == 1)) {
         // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG), the bridge's
-        // MAC table and the ports the kernel chose for clashing source NAT bindings.
+        // MAC table and the ports the kernel chose for clashing source NAT bindings (with --threads 1
+        // too: everything on one thread).
         try (CaptureReader r = new MergingReader(openAll(files, kind))) {
           replayer.prescan(r, owners, snat ? engine.replyPortIndex() : null);
         }

@@ -171,6 +171,8 @@ public final class Replayer {
     if (verifyChecksums && code == Malformed.OK && v.isIpv4() && !s.local) {
       v.l4ChecksumOk();
     }
+    v.dstMac(); // read ahead: the evaluator needs both (ingress, packet type, skb)
+    v.srcMac();
   }
 
   /** The evaluation stage: run the prepared packet through the engine. */
@@ -417,6 +419,9 @@ public final class Replayer {
    */
   private void learn(HostModel host, CapturedPacket p, PacketView v, boolean hostFacts, boolean owners,
       ReplyPortIndex replyPorts, long record) {
+    if (!hostFacts && notForHost(host, p)) {
+      return; // most frames a router sees are forwarded: no need to decode them
+    }
     if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
         || !v.isIpv4() || !v.l4HeaderPresent()
         || (v.protocol() != PacketView.IPPROTO_TCP && v.protocol() != PacketView.IPPROTO_UDP)) {
@@ -439,6 +444,25 @@ public final class Replayer {
       replyPorts.add(v.protocol(), v.srcAddr(), v.srcPort(), v.dstAddr(), v.dstPort(), p.tsNanos(),
           record);
     }
+  }
+
+  /**
+   * The reply-port scan's shortcut for untagged Ethernet/IPv4 frames: reads only the destination
+   * address and tells a frame that is not for the host (which {@link #learn} would skip after a full
+   * decode). False when it cannot tell.
+   */
+  private static boolean notForHost(HostModel host, CapturedPacket p) {
+    if (p.linkType() != LinkType.ETHERNET || p.capLen() < 34) {
+      return false;
+    }
+    final java.nio.ByteBuffer b = p.buffer();
+    final int o = p.offset();
+    if (b.get(o + 12) != 0x08 || b.get(o + 13) != 0x00 || (b.get(o + 14) & 0xf0) != 0x40) {
+      return false;
+    }
+    final int dst = (b.get(o + 30) & 0xff) << 24 | (b.get(o + 31) & 0xff) << 16
+        | (b.get(o + 32) & 0xff) << 8 | (b.get(o + 33) & 0xff);
+    return !host.isHostAddress(dst);
   }
 
   private boolean isBroadcastOrMulticast(int dst, NetInterface in) {

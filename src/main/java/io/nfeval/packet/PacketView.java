@@ -109,6 +109,9 @@ public final class PacketView {
   private int etherType;
   private int dstMacOff;
   private int srcMacOff;
+  /** The MACs once read (-1: not yet; a decode stage reads them ahead of the evaluator). */
+  private long dstMacValue = -1;
+  private long srcMacValue = -1;
   private int vlanId;
   private int innerVlanId;
   private int sllPacketType;
@@ -206,6 +209,8 @@ public final class PacketView {
 
   private void reset() {
     l4Sum = SUM_UNKNOWN;
+    srcMacValue = -1;
+    dstMacValue = -1;
     etherType = -1;
     dstMacOff = -1;
     srcMacOff = -1;
@@ -840,12 +845,18 @@ public final class PacketView {
 
   /** Source MAC as a 48-bit value, 0 if none. */
   public long srcMac() {
-    return srcMacOff >= 0 ? mac48(srcMacOff) : 0;
+    if (srcMacValue < 0) {
+      srcMacValue = srcMacOff >= 0 ? mac48(srcMacOff) : 0;
+    }
+    return srcMacValue;
   }
 
   /** Destination MAC as a 48-bit value, 0 if none. */
   public long dstMac() {
-    return dstMacOff >= 0 ? mac48(dstMacOff) : 0;
+    if (dstMacValue < 0) {
+      dstMacValue = dstMacOff >= 0 ? mac48(dstMacOff) : 0;
+    }
+    return dstMacValue;
   }
 
   /** Outermost 802.1Q/802.1ad VLAN id, -1 if untagged. */
