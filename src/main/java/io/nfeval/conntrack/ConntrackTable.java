@@ -661,6 +661,28 @@ public final class ConntrackTable {
     }
 
     /**
+     * The index slot where a lookup of this tuple starts ({@link #find}); -1 never. A pure function of
+     * the tuple and the table's size, so another thread may compute it ahead (see {@link #touch}).
+     */
+    public int homeSlot(int src, int dst, int ports, int pr, int zn) {
+        return home(hash(src, dst, ports, pr, zn));
+    }
+
+    /**
+     * Reads the index slot {@code slot} and, with {@code entry}, the entry it holds: a lookup about to
+     * come then finds them in cache. Java has no prefetch instruction, but a load whose result nothing
+     * waits for overlaps with the work in progress (out-of-order execution), which is what a replay
+     * that knows its next packets can use. Returns a value only to keep the loads from being elided.
+     */
+    public int touch(int slot, boolean entry) {
+        final int v = index[slot];
+        if (!entry || v == 0) {
+            return v;
+        }
+        return conn[(((v & refMask) - 1) >> 1) * STRIDE];
+    }
+
+    /**
      * nf_conntrack_tuple_taken: is this tuple (either direction of some live confirmed entry other than
      * {@code ignored}) in use?
      */

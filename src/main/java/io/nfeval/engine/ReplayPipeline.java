@@ -147,6 +147,12 @@ final class ReplayPipeline {
       }
       idle = 0;
       while (head < tail) {
+        if (head + 2 < tail) {
+          replayer.prefetch(slots[(int) (head + 2) & mask], false);
+        }
+        if (head + 1 < tail) {
+          replayer.prefetch(slots[(int) (head + 1) & mask], true);
+        }
         replayer.evaluate(slots[(int) head & mask]);
         head++;
         if ((head & (BATCH - 1)) == 0) {
