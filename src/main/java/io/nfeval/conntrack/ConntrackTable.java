@@ -317,8 +317,8 @@ public final class ConntrackTable {
         return (conn[h * STRIDE + O_PZ] & PZ_USED) != 0;
     }
 
-    /** Number of slots (max plus the deferred-free reserve). */
-    int slots() {
+    /** Number of slots (max plus the deferred-free reserve): handles are below it. */
+    public int slots() {
         return slots;
     }
 
@@ -669,17 +669,19 @@ public final class ConntrackTable {
     }
 
     /**
-     * Reads the index slot {@code slot} and, with {@code entry}, the entry it holds: a lookup about to
-     * come then finds them in cache. Java has no prefetch instruction, but a load whose result nothing
+     * The tuple reference ({@code 2*handle + dir}) held by index slot {@code slot}, or -1: with
+     * {@link #touchEntry}, a prefetch. Java has no prefetch instruction, but a load whose result nothing
      * waits for overlaps with the work in progress (out-of-order execution), which is what a replay
-     * that knows its next packets can use. Returns a value only to keep the loads from being elided.
+     * that knows its next packets can use: a lookup about to come then finds slot and entry in cache.
      */
-    public int touch(int slot, boolean entry) {
+    public int refAt(int slot) {
         final int v = index[slot];
-        if (!entry || v == 0) {
-            return v;
-        }
-        return conn[(((v & refMask) - 1) >> 1) * STRIDE];
+        return v == 0 ? -1 : (v & refMask) - 1;
+    }
+
+    /** Reads the first word of the entry of {@code ref} (a prefetch, see {@link #refAt}). */
+    public int touchEntry(int ref) {
+        return conn[(ref >> 1) * STRIDE];
     }
 
     /**

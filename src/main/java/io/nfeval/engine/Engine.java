@@ -51,6 +51,8 @@ public final class Engine {
      * plain reference walk of ipt_do_table. Verdicts and counters are the same either way.
      */
     public boolean classify = true;
+    /** Memoize input routes per connection direction (off only to test that it changes nothing). */
+    public boolean routeMemo = true;
   }
 
   /** Called after each evaluated packet, with the skb still holding its final state. */
@@ -88,11 +90,12 @@ public final class Engine {
   ExtensionRunner ext;
   final PacketInfo info = new PacketInfo();
   /** Route results reused for every packet: input route, output route, re-route after OUTPUT. */
+  private final boolean routeMemo;
   private final RouteResult rtIn = new RouteResult();
   private final RouteResult rtOut = new RouteResult();
   private final RouteResult rtRe = new RouteResult();
   /** Routing decisions of this run, cached by their inputs. */
-  private RouteCache routes;
+  RouteCache routes;
   Answers answers;
   /** br_netfilter is active (net.bridge.bridge-nf-call-iptables, 1 unless the snapshot says 0). */
   boolean bridgeNf;
@@ -156,7 +159,8 @@ public final class Engine {
     natCore = new NatCore(conntrack, options.natSeed);
     natCore.setPortHint(replyPorts);
     answers = new Answers(host);
-    routes = new RouteCache(host);
+    routes = new RouteCache(host, conntrack.slots());
+    routeMemo = options.routeMemo;
     bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
     interfaces = host.interfaces().toArray(new NetInterface[0]);
     for (NetInterface i : host.interfaces()) {
@@ -376,7 +380,7 @@ public final class Engine {
       host = s.host;
       hostView.host = s.host;
       answers = new Answers(host);
-      routes = new RouteCache(host);
+      routes = new RouteCache(host, conntrack.slots());
       bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
       interfaces = host.interfaces().toArray(new NetInterface[0]);
       bridges.clear();
@@ -697,7 +701,7 @@ public final class Engine {
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
     }
-    final RouteResult rt = routes.route(rtIn, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in);
+    final RouteResult rt = routeInput(looped);
     if (!looped && bridgeNf && skb.physIn != null && skb.in != null && isBridge(skb.in)) {
       // br_nf_pre_routing_finish: a frame that entered through a bridge port is bridged unless it is
       // addressed to the host (or was DNATed to something routed elsewhere).
@@ -723,6 +727,21 @@ public final class Engine {
       return input();
     }
     return forward(rt);
+  }
+
+  /**
+   * The input route (ip_route_input_noref). Packets of one direction of a tracked connection (NEW,
+   * ESTABLISHED, or its replies; not RELATED errors, whose outer addresses are their own) with mark 0
+   * present the same addresses, so the decision is memoized per connection direction.
+   */
+  private RouteResult routeInput(boolean looped) {
+    final int ci = skb.ctInfo;
+    if (!looped && skb.ctHandle >= 0 && skb.mark == 0 && routeMemo
+        && (ci == Ct.CTINFO_NEW || ci == Ct.CTINFO_ESTABLISHED || ci == Ct.CTINFO_ESTABLISHED_REPLY)) {
+      final int ref = 2 * skb.ctHandle + (ci == Ct.CTINFO_ESTABLISHED_REPLY ? 1 : 0);
+      return routes.routeOf(ref, rtIn, skb.saddr(), skb.daddr(), skb.view.tos(), skb.in);
+    }
+    return routes.route(rtIn, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in);
   }
 
   /**
@@ -1020,6 +1039,9 @@ public final class Engine {
     }
     fillCtPacket(hook);
     conntrack.lookupOrCreate(ctp, ctr);
+    if (ctr.unconfirmed && ctr.handle >= 0) {
+      routes.forget(ctr.handle); // a new connection in a reused slot
+    }
     if (ctr.drop) {
       info.conntrackDrop = true;
       return XtVerdict.DROP;

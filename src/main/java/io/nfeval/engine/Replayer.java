@@ -190,12 +190,17 @@ public final class Replayer {
 
   /**
    * Touches what the conntrack lookup of a packet soon to be evaluated will read (distance 2: its
-   * index slot; distance 1: the entry there), so the misses overlap with the packet in progress.
-   * Only a hint: the lookup itself is unchanged.
+   * index slot; distance 1: the entry there and its routing memo), so the misses overlap with the
+   * packet in progress. Only a hint: the lookups themselves are unchanged.
    */
   void prefetch(Slot s, boolean entry) {
     if (s.ctSlot >= 0) {
-      prefetchSink += ctHints.touch(s.ctSlot, entry);
+      final int ref = ctHints.refAt(s.ctSlot);
+      if (entry && ref >= 0) {
+        prefetchSink += ctHints.touchEntry(ref) + engine.routes.touch(ref);
+      } else {
+        prefetchSink += ref;
+      }
     }
   }
 

@@ -28,8 +28,19 @@ final class RouteCache {
   private final int[] poolIndex = new int[2 * POOL];
   private final RouteResult scratch = new RouteResult();
 
-  RouteCache(HostModel host) {
+  /**
+   * Per connection direction ({@code 2*handle + dir}, two ints each): the decision its packets got,
+   * as {@code MEMO_VALID | tos << 16 | pool index} and the input device index + 1. For the packets of
+   * one direction of a connection the addresses routing sees are fixed (the NAT binding applies to
+   * all of them), so only TOS and device need checking; the entry's line is prefetched with the
+   * conntrack entry, where the shared table above would miss once its keys no longer fit in cache.
+   */
+  private final int[] memo;
+  private static final int MEMO_VALID = 0x80000000;
+
+  RouteCache(HostModel host, int connections) {
     this.host = host;
+    this.memo = new int[4 * Math.max(1, connections)];
     clear();
   }
 
@@ -39,17 +50,52 @@ final class RouteCache {
     }
     pooled = 0;
     java.util.Arrays.fill(poolIndex, 0);
+    java.util.Arrays.fill(memo, 0);
+  }
+
+  /**
+   * {@link #route} for a packet of connection direction {@code ref} ({@code 2*handle + dir}) whose
+   * addresses are those of every packet of that direction (see {@link #memo}), with mark 0.
+   */
+  RouteResult routeOf(int ref, RouteResult into, int s, int d, int t, NetInterface in) {
+    final int dev = in == null ? 0 : in.index() + 1;
+    final int k = 2 * ref;
+    final int m = memo[k];
+    if ((m & MEMO_VALID) != 0 && ((m >>> 16) & 0xff) == t && memo[k + 1] == dev) {
+      return into.copyFrom(pool[m & 0xffff]);
+    }
+    final int p = lookup(s, d, t, 0, in);
+    memo[k] = MEMO_VALID | (t & 0xff) << 16 | p;
+    memo[k + 1] = dev;
+    return into.copyFrom(pool[p]);
+  }
+
+  /** A new connection took handle {@code handle}: its directions start without a decision. */
+  void forget(int handle) {
+    final int k = 4 * handle;
+    memo[k] = 0;
+    memo[k + 2] = 0;
+  }
+
+  /** Reads what {@link #routeOf} will read for {@code ref} (a prefetch; see ConntrackTable#touch). */
+  int touch(int ref) {
+    return memo[2 * ref];
   }
 
   /** host.route(into, s, d, tos, mark, in, null), answered from the cache when it can be. */
   RouteResult route(RouteResult into, int s, int d, int t, int m, NetInterface in) {
+    return into.copyFrom(pool[lookup(s, d, t, m, in)]);
+  }
+
+  /** The pool index of the decision for these inputs, computed on a miss. */
+  private int lookup(int s, int d, int t, int m, NetInterface in) {
     final int dev = in == null ? 0 : in.index() + 1;
     int h = s * 0x9E3779B1 ^ d * 0x85EBCA77 ^ t * 0x27D4EB2F ^ m * 0x165667B1 ^ dev * 0xC2B2AE3D;
     h ^= h >>> 16;
     final int k = (h & (SLOTS - 1)) * STRIDE;
     final int[] key = keys;
     if (key[k + 4] == dev && key[k] == s && key[k + 1] == d && key[k + 2] == t && key[k + 3] == m) {
-      return into.copyFrom(pool[key[k + 5]]);
+      return key[k + 5];
     }
     host.route(scratch, s, d, t, m, in, null);
     int p = indexOf(scratch);
@@ -74,7 +120,7 @@ final class RouteCache {
     key[k + 3] = m;
     key[k + 4] = dev;
     key[k + 5] = p;
-    return into.copyFrom(scratch);
+    return p;
   }
 
   private int indexOf(RouteResult r) {

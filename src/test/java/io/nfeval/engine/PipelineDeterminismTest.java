@@ -66,6 +66,37 @@ class PipelineDeterminismTest {
     }
   }
 
+  /**
+   * The per-connection routing memo (Engine.Options.routeMemo) changes nothing: the same random
+   * workloads and kernel scenarios give the same output with and without it.
+   */
+  @Property(tries = 15)
+  void routeMemoChangesNothing(@ForAll long seed) throws IOException {
+    final Random rnd = new Random(seed);
+    final Path dir = Files.createTempDirectory("nfeval-memo");
+    try {
+      final String[] args = {"--out", dir.toString(), "--packets", "" + (300 + rnd.nextInt(5000)),
+          "--flows", "" + (5 + rnd.nextInt(300)), "--rules", "" + (10 + rnd.nextInt(200)),
+          "--seed", "" + (seed & 0xffff)};
+      generate(args);
+      final Path snap = dir.resolve("snapshot");
+      final Path pcap = dir.resolve("traffic.pcap");
+      assertThat(replay(snap, pcap, 256, true)).as(String.join(" ", args))
+          .isEqualTo(replay(snap, pcap, 0, false));
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("scenarios")
+  void routeMemoChangesNothingOnKernelScenarios(Path dir) throws IOException {
+    final Path snap = dir.resolve("snapshot");
+    final Path pcap = dir.resolve("capture.pcap");
+    assertThat(replay(snap, pcap, 64, true)).as(dir.getFileName().toString())
+        .isEqualTo(replay(snap, pcap, 0, false));
+  }
+
   static Stream<Path> scenarios() throws IOException {
     final Path root = Path.of("src/test/resources/kernel");
     try (Stream<Path> s = Files.list(root)) {
@@ -98,9 +129,14 @@ class PipelineDeterminismTest {
 
   /** Counters, trace, summary and decode summary of one replay; {@code slots} 0 = sequential. */
   static String replay(Path snapDir, Path pcap, int slots) throws IOException {
+    return replay(snapDir, pcap, slots, true);
+  }
+
+  static String replay(Path snapDir, Path pcap, int slots, boolean routeMemo) throws IOException {
     final Snapshot snap = Snapshot.load(snapDir, null, ParseOptions.DEFAULT);
     final Engine.Options opts = new Engine.Options();
     opts.trace = true;
+    opts.routeMemo = routeMemo;
     final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), opts);
     final ReplaySummary summary = new ReplaySummary();
     final StringWriter traceText = new StringWriter();
