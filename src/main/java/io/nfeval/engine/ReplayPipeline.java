@@ -30,6 +30,12 @@ final class ReplayPipeline {
   static final int DEFAULT_SLOTS = 1024;
   /** Slots published (or released) per release store. */
   private static final int BATCH = 32;
+  /**
+   * Prefetch distances in packets: the conntrack index slot two ahead, its entry and routing memo one
+   * ahead (longer distances measured no better at 10M packets).
+   */
+  private static final int PREFETCH_FAR = 2;
+  private static final int PREFETCH_NEAR = 1;
 
   private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(long[].class);
   /** The producer's sequence (slots published) and the consumer's (slots released), padded apart. */
@@ -147,11 +153,11 @@ final class ReplayPipeline {
       }
       idle = 0;
       while (head < tail) {
-        if (head + 2 < tail) {
-          replayer.prefetch(slots[(int) (head + 2) & mask], false);
+        if (head + PREFETCH_FAR < tail) {
+          replayer.prefetch(slots[(int) (head + PREFETCH_FAR) & mask], false);
         }
-        if (head + 1 < tail) {
-          replayer.prefetch(slots[(int) (head + 1) & mask], true);
+        if (head + PREFETCH_NEAR < tail) {
+          replayer.prefetch(slots[(int) (head + PREFETCH_NEAR) & mask], true);
         }
         replayer.evaluate(slots[(int) head & mask]);
         head++;
