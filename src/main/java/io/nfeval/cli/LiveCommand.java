@@ -187,7 +187,7 @@ final class LiveCommand implements Callable<Integer> {
       TraceWriter trace = null;
       if (traceOut != null) {
         createParent(traceOut);
-        traceWriter = new java.io.BufferedOutputStream(Files.newOutputStream(traceOut), 1 << 16);
+        traceWriter = new io.nfeval.engine.BackgroundOutputStream(Files.newOutputStream(traceOut));
         trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;

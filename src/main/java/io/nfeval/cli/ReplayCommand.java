@@ -137,7 +137,7 @@ final class ReplayCommand implements Callable<Integer> {
       TraceWriter trace = null;
       if (traceOut != null) {
         traceTmp = tmpBeside(traceOut);
-        traceWriter = new java.io.BufferedOutputStream(Files.newOutputStream(traceTmp), 1 << 16);
+        traceWriter = new io.nfeval.engine.BackgroundOutputStream(Files.newOutputStream(traceTmp));
         trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;

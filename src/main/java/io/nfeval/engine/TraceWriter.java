@@ -234,13 +234,23 @@ public final class TraceWriter implements Engine.PacketListener {
   }
 
   /** Appends text known to be ASCII and free of JSON specials (keys, labels, names we chose). */
+  @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low byte of each char, a copy for Latin-1 strings
   private TraceWriter ascii(String s) {
     final int n = s.length();
     ensure(n);
-    for (int i = 0; i < n; i++) {
-      buf[len++] = (byte) s.charAt(i);
-    }
+    s.getBytes(0, n, buf, len);
+    len += n;
     return this;
+  }
+
+  /** "00".."99": two digits per division (time stamps have 19). */
+  private static final byte[] DIGIT_PAIRS = new byte[200];
+
+  static {
+    for (int i = 0; i < 100; i++) {
+      DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+      DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+    }
   }
 
   private TraceWriter num(long v) {
@@ -252,24 +262,67 @@ public final class TraceWriter implements Engine.PacketListener {
       buf[len++] = '-';
       v = -v;
     }
-    final int start = len;
-    do {
-      buf[len++] = (byte) ('0' + (v % 10));
-      v /= 10;
-    } while (v != 0);
-    for (int i = start, j = len - 1; i < j; i++, j--) {
-      final byte t = buf[i];
-      buf[i] = buf[j];
-      buf[j] = t;
+    final int n = digits(v);
+    int end = len + n;
+    final byte[] b = buf;
+    while (v >= Integer.MAX_VALUE) {
+      final long q = v / 100;
+      final int r = (int) (v - q * 100);
+      b[--end] = DIGIT_PAIRS[2 * r + 1];
+      b[--end] = DIGIT_PAIRS[2 * r];
+      v = q;
     }
+    int i = (int) v;
+    while (i >= 100) {
+      final int q = i / 100;
+      final int r = i - q * 100;
+      b[--end] = DIGIT_PAIRS[2 * r + 1];
+      b[--end] = DIGIT_PAIRS[2 * r];
+      i = q;
+    }
+    if (i >= 10) {
+      b[--end] = DIGIT_PAIRS[2 * i + 1];
+      b[--end] = DIGIT_PAIRS[2 * i];
+    } else {
+      b[--end] = (byte) ('0' + i);
+    }
+    len += n;
     return this;
   }
 
+  /** Decimal digits of a non-negative value. */
+  private static int digits(long v) {
+    long p = 10;
+    for (int n = 1; n < 19; n++) {
+      if (v < p) {
+        return n;
+      }
+      p *= 10;
+    }
+    return 19;
+  }
+
+  /** "0".."255", for dotted quads. */
+  private static final byte[][] OCTETS = new byte[256][];
+
+  static {
+    for (int i = 0; i < 256; i++) {
+      OCTETS[i] = Integer.toString(i).getBytes(StandardCharsets.US_ASCII);
+    }
+  }
+
   private TraceWriter ip(int a) {
-    put((byte) '"');
-    num((a >>> 24) & 0xff).put((byte) '.').num((a >>> 16) & 0xff).put((byte) '.')
-        .num((a >>> 8) & 0xff).put((byte) '.').num(a & 0xff);
-    return put((byte) '"');
+    ensure(17);
+    final byte[] b = buf;
+    b[len++] = '"';
+    for (int shift = 24; shift >= 0; shift -= 8) {
+      final byte[] o = OCTETS[(a >>> shift) & 0xff];
+      for (int i = 0; i < o.length; i++) {
+        b[len++] = o[i];
+      }
+      b[len++] = shift == 0 ? (byte) '"' : (byte) '.';
+    }
+    return this;
   }
 
   /** A JSON string: quoted, escaped as {@link Json#string} does, UTF-8 encoded. */
