@@ -196,7 +196,7 @@ public final class ConntrackTable {
 
     /** Bytes per connection of the per-direction packet/byte counters (nf_conn_acct), 0 when off. */
     public long accountingBytesPerConnection() {
-        return acct == null ? 0 : (9L * slots + max - 1) / max;
+        return acct == null ? 0 : (33L * slots + max - 1) / max; // 4 longs and a flag per slot
     }
 
     public int status(int h) {

@@ -18,7 +18,7 @@ class BackgroundOutputStreamTest {
     final Random rnd = new Random(7);
     try (BackgroundOutputStream out = new BackgroundOutputStream(sink)) {
       for (int i = 0; i < 3000; i++) {
-        final byte[] b = new byte[rnd.nextInt(i % 100 == 0 ? 3_000_000 : 700)];
+        final byte[] b = new byte[rnd.nextInt(i % 100 == 0 ? 1_500_000 : 700)];
         rnd.nextBytes(b);
         out.write(b, 0, b.length);
         expected.write(b, 0, b.length);
