@@ -111,46 +111,17 @@ public final class Engine {
     this.hostView = new HostView(host);
     Backend backend = ruleset.backend() == Backend.UNKNOWN ? options.defaultBackend : ruleset.backend();
     this.graph = new HookGraph(backend);
-    int slot = 0;
-    int depth = 0;
-    CompiledTable r = null, m = null, n = null, f = null, s = null;
-    for (Table t : ruleset.tables()) {
-      CompiledTable ct = new CompiledTable(t, slot, tables.size());
-      if (options.classify) {
-        ct.buildClassifier();
-      }
-      slot = ct.matchSlotEnd;
-      depth = Math.max(depth, ct.maxDepth);
-      tables.add(ct);
-      switch (t.name()) {
-        case "raw": r = ct; break;
-        case "mangle": m = ct; break;
-        case "nat": n = ct; break;
-        case "filter": f = ct; break;
-        case "security": s = ct; break;
-        default: break;
-      }
-    }
-    raw = r;
-    mangle = m;
-    nat = n;
-    filter = f;
-    security = s;
-    counters = new TableCounters[tables.size()];
-    for (int i = 0; i < tables.size(); i++) {
-      counters[i] = new TableCounters(tables.get(i).entries());
-    }
-    evaluator = new TableEvaluator(depth);
-    matchStates = new Object[slot];
+    final CompiledRuleset compiled = new CompiledRuleset(ruleset, options.classify);
+    tables.addAll(compiled.tables);
+    raw = compiled.raw;
+    mangle = compiled.mangle;
+    nat = compiled.nat;
+    filter = compiled.filter;
+    security = compiled.security;
+    counters = compiled.counters;
+    matchStates = compiled.matchStates;
+    evaluator = new TableEvaluator(compiled.maxDepth);
     ext = new ExtensionRunner(this);
-    for (CompiledTable t : tables) {
-      for (int e = 0; e < t.entries(); e++) {
-        Match[] ms = t.matches[e];
-        for (int i = 0; i < ms.length; i++) {
-          matchStates[t.matchSlot[e] + i] = ext.newState(ms[i]);
-        }
-      }
-    }
     conntrackOn = needsConntrack(ruleset);
     defragOn = conntrackOn || usesAny(ruleset, "socket", "TPROXY");
     conntrack = new ConntrackTable(ConntrackSettings.max(host, options.conntrackMax),

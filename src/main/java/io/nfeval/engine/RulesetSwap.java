@@ -80,37 +80,16 @@ public final class RulesetSwap {
     this.onApplied = onApplied;
     backend = ruleset.backend() == Backend.UNKNOWN ? defaultBackend : ruleset.backend();
     graph = new HookGraph(backend);
-    int slot = 0;
-    int depth = 0;
-    for (Table t : ruleset.tables()) {
-      final CompiledTable ct = new CompiledTable(t, slot, tables.size());
-      if (classify) {
-        ct.buildClassifier();
-      }
-      slot = ct.matchSlotEnd;
-      depth = Math.max(depth, ct.maxDepth);
-      tables.add(ct);
-      switch (t.name()) {
-        case "raw": raw = ct; break;
-        case "mangle": mangle = ct; break;
-        case "nat": nat = ct; break;
-        case "filter": filter = ct; break;
-        case "security": security = ct; break;
-        default: break;
-      }
-    }
-    maxDepth = depth;
-    counters = new TableCounters[tables.size()];
-    matchStates = new Object[slot];
-    for (CompiledTable t : tables) {
-      counters[t.id] = new TableCounters(t.entries());
-      for (int e = 0; e < t.entries(); e++) {
-        final Match[] ms = t.matches[e];
-        for (int i = 0; i < ms.length; i++) {
-          matchStates[t.matchSlot[e] + i] = ms[i].newState();
-        }
-      }
-    }
+    final CompiledRuleset compiled = new CompiledRuleset(ruleset, classify);
+    tables.addAll(compiled.tables);
+    raw = compiled.raw;
+    mangle = compiled.mangle;
+    nat = compiled.nat;
+    filter = compiled.filter;
+    security = compiled.security;
+    maxDepth = compiled.maxDepth;
+    counters = compiled.counters;
+    matchStates = compiled.matchStates;
     conntrackOn = Engine.needsConntrack(ruleset);
     defragOn = conntrackOn || Engine.usesAny(ruleset, "socket", "TPROXY");
   }
