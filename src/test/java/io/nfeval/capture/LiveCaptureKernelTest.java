@@ -76,51 +76,31 @@ class LiveCaptureKernelTest {
 
   @TempDir Path dir;
 
+  private static VethNamespaces nets;
+
   @BeforeAll
   static void setUp() {
-    final Sh id = Sh.run(List.of("id", "-u"), null);
-    assumeTrue(id.rc == 0 && id.out.strip().equals("0"),
-        "live capture kernel test needs root (namespaces, packet sockets); skipped");
-    assumeTrue(Sh.run(List.of("ip", "-V"), null).rc == 0, "needs iproute2 'ip'; skipped");
-    assumeTrue(LibpcapReader.available(), "needs libpcap: " + LibpcapReader.version() + "; skipped");
-    final long pid = ProcessHandle.current().pid();
-    tag = Long.toString(pid % 100000);
-    fw = "nflf" + tag;
-    peer = "nflp" + tag;
-    net = "10.77." + (pid % 250 + 1);
-    cleanUp();
-    sh(List.of("ip", "netns", "add", fw));
-    sh(List.of("ip", "netns", "add", peer));
-    sh(List.of("ip", "link", "add", "lv0", "netns", fw, "type", "veth", "peer", "name", "lv1", "netns",
-        peer));
-    inNs(fw, "ip addr add " + net + ".1/24 dev lv0 && ip link set lv0 up && ip link set lo up"
-        + " && sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
-    inNs(peer, "ip addr add " + net + ".2/24 dev lv1 && ip link set lv1 up && ip link set lo up"
-        + " && sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+    nets = VethNamespaces.create("live capture kernel test", "nfl", "lv", 77);
+    tag = nets.tag;
+    fw = nets.fw;
+    peer = nets.peer;
+    net = nets.net;
     ready = true;
   }
 
   @AfterAll
   static void cleanUp() {
-    if (fw != null) {
-      Sh.run(List.of("ip", "netns", "del", fw), null);
-      Sh.run(List.of("ip", "netns", "del", peer), null);
+    if (nets != null) {
+      nets.close();
     }
   }
 
   private static void sh(List<String> cmd) {
-    final Sh r = Sh.run(cmd, null);
-    if (r.rc != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + ": " + r.err);
-    }
+    VethNamespaces.sh(cmd);
   }
 
   private static Sh inNs(String ns, String script) {
-    final Sh r = Sh.run(List.of("ip", "netns", "exec", ns, "sh", "-ec", script), null);
-    if (r.rc != 0) {
-      throw new IllegalStateException("in " + ns + ": " + script + ": " + r.err);
-    }
-    return r;
+    return VethNamespaces.inNs(ns, script);
   }
 
   private Path snapshot() throws IOException {

@@ -46,50 +46,26 @@ class LiveReloadKernelTest {
 
   @TempDir Path dir;
 
+  private static VethNamespaces nets;
+
   @BeforeAll
   static void setUp() {
-    final Sh id = Sh.run(List.of("id", "-u"), null);
-    assumeTrue(id.rc == 0 && id.out.strip().equals("0"),
-        "live --reload test needs root (namespaces, packet sockets); skipped");
-    assumeTrue(Sh.run(List.of("ip", "-V"), null).rc == 0, "needs iproute2 'ip'; skipped");
-    assumeTrue(LibpcapReader.available(), "needs libpcap: " + LibpcapReader.version() + "; skipped");
-    final long pid = ProcessHandle.current().pid();
-    final String tag = Long.toString(pid % 100000);
-    fw = "nfrf" + tag;
-    peer = "nfrp" + tag;
-    net = "10.78." + (pid % 250 + 1);
-    cleanUp();
-    run(List.of("ip", "netns", "add", fw));
-    run(List.of("ip", "netns", "add", peer));
-    run(List.of("ip", "link", "add", "rv0", "netns", fw, "type", "veth", "peer", "name", "rv1", "netns",
-        peer));
-    inNs(fw, "ip addr add " + net + ".1/24 dev rv0 && ip link set rv0 up && ip link set lo up"
-        + " && sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
-    inNs(peer, "ip addr add " + net + ".2/24 dev rv1 && ip link set rv1 up && ip link set lo up"
-        + " && sysctl -qw net.ipv6.conf.all.disable_ipv6=1");
+    nets = VethNamespaces.create("live --reload test", "nfr", "rv", 78);
+    fw = nets.fw;
+    peer = nets.peer;
+    net = nets.net;
     ready = true;
   }
 
   @AfterAll
   static void cleanUp() {
-    if (fw != null) {
-      Sh.run(List.of("ip", "netns", "del", fw), null);
-      Sh.run(List.of("ip", "netns", "del", peer), null);
-    }
-  }
-
-  private static void run(List<String> cmd) {
-    final Sh r = Sh.run(cmd, null);
-    if (r.rc != 0) {
-      throw new IllegalStateException(String.join(" ", cmd) + ": " + r.err);
+    if (nets != null) {
+      nets.close();
     }
   }
 
   private static void inNs(String ns, String script) {
-    final Sh r = Sh.run(List.of("ip", "netns", "exec", ns, "sh", "-ec", script), null);
-    if (r.rc != 0) {
-      throw new IllegalStateException("in " + ns + ": " + script + ": " + r.err);
-    }
+    VethNamespaces.inNs(ns, script);
   }
 
   /** Replaces a file the way an editor or a deploy does: write beside it, rename over it. */
