@@ -67,7 +67,7 @@ public final class Engine {
   final HostView hostView;
   HookGraph graph;
   final Options options;
-  List<CompiledTable> tables = new ArrayList<>();
+  List<CompiledTable> tables;
   CompiledTable raw;
   CompiledTable mangle;
   CompiledTable nat;
@@ -111,17 +111,7 @@ public final class Engine {
     this.hostView = new HostView(host);
     Backend backend = ruleset.backend() == Backend.UNKNOWN ? options.defaultBackend : ruleset.backend();
     this.graph = new HookGraph(backend);
-    final CompiledRuleset compiled = new CompiledRuleset(ruleset, options.classify);
-    tables.addAll(compiled.tables);
-    raw = compiled.raw;
-    mangle = compiled.mangle;
-    nat = compiled.nat;
-    filter = compiled.filter;
-    security = compiled.security;
-    counters = compiled.counters;
-    matchStates = compiled.matchStates;
-    evaluator = new TableEvaluator(compiled.maxDepth);
-    ext = new ExtensionRunner(this);
+    use(new CompiledRuleset(ruleset, options.classify));
     conntrackOn = needsConntrack(ruleset);
     defragOn = conntrackOn || usesAny(ruleset, "socket", "TPROXY");
     conntrack = new ConntrackTable(ConntrackSettings.max(host, options.conntrackMax),
@@ -219,6 +209,20 @@ public final class Engine {
     if (host.sysctlInt("net.netfilter.nf_conntrack_acct", 0) != 0 || usesAny(rs, "connbytes", "\0")) {
       conntrack.enableAccounting();
     }
+  }
+
+  /** Evaluates with these tables, counters and match state from now on. */
+  private void use(CompiledRuleset c) {
+    tables = c.tables;
+    raw = c.raw;
+    mangle = c.mangle;
+    nat = c.nat;
+    filter = c.filter;
+    security = c.security;
+    counters = c.counters;
+    matchStates = c.matchStates;
+    evaluator = new TableEvaluator(c.maxDepth);
+    ext = new ExtensionRunner(this);
   }
 
   static boolean needsConntrack(Ruleset rs) {
@@ -326,16 +330,7 @@ public final class Engine {
     pendingSwap = null;
     s.carryOver(tables, counters, matchStates);
     ruleset = s.ruleset;
-    tables = s.tables;
-    raw = s.raw;
-    mangle = s.mangle;
-    nat = s.nat;
-    filter = s.filter;
-    security = s.security;
-    counters = s.counters;
-    matchStates = s.matchStates;
-    evaluator = new TableEvaluator(s.maxDepth);
-    ext = new ExtensionRunner(this);
+    use(s.compiled);
     graph = s.graph;
     conntrackOn = s.conntrackOn;
     defragOn = s.defragOn;

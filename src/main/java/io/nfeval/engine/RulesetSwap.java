@@ -45,15 +45,8 @@ public final class RulesetSwap {
   final HostModel host;
   /** The new ipsets, or null to keep the engine's (with what SET targets added at run time). */
   final IpsetRegistry ipsets;
-  final List<CompiledTable> tables = new ArrayList<>();
-  CompiledTable raw;
-  CompiledTable mangle;
-  CompiledTable nat;
-  CompiledTable filter;
-  CompiledTable security;
-  final TableCounters[] counters;
-  final Object[] matchStates;
-  final int maxDepth;
+  /** The new tables with fresh counters and match state (the old ones' carried over at install). */
+  final CompiledRuleset compiled;
   final boolean conntrackOn;
   final boolean defragOn;
   final HookGraph graph;
@@ -80,16 +73,7 @@ public final class RulesetSwap {
     this.onApplied = onApplied;
     backend = ruleset.backend() == Backend.UNKNOWN ? defaultBackend : ruleset.backend();
     graph = new HookGraph(backend);
-    final CompiledRuleset compiled = new CompiledRuleset(ruleset, classify);
-    tables.addAll(compiled.tables);
-    raw = compiled.raw;
-    mangle = compiled.mangle;
-    nat = compiled.nat;
-    filter = compiled.filter;
-    security = compiled.security;
-    maxDepth = compiled.maxDepth;
-    counters = compiled.counters;
-    matchStates = compiled.matchStates;
+    compiled = new CompiledRuleset(ruleset, classify);
     conntrackOn = Engine.needsConntrack(ruleset);
     defragOn = conntrackOn || Engine.usesAny(ruleset, "socket", "TPROXY");
   }
@@ -112,15 +96,15 @@ public final class RulesetSwap {
   /** Pairs every new rule and policy with the same one of {@code old}, by chain and text in order. */
   void pair(List<CompiledTable> old) {
     base = old;
-    keptFrom = new int[tables.size()][];
-    baseTable = new int[tables.size()];
+    keptFrom = new int[compiled.tables.size()][];
+    baseTable = new int[compiled.tables.size()];
     kept = 0;
     rules = 0;
     baseRules = 0;
     for (CompiledTable o : old) {
       baseRules += o.entries() - o.chainCount();
     }
-    for (CompiledTable t : tables) {
+    for (CompiledTable t : compiled.tables) {
       final int[] from = new int[t.entries()];
       java.util.Arrays.fill(from, -1);
       keptFrom[t.id] = from;
@@ -175,14 +159,14 @@ public final class RulesetSwap {
     if (old != base) {
       pair(old); // another swap took effect after this one was prepared
     }
-    for (CompiledTable t : tables) {
+    for (CompiledTable t : compiled.tables) {
       final int ob = baseTable[t.id];
       if (ob < 0) {
         continue;
       }
       final CompiledTable o = old.get(ob);
       final TableCounters from = oldCounters[ob];
-      final TableCounters to = counters[t.id];
+      final TableCounters to = compiled.counters[t.id];
       final int[] map = keptFrom[t.id];
       for (int e = 0; e < map.length; e++) {
         final int oe = map[e];
@@ -193,7 +177,7 @@ public final class RulesetSwap {
         to.bytes[e] = from.bytes[oe];
         final int n = t.matches[e].length;
         for (int i = 0; i < n; i++) {
-          matchStates[t.matchSlot[e] + i] = oldStates[o.matchSlot[oe] + i];
+          compiled.matchStates[t.matchSlot[e] + i] = oldStates[o.matchSlot[oe] + i];
         }
       }
     }
