@@ -159,7 +159,11 @@ public final class Skb implements PacketContext {
   /** Applies a NAT rewrite (outer header, and the quoted header of an ICMP error). */
   void applyRewrite(io.nfeval.nat.NatRewrite rw) {
     NatApply.apply(this, rw);
-    redecode();
+    if (rw.inner) {
+      redecode();
+    }
+    // Otherwise the decoded layout stands: only addresses and ports changed, in place; the view
+    // re-read its address cache as they were written, and reads ports from the bytes.
   }
 
   /** Right edge of the highest SACK block ("after"-wise), or -1 when there is no SACK option. */
