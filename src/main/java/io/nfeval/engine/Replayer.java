@@ -353,14 +353,6 @@ public final class Replayer {
   }
 
   /**
-   * First pass over an NFLOG capture: the uid/gid of each local (protocol, address, port) as the
-   * records that carry NFULA_UID tell it, so that a listener's SYN/ACKs get their owner.
-   */
-  public void learnOwners(CaptureReader reader) {
-    prescan(reader, true, null);
-  }
-
-  /**
    * First pass over the captures: listeners' owners (for --uid-owner on SYN/ACKs) and the ports
    * remote hosts answered on (the kernel's choice for clashing NAT bindings).
    */
