@@ -152,16 +152,15 @@ final class ReplayCommand implements Callable<Integer> {
       final boolean owners = engine.usesMatch("owner");
       final boolean snat = engine.usesSourceNat();
       Replayer.ScanHandle replyPortScan = null;
-      if (owners || engine.hasBridges() || (snat && threads == 1)) {
+      if (owners || engine.hasBridges()) {
         // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG), the bridge's
-        // MAC table and the ports the kernel chose for clashing source NAT bindings (with --threads 1
-        // too: everything on one thread).
+        // MAC table and the ports the kernel chose for clashing source NAT bindings.
         try (CaptureReader r = new MergingReader(openAll(files, kind))) {
           replayer.prescan(r, owners, snat ? engine.replyPortIndex() : null);
         }
       } else if (snat) {
-        // Only the reply ports are needed: learn them beside the replay, on another thread.
-        replyPortScan = replayer.startReplyPortScan(new MergingReader(openAll(files, kind)),
+        // Only the reply ports are needed, and only if a binding clashes: learn them on demand.
+        replyPortScan = replayer.scanReplyPortsOnDemand(new MergingReader(openAll(files, kind)),
             engine.replyPortIndex());
       }
       final boolean progress = System.console() != null;

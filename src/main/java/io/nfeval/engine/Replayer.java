@@ -366,73 +366,46 @@ public final class Replayer {
   }
 
   /**
-   * Starts the scan for NAT reply ports on its own thread, beside the replay: the evaluator waits for
-   * it only when a clashing binding asks, and only until it has passed that choice's horizon (see
-   * {@link ReplyPortIndex}). The reader must be a second reader over the same captures, in the same
-   * order (record numbers must equal the replay's packet indexes). Close the handle after the replay.
+   * Learns NAT reply ports on demand: the first clashing source NAT binding scans the captures from
+   * their start up to its horizon (see {@link ReplyPortIndex}), later ones further as they need, on
+   * this thread. A replay without clashes never reads the captures twice. The reader must be a second
+   * reader over the same captures, in the same order (record numbers are the replay's packet indexes);
+   * close the handle after the replay.
    */
-  public ScanHandle startReplyPortScan(CaptureReader reader, ReplyPortIndex replyPorts) {
-    final ScanHandle h = new ScanHandle(reader);
-    final HostModel scanHost = host; // the scan thread reads only this (immutable) model
-    replyPorts.beginScan();
-    h.thread = new Thread(() -> {
-      Throwable failure = null;
-      try {
-        final CapturedPacket p = new CapturedPacket();
-        final PacketView v = new PacketView();
-        long record = 0;
-        boolean more = true;
-        while (more && !h.stopped) {
-          replyPorts.lockBatch();
-          try {
-            for (int i = 0; i < 4096; i++) {
-              if (!reader.next(p)) {
-                more = false;
-                break;
-              }
-              learn(scanHost, p, v, false, false, replyPorts, record++);
-            }
-          } finally {
-            replyPorts.unlockBatch(record);
-          }
-        }
-      } catch (Throwable t) {
-        failure = t;
-      } finally {
-        replyPorts.endScan(failure);
-      }
-    }, "nfeval-reply-ports");
-    h.thread.setDaemon(true);
-    h.thread.start();
+  public ScanHandle scanReplyPortsOnDemand(CaptureReader reader, ReplyPortIndex replyPorts) {
+    final ScanHandle h = new ScanHandle(reader, host);
+    replyPorts.scanOnDemand(record -> h.scanTo(record, replyPorts));
     return h;
   }
 
-  /** A running reply-port scan. */
-  public static final class ScanHandle implements AutoCloseable {
+  /** The captures' second reader for an on-demand reply-port scan. */
+  public final class ScanHandle implements AutoCloseable {
     private final CaptureReader reader;
-    private Thread thread;
-    private volatile boolean stopped;
+    private final HostModel scanHost;
+    private final CapturedPacket p = new CapturedPacket();
+    private final PacketView v = new PacketView();
+    private long next;
+    private boolean ended;
 
-    private ScanHandle(CaptureReader reader) {
+    private ScanHandle(CaptureReader reader, HostModel scanHost) {
       this.reader = reader;
+      this.scanHost = scanHost;
     }
 
-    /** Stops the scan (the replay is over: nothing will ask any more), waits for it, closes its reader. */
+    private boolean scanTo(long record, ReplyPortIndex replyPorts) {
+      while (!ended && next <= record) {
+        if (!reader.next(p)) {
+          ended = true;
+          break;
+        }
+        learn(scanHost, p, v, false, false, replyPorts, next++);
+      }
+      return !ended;
+    }
+
     @Override
     public void close() {
-      stopped = true;
-      boolean interrupted = false;
-      while (thread.isAlive()) {
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
       reader.close();
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 

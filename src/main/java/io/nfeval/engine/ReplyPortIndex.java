@@ -2,8 +2,6 @@ package io.nfeval.engine;
 
 import io.nfeval.nat.NatCore;
 import java.util.Arrays;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The local ports that remote endpoints answered on, with the time each (remote, local) pair first
@@ -11,12 +9,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * turned out to be (nf_nat_l4proto_unique_tuple starts at get_random_u16(), which no replay can
  * reproduce). A choice takes the earliest unclaimed pair seen after the connection started, among
  * the records up to {@value #LOOKAHEAD} packets after the one being evaluated: a fixed horizon, so
- * the answer does not depend on how far a concurrent scan has got.
+ * the answer does not depend on how much of the captures was scanned.
  *
- * <p>Filled by a scan of the captures, either complete before the replay or running on its own
- * thread beside it ({@link #beginScan}): that scan adds in batches under a lock and publishes how
- * many records it has indexed; {@link #choose} (rare: only clashing bindings ask) waits until the
- * scan has passed the horizon, then answers under the same lock.
+ * <p>Filled by a scan of the captures, either complete before the replay, or on demand
+ * ({@link #scanOnDemand}): the first clashing binding starts it, and each one scans only as far as
+ * its horizon. Most captures never have a clash, and then pay nothing for this.
  */
 public final class ReplyPortIndex implements NatCore.PortHint {
   /** Entries kept at most, so a huge capture cannot exhaust memory in this first pass. */
@@ -34,36 +31,40 @@ public final class ReplyPortIndex implements NatCore.PortHint {
   private int nrows;
   private int entries;
 
-  private final ReentrantLock lock = new ReentrantLock();
-  /** Records the scan has indexed (published after each batch). */
-  private volatile long scanned;
-  /** No scan running (none started, or it ended). */
-  private volatile boolean complete = true;
-  private volatile Throwable scanFailure;
+  /** (row, local address index, local port) of every pair added, for the first-appearance test. */
+  private final LongLongMap seenPairs = new LongLongMap(-1);
+  /** The host's local addresses met so far (few): their index keys {@link #seenPairs}. */
+  private final int[] localAddrs = new int[255];
+  private int localCount;
+
+  /** Index of a local address (added on first use), or -1 past 255 of them (then rows are scanned). */
+  private int localIndex(int addr) {
+    for (int i = 0; i < localCount; i++) {
+      if (localAddrs[i] == addr) {
+        return i;
+      }
+    }
+    if (localCount == localAddrs.length) {
+      return -1;
+    }
+    localAddrs[localCount] = addr;
+    return localCount++;
+  }
+
+  /** Indexes the captures' records up to a given one, on the evaluating thread. */
+  interface Scan {
+    /** Adds what records up to {@code record} (inclusive) teach; false once the captures ended. */
+    boolean scanTo(long record);
+  }
+
+  /** The on-demand scan, null once it reached the end of the captures (or without one). */
+  private Scan scan;
   /** Index of the packet being evaluated (set by the evaluator). */
   private long packetIndex;
 
-  /** A concurrent scan starts: {@link #choose} will wait for it. */
-  void beginScan() {
-    complete = false;
-    scanned = 0;
-  }
-
-  /** The scanner takes the lock for a batch of {@link #add}s. */
-  void lockBatch() {
-    lock.lock();
-  }
-
-  /** The scanner ends a batch: {@code records} indexed so far. */
-  void unlockBatch(long records) {
-    scanned = records;
-    lock.unlock();
-  }
-
-  /** The scan ended (at the end of the captures, cancelled, or failed with {@code failure}). */
-  void endScan(Throwable failure) {
-    scanFailure = failure;
-    complete = true;
+  /** Fills the index on demand from {@code s} (instead of a complete scan before the replay). */
+  void scanOnDemand(Scan s) {
+    scan = s;
   }
 
   /** Set by the engine for each packet: the horizon of {@link #choose} counts from it. */
@@ -94,9 +95,19 @@ public final class ReplyPortIndex implements NatCore.PortHint {
     }
     int[] r = rows[row];
     final int n = used[row];
-    for (int i = 0; i < n; i += PAIR) {
-      if (r[i] == localAddr && r[i + 1] == localPort) {
-        return; // first appearance only
+    final int local = localIndex(localAddr);
+    if (local >= 0) {
+      // first appearance only: one hash probe (a row of a busy server holds thousands of pairs)
+      final long pair = ((long) row << 24) | ((long) local << 16) | (localPort & 0xffff);
+      if (seenPairs.get(pair) >= 0) {
+        return;
+      }
+      seenPairs.put(pair, 1);
+    } else {
+      for (int i = 0; i < n; i += PAIR) {
+        if (r[i] == localAddr && r[i + 1] == localPort) {
+          return;
+        }
       }
     }
     if (n + PAIR > r.length) {
@@ -121,23 +132,14 @@ public final class ReplyPortIndex implements NatCore.PortHint {
   public int choose(int proto, int natAddr, int remoteAddr, int remotePort, int origPort, int min,
       int rangeSize, long nowNanos) {
     final long horizon = packetIndex + LOOKAHEAD;
-    while (!complete && scanned <= horizon) {
-      LockSupport.parkNanos(50_000);
+    if (scan != null && !scan.scanTo(horizon)) {
+      scan = null; // the whole capture is indexed
     }
-    final Throwable f = scanFailure;
-    if (f != null) {
-      throw new IllegalStateException("the scan for NAT reply ports failed", f);
-    }
-    lock.lock();
-    try {
-      return chooseLocked(proto, natAddr, remoteAddr, remotePort, origPort, min, rangeSize, nowNanos,
-          horizon);
-    } finally {
-      lock.unlock();
-    }
+    return chooseWithin(proto, natAddr, remoteAddr, remotePort, origPort, min, rangeSize, nowNanos,
+        horizon);
   }
 
-  private int chooseLocked(int proto, int natAddr, int remoteAddr, int remotePort, int origPort,
+  private int chooseWithin(int proto, int natAddr, int remoteAddr, int remotePort, int origPort,
       int min, int rangeSize, long nowNanos, long horizon) {
     final int row = (int) rowOf.get(key(proto, remoteAddr, remotePort));
     if (row < 0) {

@@ -155,7 +155,7 @@ class PipelineDeterminismTest {
           replayer.prescan(r, false, engine.replyPortIndex());
         }
       } else {
-        scan = replayer.startReplyPortScan(CaptureReaders.open(pcap, ReaderKind.MMAP, 0),
+        scan = replayer.scanReplyPortsOnDemand(CaptureReaders.open(pcap, ReaderKind.MMAP, 0),
             engine.replyPortIndex());
       }
     }
