@@ -17,6 +17,7 @@ import io.nfeval.rules.Rule;
 import io.nfeval.rules.Ruleset;
 import io.nfeval.source.DecodeSummary;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,9 +65,9 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
   private final long[][] buckets = new long[CT_NAMES.length][MAX_BUCKETS * 2];
   private int bucketCount;
   // NAT
-  private final Map<Long, Map<String, long[]>> natByRule = new LinkedHashMap<>();
-  private final Map<Long, Map<String, long[]>> natTargets = new LinkedHashMap<>();
-  private final Map<Long, long[]> natTotals = new LinkedHashMap<>();
+  /** NAT bindings per (table id, entry), in first-bound order; see {@link NatStats}. */
+  private final io.nfeval.engine.LongLongMap natIndex = new io.nfeval.engine.LongLongMap(-1);
+  private final List<NatStats> natRules = new ArrayList<>();
 
   public AuditCollector(Engine engine) {
     this.engine = engine;
@@ -288,34 +289,88 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
     return FlowCounter.hash(lo * 31 + info.origProto, hi);
   }
 
+  /**
+   * The bindings of one NAT rule: up to {@value #MAX_TRANSLATIONS} distinct translations and twice as
+   * many distinct targets, packed in longs with their counts. A binding is made for every new
+   * connection, so nothing is formatted (or allocated) until the report is written.
+   */
+  private static final class NatStats {
+    final long key;
+    final long[] from = new long[MAX_TRANSLATIONS];
+    final long[] to = new long[MAX_TRANSLATIONS];
+    final long[] count = new long[MAX_TRANSLATIONS];
+    int n;
+    final long[] target = new long[2 * MAX_TRANSLATIONS];
+    final long[] targetCount = new long[2 * MAX_TRANSLATIONS];
+    int targets;
+    long connections;
+    long other;
+
+    NatStats(long key) {
+      this.key = key;
+    }
+  }
+
   @Override
   public void bound(CompiledTable table, int entry, int manip, int proto, int fromAddr, int fromPort,
       int toAddr, int toPort) {
     final long key = ((long) table.id() << 32) | entry;
+    int i = (int) natIndex.get(key);
+    if (i < 0) {
+      i = natRules.size();
+      natRules.add(new NatStats(key));
+      natIndex.put(key, i);
+    }
+    final NatStats st = natRules.get(i);
+    st.connections++;
+    // the same identity as the report's text: ports only for protocols that have them
     final boolean ports = proto == 6 || proto == 17 || proto == 132;
-    final String to = Json.ipString(toAddr) + (ports ? ":" + toPort : "");
-    final String what = Json.protoName(proto) + " " + (manip == 1 ? "dst " : "src ")
-        + Json.ipString(fromAddr) + (ports ? ":" + fromPort : "") + " -> " + to;
-    natTotals.computeIfAbsent(key, k -> new long[2])[0]++;
-    add(natByRule.computeIfAbsent(key, k -> new LinkedHashMap<>()), what, key, 1);
-    final Map<String, long[]> tos = natTargets.computeIfAbsent(key, k -> new LinkedHashMap<>());
-    final long[] c = tos.get(to);
-    if (c != null) {
-      c[0]++;
-    } else if (tos.size() < MAX_TRANSLATIONS * 2) {
-      tos.put(to, new long[] {1});
+    final long from = ((long) (manip & 0xff) << 56) | ((long) (proto & 0xff) << 48)
+        | ((long) (ports ? fromPort & 0xffff : 0) << 32) | (fromAddr & 0xffffffffL);
+    final long to = (ports ? 1L << 48 : 0) | ((long) (ports ? toPort & 0xffff : 0) << 32)
+        | (toAddr & 0xffffffffL);
+    boolean seen = false;
+    for (int k = 0; k < st.n; k++) {
+      if (st.from[k] == from && st.to[k] == to) {
+        st.count[k]++;
+        seen = true;
+        break;
+      }
+    }
+    if (!seen) {
+      if (st.n < MAX_TRANSLATIONS) {
+        st.from[st.n] = from;
+        st.to[st.n] = to;
+        st.count[st.n++] = 1;
+      } else {
+        st.other++;
+      }
+    }
+    for (int k = 0; k < st.targets; k++) {
+      if (st.target[k] == to) {
+        st.targetCount[k]++;
+        return;
+      }
+    }
+    if (st.targets < st.target.length) {
+      st.target[st.targets] = to;
+      st.targetCount[st.targets++] = 1;
     }
   }
 
-  private void add(Map<String, long[]> m, String what, long key, int n) {
-    final long[] c = m.get(what);
-    if (c != null) {
-      c[0] += n;
-    } else if (m.size() < MAX_TRANSLATIONS) {
-      m.put(what, new long[] {n});
-    } else {
-      natTotals.get(key)[1] += n;
-    }
+  /** "addr[:port]" of a packed target ({@code hasPort << 48 | port << 32 | addr}). */
+  private static String target(long to) {
+    final boolean ports = (to >>> 48) != 0;
+    return Json.ipString((int) to) + (ports ? ":" + ((to >>> 32) & 0xffff) : "");
+  }
+
+  /** "proto src|dst addr[:port] -> addr[:port]" of a packed translation. */
+  private static String translation(long from, long to) {
+    final int manip = (int) (from >>> 56) & 0xff;
+    final int proto = (int) (from >>> 48) & 0xff;
+    final boolean ports = (to >>> 48) != 0;
+    return Json.protoName(proto) + " " + (manip == 1 ? "dst " : "src ") + Json.ipString((int) from)
+        + (ports ? ":" + ((from >>> 32) & 0xffff) : "") + " -> " + target(to);
   }
 
   // ---- the report data -------------------------------------------------------------------------
@@ -483,9 +538,9 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
   }
 
   private void nat(ArrayNode out) {
-    natByRule.forEach((key, m) -> {
-      final int t = (int) (key >>> 32);
-      final int e = (int) (long) key;
+    for (NatStats st : natRules) {
+      final int t = (int) (st.key >>> 32);
+      final int e = (int) st.key;
       final CompiledTable ct = tables.get(t);
       final Rule r = ct.rule(e);
       final ObjectNode o = out.addObject();
@@ -494,13 +549,17 @@ public final class AuditCollector implements Engine.PacketListener, Engine.NatOb
       o.put("rule", r.number());
       o.put("text", r.save());
       o.put("target", r.target().name());
-      o.put("connections", natTotals.get(key)[0]);
+      o.put("connections", st.connections);
       final ArrayNode to = o.putArray("to");
-      natTargets.get(key).forEach((k, v) -> to.addObject().put("to", k).put("connections", v[0]));
+      for (int k = 0; k < st.targets; k++) {
+        to.addObject().put("to", target(st.target[k])).put("connections", st.targetCount[k]);
+      }
       final ArrayNode tr = o.putArray("translations");
-      m.forEach((k, v) -> tr.addObject().put("translation", k).put("connections", v[0]));
-      o.put("otherTranslations", natTotals.get(key)[1]);
-    });
+      for (int k = 0; k < st.n; k++) {
+        tr.addObject().put("translation", translation(st.from[k], st.to[k])).put("connections", st.count[k]);
+      }
+      o.put("otherTranslations", st.other);
+    }
   }
 
   private void timeline(ObjectNode out) {
