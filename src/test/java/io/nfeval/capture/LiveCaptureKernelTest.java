@@ -19,10 +19,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -68,32 +67,12 @@ class LiveCaptureKernelTest {
       "COMMIT",
       "");
 
-  private static String tag;
-  private static String fw;
-  private static String peer;
-  private static String net;
-  private static boolean ready;
 
   @TempDir Path dir;
 
-  private static VethNamespaces nets;
-
-  @BeforeAll
-  static void setUp() {
-    nets = VethNamespaces.create("live capture kernel test", "nfl", "lv", 77);
-    tag = nets.tag;
-    fw = nets.fw;
-    peer = nets.peer;
-    net = nets.net;
-    ready = true;
-  }
-
-  @AfterAll
-  static void cleanUp() {
-    if (nets != null) {
-      nets.close();
-    }
-  }
+  @RegisterExtension
+  static final VethNamespaces.Fixture NETS = new VethNamespaces.Fixture("live capture kernel test",
+      "nfl", "lv", 77);
 
   private static void sh(List<String> cmd) {
     VethNamespaces.sh(cmd);
@@ -104,12 +83,12 @@ class LiveCaptureKernelTest {
   }
 
   private Path snapshot() throws IOException {
-    Sh r = Sh.run(List.of("ip", "netns", "exec", fw, "iptables-restore"), RULES);
+    Sh r = Sh.run(List.of("ip", "netns", "exec", NETS.fw(), "iptables-restore"), RULES);
     assertThat(r.rc).as("iptables-restore: " + r.err).isZero();
     final Path snap = dir.resolve("snap");
     final StringWriter w = new StringWriter();
-    assertThat(new SnapshotWriter(snap, fw, new PrintWriter(w)).write()).as(w.toString()).isTrue();
-    inNs(fw, "iptables -Z -t raw && iptables -Z -t mangle && iptables -Z -t filter"
+    assertThat(new SnapshotWriter(snap, NETS.fw(), new PrintWriter(w)).write()).as(w.toString()).isTrue();
+    inNs(NETS.fw(), "iptables -Z -t raw && iptables -Z -t mangle && iptables -Z -t filter"
         + " && conntrack -F 2>/dev/null || true");
     return snap;
   }
@@ -123,7 +102,7 @@ class LiveCaptureKernelTest {
     Live(Path dir, List<String> args) throws IOException {
       out = dir.resolve("live.out");
       err = dir.resolve("live.err");
-      final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", fw,
+      final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NETS.fw(),
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
           "-cp", System.getProperty("java.class.path"), "io.nfeval.cli.Main", "live"));
       cmd.addAll(args);
@@ -196,12 +175,13 @@ class LiveCaptureKernelTest {
 
   /** Writes a classic pcap of UDP packets from the peer to FW (for tcpreplay). */
   private Path udpPcap(int count, int dport) throws Exception {
-    final String fwMac = inNs(fw, "cat /sys/class/net/lv0/address").out.strip();
-    final String peerMac = inNs(peer, "cat /sys/class/net/lv1/address").out.strip();
+    final String fwMac = inNs(NETS.fw(), "cat /sys/class/net/lv0/address").out.strip();
+    final String peerMac = inNs(NETS.peer(), "cat /sys/class/net/lv1/address").out.strip();
     final Path f = dir.resolve("udp" + dport + ".pcap");
     final String py = String.join("\n",
         "from scapy.all import Ether, IP, UDP, Raw, wrpcap",
-        "pk = [Ether(src='" + peerMac + "', dst='" + fwMac + "')/IP(src='" + net + ".2', dst='" + net
+        "pk = [Ether(src='" + peerMac + "', dst='" + fwMac + "')/IP(src='" + NETS.net() + ".2',"
+            + " dst='" + NETS.net()
             + ".1')/UDP(sport=10000 + (i % 50000), dport=" + dport + ")/Raw(b'x' * (i % 64))"
             + " for i in range(" + count + ")]",
         "wrpcap('" + f + "', pk)");
@@ -237,7 +217,7 @@ class LiveCaptureKernelTest {
 
   /** Runs live with real connections and tcpreplay'd packets; returns {nfeval's counters, kernel's}. */
   private String[] realTraffic(String direction) throws Exception {
-    assumeTrue(ready);
+    assumeTrue(NETS.ready());
     final Path snap = snapshot();
     final Path counters = dir.resolve("live.rules");
     final Path trace = dir.resolve("live.jsonl");
@@ -247,18 +227,18 @@ class LiveCaptureKernelTest {
         "--write-pcap", pcap.toString(), "--direction", direction));
     live.awaitCapturing();
     // real connections: ping, a TCP handshake with a listener, REJECTed TCP, DROPped UDP
-    final Process listener = new ProcessBuilder("ip", "netns", "exec", fw, "timeout", "8", "nc", "-l",
+    final Process listener = new ProcessBuilder("ip", "netns", "exec", NETS.fw(), "timeout", "8", "nc", "-l",
         "-p", "22").redirectErrorStream(true).start();
     Thread.sleep(300);
-    inNs(peer, "ping -c 4 -i 0.2 -W 1 " + net + ".1 >/dev/null");
-    inNs(peer, "echo hello | timeout 2 nc -w1 -q0 " + net + ".1 22 >/dev/null 2>&1 || true");
-    inNs(peer, "echo x | timeout 2 nc -w1 " + net + ".1 80 >/dev/null 2>&1 || true");
-    inNs(peer, "echo x | timeout 2 nc -u -w1 " + net + ".1 53 >/dev/null 2>&1 || true");
+    inNs(NETS.peer(), "ping -c 4 -i 0.2 -W 1 " + NETS.net() + ".1 >/dev/null");
+    inNs(NETS.peer(), "echo hello | timeout 2 nc -w1 -q0 " + NETS.net() + ".1 22 >/dev/null 2>&1 || true");
+    inNs(NETS.peer(), "echo x | timeout 2 nc -w1 " + NETS.net() + ".1 80 >/dev/null 2>&1 || true");
+    inNs(NETS.peer(), "echo x | timeout 2 nc -u -w1 " + NETS.net() + ".1 53 >/dev/null 2>&1 || true");
     listener.destroy();
     final boolean tcpreplay = Sh.run(List.of("tcpreplay", "-V"), null).rc == 0;
     if (tcpreplay) {
       final Path f = udpPcap(300, 9);
-      final Sh r = Sh.run(List.of("ip", "netns", "exec", peer, "tcpreplay", "-q", "-i", "lv1", "--pps",
+      final Sh r = Sh.run(List.of("ip", "netns", "exec", NETS.peer(), "tcpreplay", "-q", "-i", "lv1", "--pps",
           "2000", f.toString()), null);
       assertThat(r.rc).as("tcpreplay: " + r.err).isZero();
     } else {
@@ -266,7 +246,7 @@ class LiveCaptureKernelTest {
     }
     Thread.sleep(500);
     final String sig = live.stop();
-    final String kernel = Sh.run(List.of("ip", "netns", "exec", fw, "iptables-save", "-c"), null).out;
+    final String kernel = Sh.run(List.of("ip", "netns", "exec", NETS.fw(), "iptables-save", "-c"), null).out;
     final String predicted = Files.readString(counters);
 
     final long evaluated = live.figure("packets evaluated");
@@ -304,10 +284,10 @@ class LiveCaptureKernelTest {
    */
   @Test
   void routerTwoInterfacesBothDirectionsEqualsKernelAndReplay() throws Exception {
-    assumeTrue(ready);
-    final String r = "nflr" + tag;
-    final String a = "nfla" + tag;
-    final String b = "nflb" + tag;
+    assumeTrue(NETS.ready());
+    final String r = "nflr" + NETS.tag();
+    final String a = "nfla" + NETS.tag();
+    final String b = "nflb" + NETS.tag();
     try {
       for (String n : List.of(r, a, b)) {
         Sh.run(List.of("ip", "netns", "del", n), null);
@@ -402,7 +382,7 @@ class LiveCaptureKernelTest {
 
   @Test
   void forcedDropsAreReportedAndAccountForEveryArrival() throws Exception {
-    assumeTrue(ready);
+    assumeTrue(NETS.ready());
     assumeTrue(Sh.run(List.of("tcpreplay", "-V"), null).rc == 0, "needs tcpreplay; skipped");
     final Path snap = snapshot();
     final Path f = udpPcap(15000, 9);
@@ -411,7 +391,7 @@ class LiveCaptureKernelTest {
         "--every", "1s", "--buffer-size", "65536", "--queue-size", "65536", "--write-pcap",
         pcap.toString(), "--counters-out", dir.resolve("drops.rules").toString()));
     live.awaitCapturing();
-    final Sh r = Sh.run(List.of("ip", "netns", "exec", peer, "tcpreplay", "-q", "-i", "lv1",
+    final Sh r = Sh.run(List.of("ip", "netns", "exec", NETS.peer(), "tcpreplay", "-q", "-i", "lv1",
         "--topspeed", f.toString()), null);
     assertThat(r.rc).as("tcpreplay: " + r.err).isZero();
     Thread.sleep(500);
@@ -423,7 +403,7 @@ class LiveCaptureKernelTest {
     final long kernelDrop = Long.parseLong(m.group(2));
     final long ifDrop = Long.parseLong(m.group(3));
     final long queueDrop = Long.parseLong(m.group(4));
-    final String kernel = Sh.run(List.of("ip", "netns", "exec", fw, "iptables-save", "-c"), null).out;
+    final String kernel = Sh.run(List.of("ip", "netns", "exec", NETS.fw(), "iptables-save", "-c"), null).out;
     final String predicted = Files.readString(dir.resolve("drops.rules"));
     final long kernelSaw = udp9(kernel);
     final long liveSaw = udp9(predicted);
@@ -450,7 +430,7 @@ class LiveCaptureKernelTest {
 
   @Test
   void errorsAreOneLineWithExit2() {
-    assumeTrue(ready);
+    assumeTrue(NETS.ready());
     final StringWriter e = new StringWriter();
     final int rc = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e), "live", "--iface",
         "nfl-missing0", "--snapshot", "config/examples/docker-host");

@@ -16,10 +16,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,30 +38,12 @@ class LiveReloadKernelTest {
   private static final String BROKEN = HEAD + String.join("\n",
       "-A INPUT -p icmp", "-A INPUT -p tcp -m tcp --dport 70000", "COMMIT", "");
 
-  private static String fw;
-  private static String peer;
-  private static String net;
-  private static boolean ready;
 
   @TempDir Path dir;
 
-  private static VethNamespaces nets;
-
-  @BeforeAll
-  static void setUp() {
-    nets = VethNamespaces.create("live --reload test", "nfr", "rv", 78);
-    fw = nets.fw;
-    peer = nets.peer;
-    net = nets.net;
-    ready = true;
-  }
-
-  @AfterAll
-  static void cleanUp() {
-    if (nets != null) {
-      nets.close();
-    }
-  }
+  @RegisterExtension
+  static final VethNamespaces.Fixture NETS = new VethNamespaces.Fixture("live --reload test",
+      "nfr", "rv", 78);
 
   private static void inNs(String ns, String script) {
     VethNamespaces.inNs(ns, script);
@@ -100,16 +81,16 @@ class LiveReloadKernelTest {
 
   @Test
   void reloadKeepsUnchangedCountersRefusesABrokenSnapshotAndReloadsOnSighup() throws Exception {
-    assumeTrue(ready);
+    assumeTrue(NETS.ready());
     final Path snap = dir.resolve("snap");
     final StringWriter w = new StringWriter();
-    assertThat(new SnapshotWriter(snap, fw, new PrintWriter(w)).write()).as(w.toString()).isTrue();
+    assertThat(new SnapshotWriter(snap, NETS.fw(), new PrintWriter(w)).write()).as(w.toString()).isTrue();
     final Path rules = snap.resolve("iptables.rules");
     replace(rules, OLD);
     final Path counters = dir.resolve("live.rules");
     final Path out = dir.resolve("live.out");
     final Path err = dir.resolve("live.err");
-    final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", fw,
+    final List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", NETS.fw(),
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
         "-cp", System.getProperty("java.class.path"), "io.nfeval.cli.Main", "live",
         "--iface", "rv0", "--snapshot", snap.toString(), "--reload", "--every", "200ms",
@@ -119,7 +100,7 @@ class LiveReloadKernelTest {
     try {
       awaitLine(err, Pattern.compile("capturing on"), live);
       Thread.sleep(300);
-      inNs(peer, "ping -c 3 -i 0.2 -W 1 " + net + ".1 >/dev/null");
+      inNs(NETS.peer(), "ping -c 3 -i 0.2 -W 1 " + NETS.net() + ".1 >/dev/null");
       final String type8 = "-A INPUT -p icmp -m icmp --icmp-type 8";
       for (int i = 0; i < 50 && !(Files.exists(counters) && count(counters, type8) == 3); i++) {
         Thread.sleep(100);
@@ -138,7 +119,7 @@ class LiveReloadKernelTest {
           "nfeval live: reloaded snapshot at packet \\d+: 2 rules \\(1 added, 1 removed, 1 kept counters\\)"),
           live);
       Thread.sleep(300);
-      inNs(peer, "ping -c 2 -i 0.2 -W 1 " + net + ".1 >/dev/null");
+      inNs(NETS.peer(), "ping -c 2 -i 0.2 -W 1 " + NETS.net() + ".1 >/dev/null");
       for (int i = 0; i < 50 && count(counters, type8) != 5; i++) {
         Thread.sleep(100);
       }

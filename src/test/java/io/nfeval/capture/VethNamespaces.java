@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.nfeval.capture.LiveCaptureKernelTest.Sh;
 import io.nfeval.source.LibpcapReader;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The network the live kernel tests build for themselves: a namespace FW and a namespace PEER joined by
@@ -13,6 +16,59 @@ import java.util.List;
  * (and the veth with them). Skips the calling test visibly without root, iproute2 or libpcap.
  */
 final class VethNamespaces implements AutoCloseable {
+  /**
+   * The namespaces for the whole test class: {@code @RegisterExtension static final Fixture NETS = new
+   * Fixture(...)} builds them before all tests (or skips them all) and removes them after.
+   */
+  static final class Fixture implements BeforeAllCallback, AfterAllCallback {
+    private final String what;
+    private final String prefix;
+    private final String devPrefix;
+    private final int octet;
+    private VethNamespaces nets;
+
+    Fixture(String what, String prefix, String devPrefix, int octet) {
+      this.what = what;
+      this.prefix = prefix;
+      this.devPrefix = devPrefix;
+      this.octet = octet;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+      nets = create(what, prefix, devPrefix, octet);
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+      if (nets != null) {
+        nets.close();
+        nets = null;
+      }
+    }
+
+    /** Whether the namespaces were built (else every test was skipped before running). */
+    boolean ready() {
+      return nets != null;
+    }
+
+    String tag() {
+      return nets.tag;
+    }
+
+    String fw() {
+      return nets.fw;
+    }
+
+    String peer() {
+      return nets.peer;
+    }
+
+    String net() {
+      return nets.net;
+    }
+  }
+
   final String tag;
   final String fw;
   final String peer;
