@@ -124,10 +124,6 @@ public final class ReplyPortIndex implements NatCore.PortHint {
     entries++;
   }
 
-  boolean isEmpty() {
-    return entries == 0;
-  }
-
   @Override
   public int choose(int proto, int natAddr, int remoteAddr, int remotePort, int origPort, int min,
       int rangeSize, long nowNanos) {

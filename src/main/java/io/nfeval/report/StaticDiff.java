@@ -240,51 +240,12 @@ final class StaticDiff {
       final RuleSpace s = space(r);
       final RuleSpace.Point w = witness(s);
       add(out, seen, w);
-      final Set<Long> v = new TreeSet<>();
-      s.src.boundaries(v);
-      for (long x : v) {
-        final RuleSpace.Point p = w.copy();
-        p.src = x;
-        add(out, seen, p);
-      }
-      v.clear();
-      s.dst.boundaries(v);
-      for (long x : v) {
-        final RuleSpace.Point p = w.copy();
-        p.dst = x;
-        add(out, seen, p);
-      }
-      v.clear();
-      s.proto.boundaries(v);
-      v.add(6L);
-      v.add(17L);
-      v.add(1L);
-      for (long x : v) {
-        final RuleSpace.Point p = w.copy();
-        p.proto = (int) x;
-        add(out, seen, p);
-      }
-      v.clear();
-      s.sport.boundaries(v);
-      for (long x : v) {
-        final RuleSpace.Point p = w.copy();
-        p.sport = (int) x;
-        add(out, seen, p);
-      }
-      v.clear();
-      s.dport.boundaries(v);
-      for (long x : v) {
-        final RuleSpace.Point p = w.copy();
-        p.dport = (int) x;
-        add(out, seen, p);
-      }
-      v.clear();
-      s.icmp.boundaries(v);
-      for (long x : v) {
-        final RuleSpace.Point p = w.copy();
-        p.icmp = (int) x;
-        add(out, seen, p);
-      }
+      vary(out, seen, w, boundaries(s.src), (p, x) -> p.src = x);
+      vary(out, seen, w, boundaries(s.dst), (p, x) -> p.dst = x);
+      vary(out, seen, w, boundaries(s.proto, 6, 17, 1), (p, x) -> p.proto = (int) x);
+      vary(out, seen, w, boundaries(s.sport), (p, x) -> p.sport = (int) x);
+      vary(out, seen, w, boundaries(s.dport), (p, x) -> p.dport = (int) x);
+      vary(out, seen, w, boundaries(s.icmp), (p, x) -> p.icmp = (int) x);
       for (String n : ifaces) {
         RuleSpace.Point p = w.copy();
         p.in = n;
@@ -303,6 +264,26 @@ final class StaticDiff {
       }
     }
     return out;
+  }
+
+  /** The boundaries of one field's interval set, plus {@code extra} values, in order. */
+  private static Set<Long> boundaries(IntervalSet field, long... extra) {
+    final Set<Long> v = new TreeSet<>();
+    field.boundaries(v);
+    for (long x : extra) {
+      v.add(x);
+    }
+    return v;
+  }
+
+  /** Adds a copy of the witness {@code w} with one field set to each of {@code values}. */
+  private static void vary(List<RuleSpace.Point> out, Set<List<Object>> seen, RuleSpace.Point w,
+      Set<Long> values, java.util.function.ObjLongConsumer<RuleSpace.Point> field) {
+    for (long x : values) {
+      final RuleSpace.Point p = w.copy();
+      field.accept(p, x);
+      add(out, seen, p);
+    }
   }
 
   private static void add(List<RuleSpace.Point> out, Set<List<Object>> seen, RuleSpace.Point p) {
