@@ -92,6 +92,13 @@ public final class Engine {
   /** Route results reused for every packet: input route, output route, re-route after OUTPUT. */
   private final boolean routeMemo;
   private final RouteResult rtIn = new RouteResult();
+  /**
+   * The decode stage's input routing decision for the packet being evaluated (see {@link RouteHint}),
+   * set by the replayer around one arrival; null otherwise.
+   */
+  RouteHint routeHint;
+  /** Arrivals routed by their {@link RouteHint} (tests check the hints are used at all). */
+  long routeHintsUsed;
   private final RouteResult rtOut = new RouteResult();
   private final RouteResult rtRe = new RouteResult();
   /** Routing decisions of this run, cached by their inputs. */
@@ -701,6 +708,12 @@ public final class Engine {
    * present the same addresses, so the decision is memoized per connection direction.
    */
   private RouteResult routeInput(boolean looped) {
+    final RouteHint hint = routeHint;
+    if (hint != null && !looped && skb.mark == 0
+        && hint.answers(host, skb.saddr(), skb.daddr(), skb.view.tos(), skb.in)) {
+      routeHintsUsed++;
+      return rtIn.copyFrom(hint.result);
+    }
     final int ci = skb.ctInfo;
     if (!looped && skb.ctHandle >= 0 && skb.mark == 0 && routeMemo
         && (ci == Ct.CTINFO_NEW || ci == Ct.CTINFO_ESTABLISHED || ci == Ct.CTINFO_ESTABLISHED_REPLY)) {

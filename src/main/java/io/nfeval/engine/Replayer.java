@@ -37,10 +37,14 @@ public final class Replayer {
   private final ReplaySummary summary;
   private final DecodeSummary decode = new DecodeSummary();
   private final TraceWriter trace;
-  private NetInterface onlyInterface;
-  /** Non-loopback interfaces and their MACs, in snapshot order: a frame's destination MAC names its ingress. */
-  private NetInterface[] macInterfaces;
-  private long[] interfaceMacs;
+  /** How arrivals find their input device on the current host model. */
+  private Ingress ingressOf;
+  /**
+   * A pipelined run's decode-stage routing (see {@link RouteHint}): its own cache and the ingress
+   * resolution of the host model the run started with. Null outside pipelined runs.
+   */
+  private RouteCache hintRoutes;
+  private Ingress hintIngress;
   private long unknownIngress;
   /** Conntrack verifies L4 checksums at PREROUTING: worth summing in the decode stage. */
   private final boolean verifyChecksums;
@@ -62,21 +66,58 @@ public final class Replayer {
   /** Derives what ingress resolution needs from the host model (again after a live reload). */
   private void useHost(HostModel h) {
     this.host = h;
-    NetInterface only = null;
-    int n = 0;
-    final java.util.List<NetInterface> withMac = new java.util.ArrayList<>();
-    for (NetInterface i : h.interfaces()) {
-      if (!i.isLoopback()) {
-        only = i;
-        n++;
-        withMac.add(i);
+    this.ingressOf = new Ingress(h);
+  }
+
+  /**
+   * The input device of an arrival on one host model: the interface the capture names, else the one
+   * whose MAC is the frame's destination, else the host's only non-loopback interface when the capture
+   * names none. Immutable, so the decode stage may use it too.
+   */
+  private static final class Ingress {
+    final HostModel host;
+    final NetInterface onlyInterface;
+    /** Non-loopback interfaces and their MACs, in snapshot order. */
+    final NetInterface[] macInterfaces;
+    final long[] interfaceMacs;
+
+    Ingress(HostModel h) {
+      this.host = h;
+      NetInterface only = null;
+      int n = 0;
+      final java.util.List<NetInterface> withMac = new java.util.ArrayList<>();
+      for (NetInterface i : h.interfaces()) {
+        if (!i.isLoopback()) {
+          only = i;
+          n++;
+          withMac.add(i);
+        }
+      }
+      this.onlyInterface = n == 1 ? only : null;
+      this.macInterfaces = withMac.toArray(new NetInterface[0]);
+      this.interfaceMacs = new long[macInterfaces.length];
+      for (int i = 0; i < macInterfaces.length; i++) {
+        interfaceMacs[i] = macInterfaces[i].mac();
       }
     }
-    this.onlyInterface = n == 1 ? only : null;
-    this.macInterfaces = withMac.toArray(new NetInterface[0]);
-    this.interfaceMacs = new long[macInterfaces.length];
-    for (int i = 0; i < macInterfaces.length; i++) {
-      interfaceMacs[i] = macInterfaces[i].mac();
+
+    /** The device, or null when none is known. */
+    NetInterface of(String ingress, PacketView v) {
+      NetInterface in = ingress != null ? host.byName(ingress) : null;
+      if (in == null && v.hasDstMac()) {
+        final long dst = v.dstMac();
+        final long[] macs = interfaceMacs;
+        for (int i = 0; i < macs.length; i++) {
+          if (macs[i] == dst) {
+            in = macInterfaces[i];
+            break;
+          }
+        }
+      }
+      if (in == null && ingress == null) {
+        in = onlyInterface;
+      }
+      return in;
     }
   }
 
@@ -99,6 +140,8 @@ public final class Replayer {
     int code;
     /** Conntrack index slot of the packet's tuple (a hint for {@link Replayer#prefetch}), or -1. */
     int ctSlot = -1;
+    /** The input route computed ahead, in pipelined runs. */
+    final RouteHint route = new RouteHint();
     boolean fromLocalFile;
     boolean local;
     String ingress;
@@ -134,7 +177,16 @@ public final class Replayer {
 
   /** {@link #run(CaptureReader, Progress, int)} with a decode thread and a ring of {@code slots}. */
   long runPipelined(CaptureReader reader, Progress progress, int slots) {
-    return new ReplayPipeline(this, slots).run(reader, progress);
+    if (hintRoutes == null && routeHints) {
+      hintIngress = ingressOf;
+      hintRoutes = new RouteCache(hintIngress.host, 1);
+    }
+    try {
+      return new ReplayPipeline(this, slots).run(reader, progress);
+    } finally {
+      hintRoutes = null;
+      hintIngress = null;
+    }
   }
 
   private final Slot feedSlot = new Slot();
@@ -186,7 +238,31 @@ public final class Replayer {
         s.ctSlot = ctHints.homeSlot(v.srcAddr(), v.dstAddr(), v.srcPort() << 16 | v.dstPort(), proto, 0);
       }
     }
+    s.route.valid = false;
+    if (hintRoutes != null && code == Malformed.OK && v.isIpv4() && !s.local
+        && v.linkType() != LinkType.NFLOG) {
+      hintRoute(s, v);
+    }
   }
+
+  /** The decode stage's {@link RouteHint} for an arrival (the engine checks it still applies). */
+  private void hintRoute(Slot s, PacketView v) {
+    final NetInterface in = hintIngress.of(s.ingress, v);
+    if (in == null || in.isLoopback()) {
+      return;
+    }
+    final RouteHint h = s.route;
+    h.host = hintIngress.host;
+    h.saddr = v.srcAddr();
+    h.daddr = v.dstAddr();
+    h.tos = v.tos();
+    h.in = in;
+    hintRoutes.route(h.result, h.saddr, h.daddr, h.tos, 0, in);
+    h.valid = true;
+  }
+
+  /** Whether pipelined runs route arrivals ahead on the decode thread (tests turn it off to compare). */
+  boolean routeHints = true;
 
   /**
    * Touches what the conntrack lookup of a packet soon to be evaluated will read (distance 2: its
@@ -213,7 +289,12 @@ public final class Replayer {
     if (engine.host() != host) {
       useHost(engine.host());
     }
-    one(s.packet, s.view, s.code, s.fromLocalFile, s.local, s.ingress, s.index);
+    engine.routeHint = s.route.valid ? s.route : null;
+    try {
+      one(s.packet, s.view, s.code, s.fromLocalFile, s.local, s.ingress, s.index);
+    } finally {
+      engine.routeHint = null;
+    }
   }
 
   private void one(CapturedPacket p, PacketView v, int code, boolean fromLocalFile, boolean local,
@@ -266,20 +347,7 @@ public final class Replayer {
           Disposition.NOT_EVALUATED);
       return;
     }
-    NetInterface in = ingress != null ? host.byName(ingress) : null;
-    if (in == null && v.hasDstMac()) {
-      final long dst = v.dstMac();
-      final long[] macs = interfaceMacs;
-      for (int i = 0; i < macs.length; i++) {
-        if (macs[i] == dst) {
-          in = macInterfaces[i];
-          break;
-        }
-      }
-    }
-    if (in == null && ingress == null) {
-      in = onlyInterface;
-    }
+    final NetInterface in = ingressOf.of(ingress, v);
     if (in == null) {
       unknownIngress++;
       skip(index, ts, "PREROUTING", ingress,
