@@ -51,6 +51,47 @@ public final class CompiledTable {
   final Match[][] matches;
   final int maxDepth;
 
+  /**
+   * Per entry, {@link #STRIDE} ints at {@code STRIDE * e}: what the evaluator reads for every entry
+   * it tries, side by side as in the kernel's {@code struct ipt_entry} (its {@code struct ipt_ip}
+   * inline, then the target), so trying a rule reads one cache line instead of the rule, its IP part
+   * and its target as objects scattered over the heap. Only rules with interfaces, extension matches
+   * or a non-standard target go on to those objects.
+   */
+  final int[] blob;
+  static final int STRIDE = 8;
+  static final int B_KIND = 0;
+  static final int B_SRC = 1;
+  static final int B_SRC_MASK = 2;
+  static final int B_DST = 3;
+  static final int B_DST_MASK = 4;
+  /** Protocol (low 8 bits) and the F_* flags. */
+  static final int B_FLAGS = 5;
+  /** One of the T_* codes. */
+  static final int B_TARGET = 6;
+  /** Entry of a jump's or goto's target chain. */
+  static final int B_JUMP = 7;
+  static final int F_INV_SRC = 1 << 8;
+  static final int F_INV_DST = 1 << 9;
+  static final int F_INV_PROTO = 1 << 10;
+  /** -f: only later fragments. */
+  static final int F_FRAGS = 1 << 11;
+  /** ! -f: only first fragments and whole datagrams. */
+  static final int F_NOT_FRAGS = 1 << 12;
+  /** -i or -o: {@link TableEvaluator} checks them on the rule's IpMatch. */
+  static final int F_IFACES = 1 << 13;
+  /** The rule has extension matches. */
+  static final int F_MATCHES = 1 << 14;
+  static final int T_OTHER = 0;
+  static final int T_ACCEPT = 1;
+  static final int T_DROP = 2;
+  static final int T_QUEUE = 3;
+  static final int T_RETURN = 4;
+  static final int T_JUMP = 5;
+  static final int T_GOTO = 6;
+  /** No target ({@code -j} omitted): counts and continues. */
+  static final int T_NONE = 7;
+
   private static final String[] HOOK_CHAINS = {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"};
 
   /** Index of this table in the engine (trace and counters). */
@@ -124,6 +165,47 @@ public final class CompiledTable {
       }
     }
     maxDepth = checkLoops(chainIndex);
+    blob = new int[STRIDE * n];
+    for (int i = 0; i < n; i++) {
+      final int o = STRIDE * i;
+      blob[o + B_KIND] = kind[i];
+      blob[o + B_JUMP] = jump[i];
+      if (kind[i] == RULE) {
+        encode(rules[i], matches[i].length > 0, o);
+      }
+    }
+  }
+
+  private void encode(Rule r, boolean hasMatches, int o) {
+    final io.nfeval.rules.IpMatch ip = r.ip();
+    blob[o + B_SRC] = ip.src();
+    blob[o + B_SRC_MASK] = ip.srcMask();
+    blob[o + B_DST] = ip.dst();
+    blob[o + B_DST_MASK] = ip.dstMask();
+    int f = ip.proto() & 0xff;
+    f |= ip.invSrc() ? F_INV_SRC : 0;
+    f |= ip.invDst() ? F_INV_DST : 0;
+    f |= ip.invProto() ? F_INV_PROTO : 0;
+    f |= ip.fragment() == io.nfeval.rules.IpMatch.Fragment.FRAGS ? F_FRAGS : 0;
+    f |= ip.fragment() == io.nfeval.rules.IpMatch.Fragment.NOT_FRAGS ? F_NOT_FRAGS : 0;
+    f |= ip.inIface() != null || ip.outIface() != null ? F_IFACES : 0;
+    f |= hasMatches ? F_MATCHES : 0;
+    blob[o + B_FLAGS] = f;
+    final io.nfeval.rules.ext.Target t = r.target();
+    int code = T_OTHER;
+    if (t instanceof io.nfeval.rules.ext.VerdictTarget) {
+      switch (((io.nfeval.rules.ext.VerdictTarget) t).verdict()) {
+        case ACCEPT: code = T_ACCEPT; break;
+        case DROP: code = T_DROP; break;
+        case QUEUE: code = T_QUEUE; break;
+        default: code = T_RETURN; break;
+      }
+    } else if (t instanceof JumpTarget) {
+      code = ((JumpTarget) t).isGoto() ? T_GOTO : T_JUMP;
+    } else if (t instanceof io.nfeval.rules.ext.NoTarget) {
+      code = T_NONE;
+    }
+    blob[o + B_TARGET] = code;
   }
 
   final int matchSlotEnd;

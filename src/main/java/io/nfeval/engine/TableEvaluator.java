@@ -4,11 +4,8 @@ import io.nfeval.engine.classify.CandidateCursor;
 import io.nfeval.engine.classify.TableClassifier;
 import io.nfeval.rules.IpMatch;
 import io.nfeval.rules.Rule;
-import io.nfeval.rules.ext.JumpTarget;
 import io.nfeval.rules.ext.Match;
-import io.nfeval.rules.ext.NoTarget;
 import io.nfeval.rules.ext.Target;
-import io.nfeval.rules.ext.VerdictTarget;
 import io.nfeval.rules.ext.XtVerdict;
 
 /**
@@ -76,11 +73,13 @@ public final class TableEvaluator {
     if (cls != null) {
       cursor.begin(cls, skb);
     }
+    final int[] b = t.blob;
     while (true) {
-      if (cls != null && t.kind[e] == CompiledTable.RULE) {
+      if (cls != null && b[CompiledTable.STRIDE * e + CompiledTable.B_KIND] == CompiledTable.RULE) {
         e = cursor.next(e);
       }
-      final int kind = t.kind[e];
+      final int o = CompiledTable.STRIDE * e;
+      final int kind = b[o + CompiledTable.B_KIND];
       if (kind == CompiledTable.POLICY) {
         counters.add(e, skb.len);
         skb.traceEntry(t, e);
@@ -95,8 +94,10 @@ public final class TableEvaluator {
         }
         continue;
       }
-      final Rule r = t.rules[e];
-      if (!ipPacketMatch(r.ip(), skb) || !extensionsMatch(t, e, skb, mr)) {
+      final int flags = b[o + CompiledTable.B_FLAGS];
+      if (!ipPacketMatch(b, o, flags, skb)
+          || (flags & CompiledTable.F_IFACES) != 0 && !ifacesMatch(t.rules[e].ip(), skb)
+          || (flags & CompiledTable.F_MATCHES) != 0 && !extensionsMatch(t, e, skb, mr)) {
         if (skb.hotdropped) {
           return XtVerdict.DROP;
         }
@@ -105,39 +106,38 @@ public final class TableEvaluator {
       }
       counters.add(e, skb.len);
       skb.traceEntry(t, e);
-      final Target target = r.target();
-      if (target instanceof VerdictTarget) {
-        switch (((VerdictTarget) target).verdict()) {
-          case ACCEPT:
-            return XtVerdict.ACCEPT;
-          case DROP:
-            return XtVerdict.DROP;
-          case QUEUE:
-            return XtVerdict.QUEUE;
-          default:
-            break; // RETURN
-        }
-        if (sp == 0) {
-          e = t.underflow[hook];
-        } else {
-          e = stack[--sp] + 1;
-        }
-        continue;
-      }
-      if (target instanceof JumpTarget) {
-        if (!((JumpTarget) target).isGoto()) {
+      switch (b[o + CompiledTable.B_TARGET]) {
+        case CompiledTable.T_ACCEPT:
+          return XtVerdict.ACCEPT;
+        case CompiledTable.T_DROP:
+          return XtVerdict.DROP;
+        case CompiledTable.T_QUEUE:
+          return XtVerdict.QUEUE;
+        case CompiledTable.T_RETURN:
+          if (sp == 0) {
+            e = t.underflow[hook];
+          } else {
+            e = stack[--sp] + 1;
+          }
+          continue;
+        case CompiledTable.T_JUMP:
           if (sp == stack.length) {
             return XtVerdict.DROP; // the kernel drops on jump stack overflow
           }
           stack[sp++] = e;
-        }
-        e = t.jump[e];
-        continue;
+          e = b[o + CompiledTable.B_JUMP];
+          continue;
+        case CompiledTable.T_GOTO:
+          e = b[o + CompiledTable.B_JUMP];
+          continue;
+        case CompiledTable.T_NONE:
+          e++;
+          continue;
+        default:
+          break;
       }
-      if (target instanceof NoTarget) {
-        e++;
-        continue;
-      }
+      final Rule r = t.rules[e];
+      final Target target = r.target();
       skb.currentEntry = e;
       int v = tr.run(r, target, skb);
       if (cls != null) {
@@ -173,31 +173,39 @@ public final class TableEvaluator {
     return true;
   }
 
-  /** ip_packet_match(): the fixed IPv4 header part of every rule. */
-  static boolean ipPacketMatch(IpMatch ip, Skb skb) {
-    if (((skb.saddr() & ip.srcMask()) != ip.src()) ^ ip.invSrc()) {
+  /**
+   * ip_packet_match() on the entry's blob record at {@code o}: addresses, protocol and fragment
+   * test; the interfaces, when the rule has any ({@link CompiledTable#F_IFACES}), are
+   * {@link #ifacesMatch}.
+   */
+  static boolean ipPacketMatch(int[] b, int o, int flags, Skb skb) {
+    if (((skb.saddr() & b[o + CompiledTable.B_SRC_MASK]) != b[o + CompiledTable.B_SRC])
+        ^ (flags & CompiledTable.F_INV_SRC) != 0) {
       return false;
     }
-    if (((skb.daddr() & ip.dstMask()) != ip.dst()) ^ ip.invDst()) {
+    if (((skb.daddr() & b[o + CompiledTable.B_DST_MASK]) != b[o + CompiledTable.B_DST])
+        ^ (flags & CompiledTable.F_INV_DST) != 0) {
       return false;
     }
+    final int proto = flags & 0xff;
+    if (proto != 0 && ((skb.protocol() != proto) ^ (flags & CompiledTable.F_INV_PROTO) != 0)) {
+      return false;
+    }
+    if ((flags & CompiledTable.F_FRAGS) != 0) {
+      return skb.fragOffset() != 0;
+    }
+    if ((flags & CompiledTable.F_NOT_FRAGS) != 0) {
+      return skb.fragOffset() == 0;
+    }
+    return true;
+  }
+
+  /** The interface part of ip_packet_match (-i, -o). */
+  static boolean ifacesMatch(IpMatch ip, Skb skb) {
     if (ip.inIface() != null && (!ifaceMatches(ip.inIface(), skb.inIface()) ^ ip.invIn())) {
       return false;
     }
-    if (ip.outIface() != null && (!ifaceMatches(ip.outIface(), skb.outIface()) ^ ip.invOut())) {
-      return false;
-    }
-    if (ip.proto() != 0 && ((skb.protocol() != ip.proto()) ^ ip.invProto())) {
-      return false;
-    }
-    switch (ip.fragment()) {
-      case FRAGS:
-        return skb.fragOffset() != 0;
-      case NOT_FRAGS:
-        return skb.fragOffset() == 0;
-      default:
-        return true;
-    }
+    return ip.outIface() == null || (ifaceMatches(ip.outIface(), skb.outIface()) ^ ip.invOut());
   }
 
   /**
