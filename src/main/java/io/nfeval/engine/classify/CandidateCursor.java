@@ -31,12 +31,26 @@ public final class CandidateCursor {
   private String in;
   private String out;
 
-  /** Per chain: traversal the lists were resolved in, and the last entry asked for. */
-  private long[] resolvedIn = new long[0];
-  private int[] lastEntry = new int[0];
-  /** Per chain × slot: the candidate list and the position in it. */
-  private int[][] lists = new int[0][];
-  private int[] pos = new int[0];
+  /**
+   * Per chain: {@code traversal << VISIT_BITS | visit} when the chain's lists were resolved in this
+   * traversal (visit: its index in the dense per-visit arrays below), else anything older. One
+   * read per chain reached; the per-visit state a traversal works on stays in a few hot lines
+   * (hundreds of chains, each reached by a few packets, would miss the cache on per-chain arrays).
+   */
+  private long[] chainVisit = new long[0];
+  private static final int VISIT_BITS = 24;
+  private static final long TRAVERSAL_LIMIT = 1L << (63 - VISIT_BITS);
+  /** Chains resolved in this traversal. */
+  private int visits;
+  /** Per visit: the last entry asked for. */
+  private int[] lastEntry = new int[4];
+  /**
+   * Per visit × slot: the array holding the candidate list, the position in it and the end of the
+   * list (lists of interval fields are ranges of their index's one array).
+   */
+  private int[][] lists = new int[4 * SLOTS][];
+  private int[] pos = new int[4 * SLOTS];
+  private int[] end = new int[4 * SLOTS];
 
   /**
    * Starts (or restarts, after a target may have rewritten the packet) a traversal of {@code t} with
@@ -58,11 +72,8 @@ public final class CandidateCursor {
    */
   public void begin(TableClassifier t, int saddr, int daddr, int protocol, int fragOffset, int sport,
       int dport, String inDev, String outDev) {
-    if (t.chainCount > resolvedIn.length) {
-      resolvedIn = new long[t.chainCount];
-      lastEntry = new int[t.chainCount];
-      lists = new int[t.chainCount * SLOTS][];
-      pos = new int[t.chainCount * SLOTS];
+    if (t.chainCount > chainVisit.length) {
+      chainVisit = new long[t.chainCount];
     }
     final int frag = fragOffset != 0 ? 1 : 0;
     final boolean known = sport >= 0 && dport >= 0;
@@ -73,11 +84,13 @@ public final class CandidateCursor {
       // its last position starts over in next()). A MARK or LOG that continued costs nothing.
       return;
     }
-    if (t != table) {
+    if (t != table || traversal + 1 == TRAVERSAL_LIMIT) {
       table = t;
-      Arrays.fill(resolvedIn, 0); // stamps of another table's chains mean nothing here
+      Arrays.fill(chainVisit, 0); // stamps of another table's chains mean nothing here
+      traversal = 0;
     }
     traversal++;
+    visits = 0;
     keys[SRC] = saddr;
     keys[DST] = daddr;
     keys[PROTO] = protocol;
@@ -99,29 +112,54 @@ public final class CandidateCursor {
       return e;
     }
     final int ci = c.index;
-    final int base = ci * SLOTS;
     final int[] slots = c.slotField;
-    if (resolvedIn[ci] != traversal) {
-      for (int k = 0; k < slots.length; k++) {
-        final int f = slots[k];
-        lists[base + k] = c.lookup(f, f < FIELDS ? keys[f] : 0, keys[PROTO], portsKnown, in, out);
-        pos[base + k] = 0;
+    final long stamp = chainVisit[ci];
+    int visit;
+    if (stamp >>> VISIT_BITS != traversal) {
+      visit = newVisit(ci);
+      resolve(c, visit);
+    } else {
+      visit = (int) stamp & ((1 << VISIT_BITS) - 1);
+      if (e < lastEntry[visit]) {
+        resolve(c, visit); // the chain is visited again from an earlier entry: start over
       }
-      resolvedIn[ci] = traversal;
-    } else if (e < lastEntry[ci]) {
-      Arrays.fill(pos, base, base + slots.length, 0); // the chain is visited again
     }
-    lastEntry[ci] = e;
+    lastEntry[visit] = e;
+    final int base = visit * SLOTS;
     int best = c.end;
     for (int k = 0; k < slots.length; k++) {
       final int[] l = lists[base + k];
-      final int p = advance(l, pos[base + k], e);
+      final int stop = end[base + k];
+      final int p = advance(l, pos[base + k], stop, e);
       pos[base + k] = p;
-      if (p < l.length && l[p] < best) {
+      if (p < stop && l[p] < best) {
         best = l[p];
       }
     }
     return best;
+  }
+
+  /** A visit index for chain {@code ci} in this traversal (arrays grow during warm-up only). */
+  private int newVisit(int ci) {
+    final int v = visits++;
+    if (v == lastEntry.length) {
+      lastEntry = Arrays.copyOf(lastEntry, 2 * v);
+      lists = Arrays.copyOf(lists, 2 * v * SLOTS);
+      pos = Arrays.copyOf(pos, 2 * v * SLOTS);
+      end = Arrays.copyOf(end, 2 * v * SLOTS);
+    }
+    chainVisit[ci] = traversal << VISIT_BITS | v;
+    return v;
+  }
+
+  private void resolve(ChainClassifier c, int visit) {
+    final int[] slots = c.slotField;
+    final int base = visit * SLOTS;
+    for (int k = 0; k < slots.length; k++) {
+      final int f = slots[k];
+      c.resolve(f, f < FIELDS ? keys[f] : 0, keys[PROTO], portsKnown, in, out, lists, pos, end,
+          base + k);
+    }
   }
 
   /**
@@ -129,14 +167,14 @@ public final class CandidateCursor {
    * walk goes candidate by candidate); a binary search when the evaluator jumped further (a chain
    * visited again from its start, a long list), so no walk is quadratic in the chain length.
    */
-  private static int advance(int[] l, int p, int e) {
-    if (p >= l.length || l[p] >= e) {
+  private static int advance(int[] l, int p, int stop, int e) {
+    if (p >= stop || l[p] >= e) {
       return p;
     }
-    if (p + 1 >= l.length || l[p + 1] >= e) {
+    if (p + 1 >= stop || l[p + 1] >= e) {
       return p + 1;
     }
-    final int i = Arrays.binarySearch(l, p + 2, l.length, e);
+    final int i = Arrays.binarySearch(l, p + 2, stop, e);
     return i >= 0 ? i : -i - 1;
   }
 }

@@ -54,6 +54,8 @@ final class ChainClassifier {
   private final Map<String, int[]> inNames;
   private final Map<String, int[]> outNames;
   private final int[] always;
+  /** An index of this chain would be too large to address: the chain is walked instead. */
+  boolean tooLarge;
 
   ChainClassifier(int index, int start, int end, Rule[] rules) {
     this.index = index;
@@ -75,6 +77,9 @@ final class ChainClassifier {
         sets[i] = c[filed[i] - start].keys[f];
       }
       intervals[f] = IntervalIndex.build(filed, sets);
+      if (intervals[f] == null) {
+        tooLarge = true;
+      }
       allOf[f] = filed;
       if (f == SPORT || f == DPORT) {
         portsUnknown[f] = byProtocol(filed, c, start);
@@ -185,26 +190,54 @@ final class ChainClassifier {
   }
 
   /**
-   * The candidates filed under {@code field} for a packet's key: an int key for interval fields
-   * ({@code portsKnown} false makes port fields return their rules that {@code protocol} can match),
-   * a device name ("" for none)
-   * for interfaces.
+   * Puts the candidates filed under {@code field} for a packet's key in the cursor's slot {@code i}:
+   * the array holding them in {@code lists[i]}, their range in {@code pos[i]} (first) and
+   * {@code end[i]} (past the last). Keys: an int key for interval fields ({@code portsKnown} false
+   * makes port fields give their rules that {@code protocol} can match), a device name ("" for
+   * none) for interfaces.
    */
-  int[] lookup(int field, int key, int protocol, boolean portsKnown, String in, String out) {
+  void resolve(int field, int key, int protocol, boolean portsKnown, String in, String out,
+      int[][] lists, int[] pos, int[] end, int i) {
+    final int[] l;
     switch (field) {
       case IN:
-        return inNames.getOrDefault(in, IntervalIndex.EMPTY);
+        l = inNames.getOrDefault(in, IntervalIndex.EMPTY);
+        break;
       case OUT:
-        return outNames.getOrDefault(out, IntervalIndex.EMPTY);
+        l = outNames.getOrDefault(out, IntervalIndex.EMPTY);
+        break;
       case ALWAYS:
-        return always;
+        l = always;
+        break;
       case SPORT:
       case DPORT:
-        return portsKnown ? intervals[field].lookup(key)
-            : portsUnknown[field][protocol >= 0 && protocol < 256 ? protocol : 256];
+        if (!portsKnown) {
+          l = portsUnknown[field][protocol >= 0 && protocol < 256 ? protocol : 256];
+          break;
+        }
+        // fall through: an interval field
       default:
-        return intervals[field].lookup(key);
+        final IntervalIndex x = intervals[field];
+        final int a = x.find(key);
+        final int o = a >>> 8;
+        final int n = a & 0xff;
+        lists[i] = x.data;
+        pos[i] = o + 1;
+        end[i] = o + 1 + (n < 255 ? n : x.data[o]);
+        return;
     }
+    lists[i] = l;
+    pos[i] = 0;
+    end[i] = l.length;
+  }
+
+  /** The candidates {@link #resolve} gives, as a new array (tests, diagnostics). */
+  int[] lookup(int field, int key, int protocol, boolean portsKnown, String in, String out) {
+    final int[][] l = new int[1][];
+    final int[] p = new int[1];
+    final int[] e = new int[1];
+    resolve(field, key, protocol, portsKnown, in, out, l, p, e, 0);
+    return java.util.Arrays.copyOfRange(l[0], p[0], e[0]);
   }
 
   /** Rules that are candidates for every packet. */

@@ -45,8 +45,9 @@ public final class TableClassifier {
         continue;
       }
       final ChainClassifier cc = new ChainClassifier(c, chainStart[c], chainEnd[c], rules);
-      if (2 * cc.alwaysCount() > chainEnd[c] - chainStart[c]) {
-        continue; // most rules are candidates for every packet: the plain walk is cheaper
+      if (2 * cc.alwaysCount() > chainEnd[c] - chainStart[c] || cc.tooLarge) {
+        continue; // most rules are candidates for every packet (the plain walk is cheaper), or
+                  // one index would be too large to address
       }
       chains[c] = cc;
       for (int e = chainStart[c]; e < chainEnd[c]; e++) {

@@ -50,6 +50,59 @@ class IntervalIndexTest {
     }
   }
 
+  /**
+   * Many rules of one kind of key (all ports, or all CIDRs in a few /16s, as chains are) give an
+   * index whose radix buckets mostly hold a whole interval: answered from the radix, and at every
+   * boundary the answer is still the brute-force one.
+   */
+  @Property(tries = 60)
+  void largeIndexesEqualBruteForce(@ForAll long seed) {
+    final Random rnd = new Random(seed);
+    final boolean ports = rnd.nextBoolean();
+    final int n = 1 + rnd.nextInt(rnd.nextBoolean() ? 100 : 3000);
+    final int[] entries = new int[n];
+    final long[][] sets = new long[n][];
+    for (int i = 0; i < n; i++) {
+      entries[i] = i;
+      if (ports) {
+        final int a = rnd.nextInt(65536);
+        sets[i] = rnd.nextInt(3) == 0 ? Intervals.of(a, Math.min(65535, a + rnd.nextInt(2000)))
+            : Intervals.of(a, a);
+      } else {
+        final int bits = 16 + rnd.nextInt(17);
+        sets[i] = Intervals.prefix(0x0a000000 | rnd.nextInt(4) << 16 | rnd.nextInt(1 << 16),
+            -1 << (32 - bits));
+      }
+    }
+    final IntervalIndex idx = IntervalIndex.build(entries, sets);
+    final List<Long> probes = new ArrayList<>(List.of(0L, Intervals.MAX, 65535L, 65536L));
+    for (int i = 0; i < Math.min(n, 400); i++) {
+      for (long b : sets[i]) {
+        probes.add(b);
+        probes.add(Math.max(0, b - 1));
+        probes.add(Math.min(Intervals.MAX, b + 1));
+      }
+    }
+    for (int i = 0; i < 300; i++) {
+      probes.add(ports ? rnd.nextInt(70_000) : 0x0a000000L | rnd.nextInt(1 << 18));
+      probes.add(rnd.nextLong() & Intervals.MAX);
+    }
+    for (long key : probes) {
+      final List<Integer> expected = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        if (Intervals.contains(sets[i], key)) {
+          expected.add(entries[i]);
+        }
+      }
+      final List<Integer> got = new ArrayList<>();
+      for (int x : idx.lookup((int) key)) {
+        got.add(x);
+      }
+      assertThat(got).as("key %s of %d %s rules", Long.toHexString(key), n, ports ? "port" : "cidr")
+          .isEqualTo(expected);
+    }
+  }
+
   @Property(tries = 300)
   void complementIsExact(@ForAll long seed) {
     final Random rnd = new Random(seed);
