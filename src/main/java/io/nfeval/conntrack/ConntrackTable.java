@@ -679,9 +679,14 @@ public final class ConntrackTable {
         return v == 0 ? -1 : (v & refMask) - 1;
     }
 
-    /** Reads the first word of the entry of {@code ref} (a prefetch, see {@link #refAt}). */
+    /**
+     * Reads a word of every cache line the entry of {@code ref} spans (a prefetch, see {@link #refAt}):
+     * an entry is {@link #STRIDE} ints, on up to three lines of 16, and TCP window tracking reads its
+     * far end.
+     */
     public int touchEntry(int ref) {
-        return conn[(ref >> 1) * STRIDE];
+        final int base = (ref >> 1) * STRIDE;
+        return conn[base] + conn[base + 13] + conn[base + STRIDE - 1];
     }
 
     /**
