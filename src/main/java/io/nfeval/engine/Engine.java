@@ -89,9 +89,8 @@ public final class Engine {
   Object[] matchStates;
   ExtensionRunner ext;
   final PacketInfo info = new PacketInfo();
-  /** Route results reused for every packet: input route, output route, re-route after OUTPUT. */
+  /** Memoize input routes per connection direction (Options.routeMemo). */
   private final boolean routeMemo;
-  private final RouteResult rtIn = new RouteResult();
   /**
    * The decode stage's input routing decision for the packet being evaluated (see {@link RouteHint}),
    * set by the replayer around one arrival; null otherwise.
@@ -99,8 +98,8 @@ public final class Engine {
   RouteHint routeHint;
   /** Arrivals routed by their {@link RouteHint} (tests check the hints are used at all). */
   long routeHintsUsed;
-  private final RouteResult rtOut = new RouteResult();
-  private final RouteResult rtRe = new RouteResult();
+  /** OUTPUT re-routed the packet being sent ({@link #reroute}): POSTROUTING uses the new device. */
+  private boolean rerouted;
   /** Routing decisions of this run, cached by their inputs. */
   RouteCache routes;
   Answers answers;
@@ -712,15 +711,15 @@ public final class Engine {
     if (hint != null && !looped && skb.mark == 0
         && hint.answers(host, skb.saddr(), skb.daddr(), skb.view.tos(), skb.in)) {
       routeHintsUsed++;
-      return rtIn.copyFrom(hint.result);
+      return hint.result;
     }
     final int ci = skb.ctInfo;
     if (!looped && skb.ctHandle >= 0 && skb.mark == 0 && routeMemo
         && (ci == Ct.CTINFO_NEW || ci == Ct.CTINFO_ESTABLISHED || ci == Ct.CTINFO_ESTABLISHED_REPLY)) {
       final int ref = 2 * skb.ctHandle + (ci == Ct.CTINFO_ESTABLISHED_REPLY ? 1 : 0);
-      return routes.routeOf(ref, rtIn, skb.saddr(), skb.daddr(), skb.view.tos(), skb.in);
+      return routes.routeOf(ref, skb.saddr(), skb.daddr(), skb.view.tos(), skb.in);
     }
-    return routes.route(rtIn, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in);
+    return routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in);
   }
 
   /**
@@ -871,8 +870,9 @@ public final class Engine {
 
   private Disposition localOut(NetInterface outHint) {
     skb.hook = Hook.OUTPUT.number();
-    RouteResult rt = routes.route(rtOut, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
+    RouteResult rt = routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
     info.route = rt;
+    rerouted = false;
     skb.out = outHint != null ? outHint : (rt.ok() ? rt.oif() : null);
     attachCandidate();
     int v = runHook(Hook.OUTPUT, false);
@@ -880,7 +880,7 @@ public final class Engine {
       return dropped(v);
     }
     rt = info.route;
-    if (rt.ok() && rt == rtRe) {
+    if (rt.ok() && rerouted) {
       skb.out = rt.oif(); // re-routed in OUTPUT: POSTROUTING sees the new device
     }
     v = postrouting(rt);
@@ -912,11 +912,12 @@ public final class Engine {
    * state's {@code out} is fixed when NF_HOOK begins); POSTROUTING leaves through the new one.
    */
   private int reroute() {
-    final RouteResult rt = routes.route(rtRe, skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
+    final RouteResult rt = routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
     if (!rt.ok()) {
       return XtVerdict.DROP; // ip_route_me_harder failed: the hook drops the packet
     }
     info.route = rt;
+    rerouted = true;
     return XtVerdict.ACCEPT;
   }
 

@@ -257,7 +257,7 @@ public final class Replayer {
     h.daddr = v.dstAddr();
     h.tos = v.tos();
     h.in = in;
-    hintRoutes.route(h.result, h.saddr, h.daddr, h.tos, 0, in);
+    h.result = hintRoutes.route(h.saddr, h.daddr, h.tos, 0, in);
     h.valid = true;
   }
 

@@ -10,6 +10,8 @@ import io.nfeval.host.RouteResult;
  * too (nexthop dst caches), and a flow's packets all ask the same question. A slot holds its key and
  * the index of its decision in a small pool of distinct decisions (a host has few: one per route and
  * outcome), so a hit reads one cache line of keys and a pool entry that stays in cache.
+ * Decisions are handed out as the pool's own objects, never changed once pooled (a full pool is
+ * dropped, not overwritten), so callers may keep them for the packet and beyond without a copy.
  * Allocation-free after warm-up.
  */
 final class RouteCache {
@@ -22,6 +24,7 @@ final class RouteCache {
 
   private final HostModel host;
   private final int[] keys = new int[SLOTS * STRIDE];
+  /** Distinct decisions, immutable once here. */
   private final RouteResult[] pool = new RouteResult[POOL];
   private int pooled;
   /** Open-addressing index over the pool (pool index + 1; 0 empty), twice its size. */
@@ -49,6 +52,7 @@ final class RouteCache {
       keys[i * STRIDE + 4] = -1;
     }
     pooled = 0;
+    java.util.Arrays.fill(pool, null); // handed-out decisions stay as they are
     java.util.Arrays.fill(poolIndex, 0);
     java.util.Arrays.fill(memo, 0);
   }
@@ -57,17 +61,17 @@ final class RouteCache {
    * {@link #route} for a packet of connection direction {@code ref} ({@code 2*handle + dir}) whose
    * addresses are those of every packet of that direction (see {@link #memo}), with mark 0.
    */
-  RouteResult routeOf(int ref, RouteResult into, int s, int d, int t, NetInterface in) {
+  RouteResult routeOf(int ref, int s, int d, int t, NetInterface in) {
     final int dev = in == null ? 0 : in.index() + 1;
     final int k = 2 * ref;
     final int m = memo[k];
     if ((m & MEMO_VALID) != 0 && ((m >>> 16) & 0xff) == t && memo[k + 1] == dev) {
-      return into.copyFrom(pool[m & 0xffff]);
+      return pool[m & 0xffff];
     }
     final int p = lookup(s, d, t, 0, in);
     memo[k] = MEMO_VALID | (t & 0xff) << 16 | p;
     memo[k + 1] = dev;
-    return into.copyFrom(pool[p]);
+    return pool[p];
   }
 
   /** A new connection took handle {@code handle}: its directions start without a decision. */
@@ -82,9 +86,12 @@ final class RouteCache {
     return memo[2 * ref];
   }
 
-  /** host.route(into, s, d, tos, mark, in, null), answered from the cache when it can be. */
-  RouteResult route(RouteResult into, int s, int d, int t, int m, NetInterface in) {
-    return into.copyFrom(pool[lookup(s, d, t, m, in)]);
+  /**
+   * host.route(r, s, d, tos, mark, in, null), answered from the cache when it can be. The result is
+   * shared and immutable: read it, do not change it.
+   */
+  RouteResult route(int s, int d, int t, int m, NetInterface in) {
+    return pool[lookup(s, d, t, m, in)];
   }
 
   /** The pool index of the decision for these inputs, computed on a miss. */
@@ -104,10 +111,7 @@ final class RouteCache {
         clear();
       }
       p = pooled++;
-      if (pool[p] == null) {
-        pool[p] = new RouteResult();
-      }
-      pool[p].copyFrom(scratch);
+      pool[p] = new RouteResult().copyFrom(scratch); // once per distinct decision
       int i = poolSlot(scratch);
       while (poolIndex[i] != 0) {
         i = (i + 1) & (poolIndex.length - 1);

@@ -20,7 +20,8 @@ final class RouteHint {
   int tos;
   NetInterface in;
   boolean valid;
-  final RouteResult result = new RouteResult();
+  /** The decision (a route cache's immutable pool entry). */
+  RouteResult result;
 
   /** Whether this decision is the one for these inputs (mark 0) on {@code h}. */
   boolean answers(HostModel h, int s, int d, int t, NetInterface dev) {
