@@ -265,11 +265,15 @@ public final class Replayer {
   boolean routeHints = true;
 
   /**
-   * Touches what the conntrack lookup of a packet soon to be evaluated will read (distance 2: its
-   * index slot; distance 1: the entry there and its routing memo), so the misses overlap with the
-   * packet in progress. Only a hint: the lookups themselves are unchanged.
+   * Touches what the evaluation of a packet soon to come will read (distance 2: its decoded view,
+   * header bytes and conntrack index slot; distance 1: the conntrack entry there and its routing
+   * memo), so the misses overlap with each other instead of stalling the packet in progress one by
+   * one. Only a hint: the lookups themselves are unchanged.
    */
   void prefetch(Slot s, boolean entry) {
+    if (!entry) {
+      prefetchSink += s.view.touch(); // the decode thread's writes and the packet's header lines
+    }
     if (s.ctSlot >= 0) {
       final int ref = ctHints.refAt(s.ctSlot);
       if (entry && ref >= 0) {

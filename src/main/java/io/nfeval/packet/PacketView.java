@@ -995,6 +995,23 @@ public final class PacketView {
     return protocol;
   }
 
+  /**
+   * Reads a word of each cache line this view's decoded state and the packet's headers occupy (a
+   * prefetch for a consumer on another core: the loads overlap with its work in progress instead of
+   * stalling it later, one at a time). Returns a value only so the loads are not dropped.
+   */
+  public int touch() {
+    int t = (int) dstMacValue + base + l3Off + l4Off + result + (l4Present ? 1 : 0);
+    final ByteBuffer b = buf;
+    if (b != null && l3Off >= 0 && l3Off < b.limit()) {
+      t += b.get(l3Off);
+      if (l4Off > 0 && l4Off < b.limit()) {
+        t += b.get(l4Off);
+      }
+    }
+    return t;
+  }
+
   /** IPv4 source address as an int (network order value), 0 if not IPv4. */
   public int srcAddr() {
     return ipVersion == 4 ? srcAddrCache : 0;
