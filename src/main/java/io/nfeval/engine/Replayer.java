@@ -351,7 +351,8 @@ public final class Replayer {
           Disposition.NOT_EVALUATED);
       return;
     }
-    final NetInterface in = ingressOf.of(ingress, v);
+    final RouteHint hint = engine.routeHint;
+    final NetInterface in = hint != null && hint.host == host ? hint.in : ingressOf.of(ingress, v);
     if (in == null) {
       unknownIngress++;
       skip(index, ts, "PREROUTING", ingress,

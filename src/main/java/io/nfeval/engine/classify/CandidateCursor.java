@@ -55,12 +55,27 @@ public final class CandidateCursor {
   /**
    * Starts (or restarts, after a target may have rewritten the packet) a traversal of {@code t} with
    * the current state of the packet: addresses, protocol, fragment offset, ports when the TCP/UDP
-   * header is present, and devices.
+   * header is present, and devices. The keys are read when the traversal first reaches an indexed
+   * chain (the packet does not change in between): most packets of an established connection are
+   * accepted by a first rule in a short chain and never need them.
    */
   public void begin(TableClassifier t, PacketContext ctx) {
+    pendingTable = t;
+    pendingCtx = ctx;
+  }
+
+  /** A traversal begun with {@link #begin(TableClassifier, PacketContext)} whose keys are not read yet. */
+  private TableClassifier pendingTable;
+  private PacketContext pendingCtx;
+
+  private void readKeys() {
+    final PacketContext ctx = pendingCtx;
     final PacketView v = ctx.ip();
     final String i = ctx.inIface();
     final String o = ctx.outIface();
+    final TableClassifier t = pendingTable;
+    pendingTable = null;
+    pendingCtx = null;
     begin(t, v.srcAddr(), v.dstAddr(), v.protocol(), ctx.fragOffset(), v.srcPort(), v.dstPort(),
         i == null ? "" : i, o == null ? "" : o);
   }
@@ -72,6 +87,8 @@ public final class CandidateCursor {
    */
   public void begin(TableClassifier t, int saddr, int daddr, int protocol, int fragOffset, int sport,
       int dport, String inDev, String outDev) {
+    pendingTable = null;
+    pendingCtx = null;
     if (t.chainCount > chainVisit.length) {
       chainVisit = new long[t.chainCount];
     }
@@ -107,9 +124,12 @@ public final class CandidateCursor {
    * the chain's end entry. {@code e} must be a rule entry; unindexed chains return {@code e} itself.
    */
   public int next(int e) {
-    final ChainClassifier c = table.byEntry[e];
+    final ChainClassifier c = (pendingTable != null ? pendingTable : table).byEntry[e];
     if (c == null) {
       return e;
+    }
+    if (pendingTable != null) {
+      readKeys();
     }
     final int ci = c.index;
     final int[] slots = c.slotField;
