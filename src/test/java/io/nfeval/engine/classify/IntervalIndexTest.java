@@ -35,19 +35,7 @@ class IntervalIndexTest {
     for (int i = 0; i < 50; i++) {
       probes.add(rnd.nextLong() & Intervals.MAX);
     }
-    for (long key : probes) {
-      final List<Integer> expected = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        if (Intervals.contains(sets[i], key)) {
-          expected.add(entries[i]);
-        }
-      }
-      final List<Integer> got = new ArrayList<>();
-      for (int x : idx.lookup((int) key)) {
-        got.add(x);
-      }
-      assertThat(got).as("key %s", Long.toHexString(key)).isEqualTo(expected);
-    }
+    assertLookupsAreBruteForce(idx, entries, sets, probes, "random sets");
   }
 
   /**
@@ -87,20 +75,7 @@ class IntervalIndexTest {
       probes.add(ports ? rnd.nextInt(70_000) : 0x0a000000L | rnd.nextInt(1 << 18));
       probes.add(rnd.nextLong() & Intervals.MAX);
     }
-    for (long key : probes) {
-      final List<Integer> expected = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        if (Intervals.contains(sets[i], key)) {
-          expected.add(entries[i]);
-        }
-      }
-      final List<Integer> got = new ArrayList<>();
-      for (int x : idx.lookup((int) key)) {
-        got.add(x);
-      }
-      assertThat(got).as("key %s of %d %s rules", Long.toHexString(key), n, ports ? "port" : "cidr")
-          .isEqualTo(expected);
-    }
+    assertLookupsAreBruteForce(idx, entries, sets, probes, n + (ports ? " port" : " cidr") + " rules");
   }
 
   @Property(tries = 300)
@@ -132,6 +107,24 @@ class IntervalIndexTest {
     assertThat(idx.lookup(0x8000_0001)).containsExactly(3, 7);
     assertThat(idx.lookup(6)).isEmpty();
     assertThat(idx.lookup(-1)).containsExactly(7); // protocol -1 of a broken packet: not tcp, so "! -p 6"
+  }
+
+  /** For every probe, the index returns exactly the entries whose set holds it, ascending. */
+  private static void assertLookupsAreBruteForce(IntervalIndex idx, int[] entries, long[][] sets,
+      List<Long> probes, String what) {
+    for (long key : probes) {
+      final List<Integer> expected = new ArrayList<>();
+      for (int i = 0; i < sets.length; i++) {
+        if (Intervals.contains(sets[i], key)) {
+          expected.add(entries[i]);
+        }
+      }
+      final List<Integer> got = new ArrayList<>();
+      for (int x : idx.lookup((int) key)) {
+        got.add(x);
+      }
+      assertThat(got).as("key %s, %s", Long.toHexString(key), what).isEqualTo(expected);
+    }
   }
 
   /** Prefixes, port-like ranges, unions of ranges, empty sets, complements of any of them. */
