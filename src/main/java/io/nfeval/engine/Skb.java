@@ -99,7 +99,9 @@ public final class Skb implements PacketContext {
     present = Math.max(0, Math.min(avail, Math.min(ipLen, MAX_DATAGRAM)));
     raw.buffer().get(l3, data, 0, present);
     len = ipLen;
-    redecode();
+    if (present != ipLen || !view.decodeCopyOf(raw, buffer, ipLen)) {
+      redecode(); // cut by the capture, or not decoded whole: read the copy
+    }
     if (ipLen <= MAX_DATAGRAM && raw.l4ChecksumKnown() >= 0
         && view.l4ChecksumVerifiable() == raw.l4ChecksumVerifiable()) {
       view.seedL4Checksum(raw.l4ChecksumKnown()); // same bytes: a decode stage summed them already

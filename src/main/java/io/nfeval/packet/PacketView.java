@@ -202,6 +202,46 @@ public final class PacketView {
     return r;
   }
 
+  /**
+   * Decodes, as an IPv4 datagram at offset 0 of {@code datagram} (link type IPV4, {@code len} bytes
+   * captured of {@code len}), the datagram {@code raw} holds at its layer-3 offset, after the caller
+   * copied it there: the state {@link #decode()} would reach, taken from {@code raw} with its offsets
+   * shifted instead of reading the bytes again. Only for a datagram {@code raw} decoded as whole IPv4
+   * (result OK, nothing cut by the capture); returns false, changing nothing, otherwise (decode it).
+   * The L4 checksum verdict is not carried over (it is the caller's to seed).
+   */
+  public boolean decodeCopyOf(PacketView raw, ByteBuffer datagram, int len) {
+    if (raw.result != Malformed.OK || raw.ipVersion != 4 || raw.truncated || len != raw.ipTotalLen) {
+      return false;
+    }
+    wrap(datagram, 0, len, len, LinkType.IPV4);
+    reset();
+    etherType = ETH_P_IP;
+    l3Off = 0;
+    final int d = -raw.l3Off;
+    ipVersion = 4;
+    ipHeaderLen = raw.ipHeaderLen;
+    ipTotalLen = raw.ipTotalLen;
+    protocol = raw.protocol;
+    srcAddrCache = raw.srcAddrCache;
+    dstAddrCache = raw.dstAddrCache;
+    fragOffset = raw.fragOffset;
+    moreFragments = raw.moreFragments;
+    dontFragment = raw.dontFragment;
+    l4Off = raw.l4Off + d;
+    l4Len = raw.l4Len;
+    l4CapEnd = raw.l4CapEnd + d;
+    l4Present = raw.l4Present;
+    tcpDataOff = raw.tcpDataOff;
+    tcpOptionsCut = raw.tcpOptionsCut;
+    icmpInnerOff = raw.icmpInnerOff < 0 ? -1 : raw.icmpInnerOff + d;
+    icmpInnerIhl = raw.icmpInnerIhl;
+    icmpInnerL4Off = raw.icmpInnerL4Off < 0 ? -1 : raw.icmpInnerL4Off + d;
+    icmpQuoteTruncated = raw.icmpQuoteTruncated;
+    result = Malformed.OK;
+    return true;
+  }
+
   /** The code the last {@link #decode()} returned. */
   public int result() {
     return result;
