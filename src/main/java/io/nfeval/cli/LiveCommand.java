@@ -23,7 +23,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -385,13 +384,11 @@ final class LiveCommand implements Callable<Integer> {
   }
 
   private void writeCounters(Engine engine) throws IOException {
-    final Path abs = countersOut.toAbsolutePath();
-    createParent(abs);
-    final Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-    try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+    final io.nfeval.report.OutputFile counters = io.nfeval.report.OutputFile.of(countersOut);
+    try (Writer w = Files.newBufferedWriter(counters.writeTo(), StandardCharsets.UTF_8)) {
       CountersWriter.write(engine, w, null);
     }
-    Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    counters.commit();
   }
 
   private static void closeQuietly(PcapngWriter w) {

@@ -7,6 +7,7 @@ import io.nfeval.engine.ReplaySummary;
 import io.nfeval.engine.Replayer;
 import io.nfeval.engine.Snapshot;
 import io.nfeval.engine.TraceWriter;
+import io.nfeval.report.OutputFile;
 import io.nfeval.rules.ParseOptions;
 import io.nfeval.source.CaptureReader;
 import io.nfeval.source.CaptureReaders;
@@ -22,7 +23,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -132,12 +132,13 @@ final class ReplayCommand implements Callable<Integer> {
     final ReplaySummary summary = new ReplaySummary();
     InputException readError;
     java.io.OutputStream traceWriter = null;
-    Path traceTmp = null;
+    OutputFile traceFile = null;
     try {
       TraceWriter trace = null;
       if (traceOut != null) {
-        traceTmp = tmpBeside(traceOut);
-        traceWriter = new io.nfeval.engine.BackgroundOutputStream(Files.newOutputStream(traceTmp));
+        traceFile = OutputFile.of(traceOut);
+        traceWriter = new io.nfeval.engine.BackgroundOutputStream(
+            Files.newOutputStream(traceFile.writeTo()));
         trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;
@@ -190,16 +191,14 @@ final class ReplayCommand implements Callable<Integer> {
       if (traceWriter != null) {
         traceWriter.close();
         traceWriter = null;
-        Files.move(traceTmp, traceOut, StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
+        traceFile.commit();
       }
       if (countersOut != null) {
-        final Path tmp = tmpBeside(countersOut);
-        try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        final OutputFile counters = OutputFile.of(countersOut);
+        try (Writer w = Files.newBufferedWriter(counters.writeTo(), StandardCharsets.UTF_8)) {
           CountersWriter.write(engine, w, null);
         }
-        Files.move(tmp, countersOut, StandardCopyOption.REPLACE_EXISTING,
-            StandardCopyOption.ATOMIC_MOVE);
+        counters.commit();
       }
       if (list) {
         CountersWriter.list(engine, out);
@@ -244,15 +243,6 @@ final class ReplayCommand implements Callable<Integer> {
       }
     }
     return scan;
-  }
-
-  private static Path tmpBeside(Path target) throws IOException {
-    final Path abs = target.toAbsolutePath();
-    final Path dir = abs.getParent();
-    if (dir != null) {
-      Files.createDirectories(dir);
-    }
-    return abs.resolveSibling("." + abs.getFileName() + ".tmp");
   }
 
   private Integer decodeOnly(List<CaptureReader> readers, PacketOrigins origins, int firstLocal,

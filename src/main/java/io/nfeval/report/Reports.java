@@ -7,10 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nfeval.InputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** Writes a report's data tree in the format its file name asks for: .json, .md or .html. */
 public final class Reports {
@@ -74,16 +71,10 @@ public final class Reports {
     write(out, renderDiff(data, format(out)));
   }
 
-  /** Written beside the target, then moved into place (no half-written report). */
+  /** Written beside the target, then moved into place (no half-written report); see OutputFile. */
   private static void write(Path out, String text) {
     try {
-      final Path abs = out.toAbsolutePath();
-      if (abs.getParent() != null) {
-        Files.createDirectories(abs.getParent());
-      }
-      final Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      OutputFile.writeString(out, text);
     } catch (IOException e) {
       throw InputException.ofFile(out.toString(), "cannot write the report: " + e.getMessage(), e);
     }
