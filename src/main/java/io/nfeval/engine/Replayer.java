@@ -177,10 +177,8 @@ public final class Replayer {
 
   /** {@link #run(CaptureReader, Progress, int)} with a decode thread and a ring of {@code slots}. */
   long runPipelined(CaptureReader reader, Progress progress, int slots) {
-    if (hintRoutes == null && routeHints) {
-      hintIngress = ingressOf;
-      hintRoutes = new RouteCache(hintIngress.host, 1);
-    }
+    hintIngress = ingressOf;
+    hintRoutes = new RouteCache(hintIngress.host, 1);
     try {
       return new ReplayPipeline(this, slots).run(reader, progress);
     } finally {
@@ -260,9 +258,6 @@ public final class Replayer {
     h.result = hintRoutes.route(h.saddr, h.daddr, h.tos, 0, in);
     h.valid = true;
   }
-
-  /** Whether pipelined runs route arrivals ahead on the decode thread (tests turn it off to compare). */
-  boolean routeHints = true;
 
   /**
    * Touches what the evaluation of a packet soon to come will read (distance 2: its decoded view,

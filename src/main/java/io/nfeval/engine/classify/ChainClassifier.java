@@ -55,7 +55,7 @@ final class ChainClassifier {
   private final Map<String, int[]> outNames;
   private final int[] always;
   /** An index of this chain would be too large to address: the chain is walked instead. */
-  boolean tooLarge;
+  final boolean tooLarge;
 
   ChainClassifier(int index, int start, int end, Rule[] rules) {
     this.index = index;
@@ -67,6 +67,7 @@ final class ChainClassifier {
     }
     final int[] primary = choosePrimary(c);
     final List<Integer> slots = new ArrayList<>();
+    boolean unaddressable = false;
     for (int f = 0; f < INTERVAL_FIELDS; f++) {
       final int[] filed = filed(primary, f, start);
       if (filed.length == 0) {
@@ -77,9 +78,7 @@ final class ChainClassifier {
         sets[i] = c[filed[i] - start].keys[f];
       }
       intervals[f] = IntervalIndex.build(filed, sets);
-      if (intervals[f] == null) {
-        tooLarge = true;
-      }
+      unaddressable |= intervals[f] == null;
       allOf[f] = filed;
       if (f == SPORT || f == DPORT) {
         portsUnknown[f] = byProtocol(filed, c, start);
@@ -99,6 +98,7 @@ final class ChainClassifier {
       slots.add(ALWAYS);
     }
     slotField = slots.stream().mapToInt(Integer::intValue).toArray();
+    tooLarge = unaddressable;
   }
 
   /** Per rule: the field with the lowest estimated candidate count, or {@link #ALWAYS}. */
@@ -229,15 +229,6 @@ final class ChainClassifier {
     lists[i] = l;
     pos[i] = 0;
     end[i] = l.length;
-  }
-
-  /** The candidates {@link #resolve} gives, as a new array (tests, diagnostics). */
-  int[] lookup(int field, int key, int protocol, boolean portsKnown, String in, String out) {
-    final int[][] l = new int[1][];
-    final int[] p = new int[1];
-    final int[] e = new int[1];
-    resolve(field, key, protocol, portsKnown, in, out, l, p, e, 0);
-    return java.util.Arrays.copyOfRange(l[0], p[0], e[0]);
   }
 
   /** Rules that are candidates for every packet. */
