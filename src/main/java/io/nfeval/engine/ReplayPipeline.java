@@ -31,11 +31,12 @@ final class ReplayPipeline {
   /** Slots published (or released) per release store. */
   private static final int BATCH = 32;
   /**
-   * Prefetch distances in packets: the conntrack index slot two ahead, its entry and routing memo one
-   * ahead (longer distances measured no better at 10M packets).
+   * Prefetch distances in packets (see Replayer#prefetch): the slot and its view four ahead, the
+   * header bytes and conntrack index slot two ahead, the entry and routing memo one ahead.
    */
-  private static final int PREFETCH_FAR = 2;
-  private static final int PREFETCH_NEAR = 1;
+  private static final int PREFETCH_SLOT = 4;
+  private static final int PREFETCH_INDEX = 2;
+  private static final int PREFETCH_ENTRY = 1;
 
   private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(long[].class);
   /** The producer's sequence (slots published) and the consumer's (slots released), padded apart. */
@@ -153,11 +154,14 @@ final class ReplayPipeline {
       }
       idle = 0;
       while (head < tail) {
-        if (head + PREFETCH_FAR < tail) {
-          replayer.prefetch(slots[(int) (head + PREFETCH_FAR) & mask], false);
+        if (head + PREFETCH_SLOT < tail) {
+          replayer.prefetch(slots[(int) (head + PREFETCH_SLOT) & mask], Replayer.PREFETCH_SLOT);
         }
-        if (head + PREFETCH_NEAR < tail) {
-          replayer.prefetch(slots[(int) (head + PREFETCH_NEAR) & mask], true);
+        if (head + PREFETCH_INDEX < tail) {
+          replayer.prefetch(slots[(int) (head + PREFETCH_INDEX) & mask], Replayer.PREFETCH_INDEX);
+        }
+        if (head + PREFETCH_ENTRY < tail) {
+          replayer.prefetch(slots[(int) (head + PREFETCH_ENTRY) & mask], Replayer.PREFETCH_ENTRY);
         }
         replayer.evaluate(slots[(int) head & mask]);
         head++;

@@ -260,24 +260,36 @@ public final class Replayer {
   }
 
   /**
-   * Touches what the evaluation of a packet soon to come will read (distance 2: its decoded view,
-   * header bytes and conntrack index slot; distance 1: the conntrack entry there and its routing
-   * memo), so the misses overlap with each other instead of stalling the packet in progress one by
-   * one. Only a hint: the lookups themselves are unchanged.
+   * Touches what the evaluation of a packet soon to come will read, in three stages at three
+   * distances, so that each stage's addresses come from lines an earlier stage brought in and all
+   * the loads issued together are independent (their misses overlap instead of queueing behind one
+   * another): {@link #PREFETCH_SLOT} the slot and its decoded view (written on the decode thread's
+   * core); {@link #PREFETCH_INDEX} the header bytes and the conntrack index slot; {@link
+   * #PREFETCH_ENTRY} the conntrack entry found there and its routing memo. Only a hint: the lookups
+   * themselves are unchanged.
    */
-  void prefetch(Slot s, boolean entry) {
-    if (!entry) {
-      prefetchSink += s.view.touch(); // the decode thread's writes and the packet's header lines
-    }
-    if (s.ctSlot >= 0) {
-      final int ref = ctHints.refAt(s.ctSlot);
-      if (entry && ref >= 0) {
-        prefetchSink += ctHints.touchEntry(ref) + engine.routes.touch(ref);
-      } else {
-        prefetchSink += ref;
-      }
+  void prefetch(Slot s, int stage) {
+    switch (stage) {
+      case PREFETCH_SLOT:
+        prefetchSink += s.view.touchState() + s.ctSlot;
+        break;
+      case PREFETCH_INDEX:
+        prefetchSink += s.view.touchHeaders() + (s.ctSlot >= 0 ? ctHints.refAt(s.ctSlot) : 0);
+        break;
+      default:
+        if (s.ctSlot >= 0) {
+          final int ref = ctHints.refAt(s.ctSlot);
+          if (ref >= 0) {
+            prefetchSink += ctHints.touchEntry(ref) + engine.routes.touch(ref);
+          }
+        }
+        break;
     }
   }
+
+  static final int PREFETCH_SLOT = 0;
+  static final int PREFETCH_INDEX = 1;
+  static final int PREFETCH_ENTRY = 2;
 
   /** Keeps {@link #prefetch}'s loads alive. */
   private int prefetchSink;
