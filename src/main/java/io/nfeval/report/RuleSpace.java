@@ -106,20 +106,23 @@ final class RuleSpace {
     return inv ? s.complement() : s;
   }
 
+  private void intersectPorts(io.nfeval.rules.ext.PortRanges p) {
+    sport = sport.intersect(ports(p.sportMin(), p.sportMax(), p.invSport()));
+    dport = dport.intersect(ports(p.dportMin(), p.dportMax(), p.invDport()));
+  }
+
   private void match(Match m) {
     if (m instanceof CommentMatch) {
       return;
     }
     if (m instanceof TcpMatch t) {
-      sport = sport.intersect(ports(t.sportMin(), t.sportMax(), t.invSport()));
-      dport = dport.intersect(ports(t.dportMin(), t.dportMax(), t.invDport()));
+      intersectPorts(t.ports());
       frag &= FRAG_FIRST; // tcp_mt: no match on non-first fragments
       if (t.flagsMask() != 0 || t.invFlags() || t.option() != 0) {
         unmodeled.add("tcp flags/option");
       }
     } else if (m instanceof UdpMatch u) {
-      sport = sport.intersect(ports(u.sportMin(), u.sportMax(), u.invSport()));
-      dport = dport.intersect(ports(u.dportMin(), u.dportMax(), u.invDport()));
+      intersectPorts(u.ports());
       frag &= FRAG_FIRST;
     } else if (m instanceof MultiportMatch mp && mp.flags() != MultiportMatch.Flags.EITHER) {
       final long[] pairs = new long[mp.count() * 2];

@@ -171,8 +171,7 @@ class ClassifiedEvaluatorPropertyTest {
           skb.hotdrop();
           return false;
         }
-        if (!port(t.sportMin(), t.sportMax(), v.srcPort(), t.invSport())
-            || !port(t.dportMin(), t.dportMax(), v.dstPort(), t.invDport())) {
+        if (!ports(t.ports(), v)) {
           return false;
         }
         if (((v.tcpFlags() & t.flagsMask()) == t.flagsComp()) == t.invFlags()) {
@@ -195,8 +194,7 @@ class ClassifiedEvaluatorPropertyTest {
           skb.hotdrop();
           return false;
         }
-        return port(u.sportMin(), u.sportMax(), v.srcPort(), u.invSport())
-            && port(u.dportMin(), u.dportMax(), v.dstPort(), u.invDport());
+        return ports(u.ports(), v);
       }
       if (m instanceof MultiportMatch mp) {
         if (frag != 0) {
@@ -237,7 +235,13 @@ class ClassifiedEvaluatorPropertyTest {
       return n % 2 == 0;
     }
 
-    private static boolean port(int min, int max, int p, boolean inv) {
+    /** Both port tests of a tcp or udp match, by this model's own {@link #port}. */
+  private static boolean ports(io.nfeval.rules.ext.PortRanges pr, io.nfeval.packet.PacketView v) {
+    return port(pr.sportMin(), pr.sportMax(), v.srcPort(), pr.invSport())
+        && port(pr.dportMin(), pr.dportMax(), v.dstPort(), pr.invDport());
+  }
+
+  private static boolean port(int min, int max, int p, boolean inv) {
       return (p >= min && p <= max) ^ inv;
     }
 

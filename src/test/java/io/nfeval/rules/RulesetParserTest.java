@@ -61,10 +61,10 @@ class RulesetParserTest {
     assertThat(r1.ip().inIface()).isEqualTo("eth+");
     assertThat(r1.ip().proto()).isEqualTo(6);
     assertThat(r1.matches()).singleElement().isInstanceOfSatisfying(TcpMatch.class, m -> {
-      assertThat(m.dportMin()).isEqualTo(22);
-      assertThat(m.dportMax()).isEqualTo(22);
-      assertThat(m.sportMin()).isZero();
-      assertThat(m.sportMax()).isEqualTo(65535);
+      assertThat(m.ports().dportMin()).isEqualTo(22);
+      assertThat(m.ports().dportMax()).isEqualTo(22);
+      assertThat(m.ports().sportMin()).isZero();
+      assertThat(m.ports().sportMax()).isEqualTo(65535);
     });
     assertThat(r1.target()).isSameAs(VerdictTarget.ACCEPT);
     assertThat(in.rules().get(1).target()).isInstanceOfSatisfying(JumpTarget.class,

@@ -5,6 +5,7 @@ import io.nfeval.rules.Rule;
 import io.nfeval.rules.ext.CommentMatch;
 import io.nfeval.rules.ext.Match;
 import io.nfeval.rules.ext.MultiportMatch;
+import io.nfeval.rules.ext.PortRanges;
 import io.nfeval.rules.ext.TcpMatch;
 import io.nfeval.rules.ext.UdpMatch;
 
@@ -89,12 +90,10 @@ final class RuleConstraints {
    */
   private void ports(Rule r) {
     for (Match m : r.matches()) {
-      if (m instanceof TcpMatch t) {
-        portRange(SPORT, t.sportMin(), t.sportMax(), t.invSport());
-        portRange(DPORT, t.dportMin(), t.dportMax(), t.invDport());
-      } else if (m instanceof UdpMatch u) {
-        portRange(SPORT, u.sportMin(), u.sportMax(), u.invSport());
-        portRange(DPORT, u.dportMin(), u.dportMax(), u.invDport());
+      final PortRanges pr = m instanceof TcpMatch t ? t.ports() : m instanceof UdpMatch u ? u.ports() : null;
+      if (pr != null) {
+        portRange(SPORT, pr.sportMin(), pr.sportMax(), pr.invSport());
+        portRange(DPORT, pr.dportMin(), pr.dportMax(), pr.invDport());
       } else if (m instanceof MultiportMatch mp && mp.flags() != MultiportMatch.Flags.EITHER) {
         final int f = mp.flags() == MultiportMatch.Flags.SOURCE ? SPORT : DPORT;
         if (keys[f] == null) {

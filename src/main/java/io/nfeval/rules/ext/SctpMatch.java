@@ -14,25 +14,13 @@ public final class SctpMatch implements Match {
       List.of(invArg("sport"), invArg("dport"), new OptSpec("chunk-types", 2, true, false)),
       Map.of("source-port", "sport", "destination-port", "dport"), SctpMatch::new);
 
-  private final int sportMin;
-  private final int sportMax;
-  private final boolean invSport;
-  private final int dportMin;
-  private final int dportMax;
-  private final boolean invDport;
+  private final PortRanges ports;
   private final String chunkTypes;
   private final boolean invChunks;
 
   private SctpMatch(Opts o, ExtContext c) {
     c.requireProto("sctp", 132);
-    final int[] sp = o.has("sport") ? Num.portRange(o.str("sport"), ':') : new int[] {0, 65535};
-    final int[] dp = o.has("dport") ? Num.portRange(o.str("dport"), ':') : new int[] {0, 65535};
-    sportMin = sp[0];
-    sportMax = sp[1];
-    invSport = o.inv("sport");
-    dportMin = dp[0];
-    dportMax = dp[1];
-    invDport = o.inv("dport");
+    ports = PortRanges.parse(o);
     if (o.has("chunk-types")) {
       final List<String> a = o.get("chunk-types").args();
       if (!a.get(0).equals("all") && !a.get(0).equals("any") && !a.get(0).equals("only")) {
@@ -45,12 +33,8 @@ public final class SctpMatch implements Match {
     invChunks = o.inv("chunk-types");
   }
 
-  public int sportMin() { return sportMin; }
-  public int sportMax() { return sportMax; }
-  public boolean invSport() { return invSport; }
-  public int dportMin() { return dportMin; }
-  public int dportMax() { return dportMax; }
-  public boolean invDport() { return invDport; }
+  /** --sport and --dport. */
+  public PortRanges ports() { return ports; }
   /** {@code any|all|only CHUNKS} as given, or null. */
   public String chunkTypes() { return chunkTypes; }
   public boolean invChunks() { return invChunks; }
@@ -63,12 +47,7 @@ public final class SctpMatch implements Match {
   @Override
   public void save(StringBuilder sb) {
     sb.append(" -m sctp");
-    if (sportMin != 0 || sportMax != 65535 || invSport) {
-      Save.opt(sb, invSport, "sport", Num.range(sportMin, sportMax));
-    }
-    if (dportMin != 0 || dportMax != 65535 || invDport) {
-      Save.opt(sb, invDport, "dport", Num.range(dportMin, dportMax));
-    }
+    ports.save(sb);
     if (chunkTypes != null) {
       Save.opt(sb, invChunks, "chunk-types", chunkTypes);
     }
@@ -208,7 +187,7 @@ public final class SctpMatch implements Match {
       ctx.hotdrop();
       return false;
     }
-    if ((sp >= sportMin && sp <= sportMax) == invSport || (dp >= dportMin && dp <= dportMax) == invDport) {
+    if (!ports.matches(sp, dp)) {
       return false;
     }
     if (chunkTypes == null) {

@@ -20,12 +20,7 @@ public final class TcpMatch implements Match {
           new OptSpec("tcp-flags", 2, true, false), invArg("tcp-option")),
       Map.of("source-port", "sport", "destination-port", "dport"), TcpMatch::new);
 
-  private final int sportMin;
-  private final int sportMax;
-  private final boolean invSport;
-  private final int dportMin;
-  private final int dportMax;
-  private final boolean invDport;
+  private final PortRanges ports;
   private final int flagsMask;
   private final int flagsComp;
   private final boolean invFlags;
@@ -34,14 +29,7 @@ public final class TcpMatch implements Match {
 
   private TcpMatch(Opts o, ExtContext c) {
     c.requireProto("tcp", 6);
-    final int[] sp = o.has("sport") ? Num.portRange(o.str("sport"), ':') : new int[] {0, 65535};
-    final int[] dp = o.has("dport") ? Num.portRange(o.str("dport"), ':') : new int[] {0, 65535};
-    sportMin = sp[0];
-    sportMax = sp[1];
-    invSport = o.inv("sport");
-    dportMin = dp[0];
-    dportMax = dp[1];
-    invDport = o.inv("dport");
+    ports = PortRanges.parse(o);
     if (o.has("syn") && o.has("tcp-flags")) {
       throw new ExtException("Only one of `--syn' or `--tcp-flags'  allowed");
     }
@@ -99,12 +87,8 @@ public final class TcpMatch implements Match {
     return sb.toString();
   }
 
-  public int sportMin() { return sportMin; }
-  public int sportMax() { return sportMax; }
-  public boolean invSport() { return invSport; }
-  public int dportMin() { return dportMin; }
-  public int dportMax() { return dportMax; }
-  public boolean invDport() { return invDport; }
+  /** --sport and --dport. */
+  public PortRanges ports() { return ports; }
   /** Flags examined ({@code --tcp-flags MASK COMP}); 0 = no flag test. */
   public int flagsMask() { return flagsMask; }
   public int flagsComp() { return flagsComp; }
@@ -121,12 +105,7 @@ public final class TcpMatch implements Match {
   @Override
   public void save(StringBuilder sb) {
     sb.append(" -m tcp");
-    if (sportMin != 0 || sportMax != 65535 || invSport) {
-      Save.opt(sb, invSport, "sport", Num.range(sportMin, sportMax));
-    }
-    if (dportMin != 0 || dportMax != 65535 || invDport) {
-      Save.opt(sb, invDport, "dport", Num.range(dportMin, dportMax));
-    }
+    ports.save(sb);
     if (option != 0 || invOption) {
       Save.opt(sb, invOption, "tcp-option", Integer.toString(option));
     }
@@ -147,7 +126,7 @@ public final class TcpMatch implements Match {
     if (ctx.nfTablesBackend() && nftNative()) {
       final io.nfeval.packet.PacketView v = ctx.ip();
       return (flagsMask == 0 || NftPayload.tcpFlags(v, flagsMask, flagsComp, invFlags))
-          && NftPayload.ports(v, sportMin, sportMax, invSport, dportMin, dportMax, invDport);
+          && ports.nftMatches(v);
     }
     final int frag = ctx.fragOffset();
     if (frag != 0) {
@@ -166,10 +145,7 @@ public final class TcpMatch implements Match {
       ctx.hotdrop();
       return false;
     }
-    if ((sport >= sportMin && sport <= sportMax) == invSport) {
-      return false;
-    }
-    if ((dport >= dportMin && dport <= dportMax) == invDport) {
+    if (!ports.matches(sport, dport)) {
       return false;
     }
     if (((flagsByte & flagsMask) == flagsComp) == invFlags) {
@@ -215,8 +191,7 @@ public final class TcpMatch implements Match {
    * ({@code -m tcp} alone stays the xt module, fragment rules and all).
    */
   private boolean nftNative() {
-    final boolean allZero = sportMin == 0 && sportMax == 65535 && dportMin == 0 && dportMax == 65535
-        && flagsMask == 0 && flagsComp == 0 && !invSport && !invDport && !invFlags && !invOption;
+    final boolean allZero = ports.any() && flagsMask == 0 && flagsComp == 0 && !invFlags && !invOption;
     return option == 0 && !invOption && !allZero;
   }
 }

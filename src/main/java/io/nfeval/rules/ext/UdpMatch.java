@@ -11,31 +11,15 @@ public final class UdpMatch implements Match {
       List.of(invArg("sport"), invArg("dport")),
       Map.of("source-port", "sport", "destination-port", "dport"), UdpMatch::new);
 
-  private final int sportMin;
-  private final int sportMax;
-  private final boolean invSport;
-  private final int dportMin;
-  private final int dportMax;
-  private final boolean invDport;
+  private final PortRanges ports;
 
   private UdpMatch(Opts o, ExtContext c) {
     c.requireProto("udp", 17);
-    final int[] sp = o.has("sport") ? Num.portRange(o.str("sport"), ':') : new int[] {0, 65535};
-    final int[] dp = o.has("dport") ? Num.portRange(o.str("dport"), ':') : new int[] {0, 65535};
-    sportMin = sp[0];
-    sportMax = sp[1];
-    invSport = o.inv("sport");
-    dportMin = dp[0];
-    dportMax = dp[1];
-    invDport = o.inv("dport");
+    ports = PortRanges.parse(o);
   }
 
-  public int sportMin() { return sportMin; }
-  public int sportMax() { return sportMax; }
-  public boolean invSport() { return invSport; }
-  public int dportMin() { return dportMin; }
-  public int dportMax() { return dportMax; }
-  public boolean invDport() { return invDport; }
+  /** --sport and --dport. */
+  public PortRanges ports() { return ports; }
 
   @Override
   public String name() {
@@ -45,12 +29,7 @@ public final class UdpMatch implements Match {
   @Override
   public void save(StringBuilder sb) {
     sb.append(" -m udp");
-    if (sportMin != 0 || sportMax != 65535 || invSport) {
-      Save.opt(sb, invSport, "sport", Num.range(sportMin, sportMax));
-    }
-    if (dportMin != 0 || dportMax != 65535 || invDport) {
-      Save.opt(sb, invDport, "dport", Num.range(dportMin, dportMax));
-    }
+    ports.save(sb);
   }
 
   // ---- evaluation (xt_tcpudp.c udp_mt) ----------------------------------------------------------
@@ -58,10 +37,9 @@ public final class UdpMatch implements Match {
   /** udp_mt: non-first fragments never match; an unreadable 8-byte header hot-drops. */
   @Override
   public boolean matches(PacketContext ctx) {
-    if (ctx.nfTablesBackend() && !(sportMin == 0 && sportMax == 65535 && dportMin == 0 && dportMax == 65535
-        && !invSport && !invDport)) {
+    if (ctx.nfTablesBackend() && !ports.any()) {
       // add_nft_udp: native payload compares unless the match is empty (see NftPayload)
-      return NftPayload.ports(ctx.ip(), sportMin, sportMax, invSport, dportMin, dportMax, invDport);
+      return ports.nftMatches(ctx.ip());
     }
     if (ctx.fragOffset() != 0) {
       return false;
@@ -74,7 +52,6 @@ public final class UdpMatch implements Match {
       ctx.hotdrop();
       return false;
     }
-    return (sport >= sportMin && sport <= sportMax) != invSport
-        && (dport >= dportMin && dport <= dportMax) != invDport;
+    return ports.matches(sport, dport);
   }
 }
