@@ -17,31 +17,24 @@ import java.nio.file.Path;
  * record header (16): ts_sec(4) ts_usec|ts_nsec(4) caplen(4) len(4), then caplen bytes
  * </pre>
  */
-public final class PcapReader implements CaptureReader {
+public final class PcapReader extends MappedCaptureReader {
   /** libpcap's MAXIMUM_SNAPLEN (max_snaplen_for_dlt for all but a few DLTs). */
   public static final int MAX_SNAPLEN = 262144;
   static final int MAGIC_USEC = 0xa1b2c3d4;
   static final int MAGIC_NSEC = 0xa1b23c4d;
 
-  private final MappedFile mf;
-  private final int fileIndex;
   private final boolean nanos;
   private final int snaplen;
   private final int linkType;
   /** 0 not swapped, 1 swapped, 2 maybe swapped (libpcap lengths_swapped). */
   private final int lengthsSwapped;
-  private long pos;
-  private long index;
-  private boolean done;
-  private InputException error;
 
   public PcapReader(Path path, int fileIndex) {
     this(path, fileIndex, MappedFile.DEFAULT_WINDOW);
   }
 
   PcapReader(Path path, int fileIndex, long windowSize) {
-    this.mf = new MappedFile(path, windowSize);
-    this.fileIndex = fileIndex;
+    super(path, fileIndex, windowSize);
     try {
       int o = mf.map(0, 24);
       if (o < 0) {
@@ -140,36 +133,5 @@ public final class PcapReader implements CaptureReader {
         index++);
     pos = rec + 16 + caplen;
     return true;
-  }
-
-  private boolean fail(long offset, String what) {
-    done = true;
-    error = InputException.atOffset(mf.path(), offset, what);
-    return false;
-  }
-
-  @Override
-  public InputException error() {
-    return error;
-  }
-
-  @Override
-  public Path file() {
-    return mf.path();
-  }
-
-  @Override
-  public long position() {
-    return pos;
-  }
-
-  @Override
-  public long size() {
-    return mf.size();
-  }
-
-  @Override
-  public void close() {
-    mf.close();
   }
 }

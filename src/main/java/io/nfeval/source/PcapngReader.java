@@ -30,7 +30,7 @@ import java.util.List;
  * Errors mirror libpcap's {@code pcap-ng.c}: bad block length, trailer length mismatch, unsupported
  * version, interface id out of range, caplen beyond the block.
  */
-public final class PcapngReader implements CaptureReader {
+public final class PcapngReader extends MappedCaptureReader {
   static final int SHB = 0x0A0D0D0A;
   static final int BYTE_ORDER_MAGIC = 0x1A2B3C4D;
   private static final int IDB = 1;
@@ -49,21 +49,14 @@ public final class PcapngReader implements CaptureReader {
     long offsetSeconds;
   }
 
-  private final MappedFile mf;
-  private final int fileIndex;
   private final List<Iface> ifaces = new ArrayList<>();
-  private long pos;
-  private long index;
-  private boolean done;
-  private InputException error;
 
   public PcapngReader(Path path, int fileIndex) {
     this(path, fileIndex, MappedFile.DEFAULT_WINDOW);
   }
 
   PcapngReader(Path path, int fileIndex, long windowSize) {
-    this.mf = new MappedFile(path, windowSize);
-    this.fileIndex = fileIndex;
+    super(path, fileIndex, windowSize);
     try {
       final int o = mf.map(0, 12);
       if (o < 0 || mf.window().order(ByteOrder.BIG_ENDIAN).getInt(o) != SHB) {
@@ -288,30 +281,5 @@ public final class PcapngReader implements CaptureReader {
 
   private static long toNanos(long units, Iface f) {
     return toNanos(units, f.binaryResolution, f.resolutionExp);
-  }
-
-  @Override
-  public InputException error() {
-    return error;
-  }
-
-  @Override
-  public Path file() {
-    return mf.path();
-  }
-
-  @Override
-  public long position() {
-    return pos;
-  }
-
-  @Override
-  public long size() {
-    return mf.size();
-  }
-
-  @Override
-  public void close() {
-    mf.close();
   }
 }

@@ -1,0 +1,56 @@
+package io.nfeval.source;
+
+import io.nfeval.InputException;
+import java.nio.file.Path;
+
+/**
+ * What the two memory-mapped capture readers (pcap, pcapng) share: the mapped file, the read position,
+ * and the error that ended the file (a reader stops at the first broken record and says where).
+ */
+abstract class MappedCaptureReader implements CaptureReader {
+  final MappedFile mf;
+  final int fileIndex;
+  /** Offset of the next record or block. */
+  long pos;
+  /** Records handed out so far. */
+  long index;
+  boolean done;
+  InputException error;
+
+  MappedCaptureReader(Path path, int fileIndex, long windowSize) {
+    this.mf = new MappedFile(path, windowSize);
+    this.fileIndex = fileIndex;
+  }
+
+  /** Ends the file with an error at {@code offset}; returns false (no packet) for the caller. */
+  final boolean fail(long offset, String what) {
+    done = true;
+    error = InputException.atOffset(mf.path(), offset, what);
+    return false;
+  }
+
+  @Override
+  public final InputException error() {
+    return error;
+  }
+
+  @Override
+  public final Path file() {
+    return mf.path();
+  }
+
+  @Override
+  public final long position() {
+    return pos;
+  }
+
+  @Override
+  public final long size() {
+    return mf.size();
+  }
+
+  @Override
+  public final void close() {
+    mf.close();
+  }
+}
