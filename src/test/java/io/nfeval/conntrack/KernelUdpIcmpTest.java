@@ -14,39 +14,23 @@ class KernelUdpIcmpTest {
     static final long MS = 1_000_000L;
 
     final ConntrackTable t = new ConntrackTable(64);
-    final CtPacket p = new CtPacket();
-    final CtResult r = new CtResult();
+    final Pk k = new Pk(t);
+    final CtPacket p = k.p;
+    final CtResult r = k.r;
     final long t0 = 10_000 * 1000 * MS;
 
+    /** The packet built last, at {@code atMs} after t0, through conntrack (confirmed if new). */
     String send(long atMs) {
         p.timeNanos = t0 + atMs * MS;
-        p.hook = Ct.HOOK_PRE_ROUTING;
-        t.lookupOrCreate(p, r);
-        if (r.unconfirmed) {
-            t.confirm(r.handle, p.timeNanos);
-        }
-        return KernelGoldenTest.ctstateName(r.ctinfo);
+        return KernelGoldenTest.ctstateName(k.pass(p).ctinfo);
     }
 
     CtPacket udp(int src, int sport, int dst, int dport) {
-        p.clear();
-        p.proto = Ct.IPPROTO_UDP;
-        p.src = src;
-        p.sport = sport;
-        p.dst = dst;
-        p.dport = dport;
-        return p;
+        return k.udp(src, sport, dst, dport);
     }
 
     CtPacket icmp(int src, int dst, int type, int code, int id) {
-        p.clear();
-        p.proto = Ct.IPPROTO_ICMP;
-        p.src = src;
-        p.dst = dst;
-        p.icmpType = type;
-        p.icmpCode = code;
-        p.icmpId = id;
-        return p;
+        return k.icmp(src, dst, type, code, id);
     }
 
     long remainingSecs(int h, long atMs) {

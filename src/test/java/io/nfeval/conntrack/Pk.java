@@ -1,31 +1,31 @@
 package io.nfeval.conntrack;
 
-/** Test packet builder over one reusable CtPacket. */
-final class Pk {
-    static final int C = 0x0a000001; // 10.0.0.1
-    static final int S = 0x0a000002; // 10.0.0.2
-    static final long SEC = 1_000_000_000L;
+/** Test packet builder over one reusable CtPacket (conntrack and NAT tests). */
+public final class Pk {
+    public static final int C = 0x0a000001; // 10.0.0.1
+    public static final int S = 0x0a000002; // 10.0.0.2
+    public static final long SEC = 1_000_000_000L;
 
-    final CtPacket p = new CtPacket();
-    final CtResult r = new CtResult();
+    public final CtPacket p = new CtPacket();
+    public final CtResult r = new CtResult();
     final ConntrackTable t;
     long now = 1000 * SEC;
 
-    Pk(ConntrackTable t) {
+    public Pk(ConntrackTable t) {
         this.t = t;
     }
 
-    Pk at(long secs) {
+    public Pk at(long secs) {
         now = 1000 * SEC + secs * SEC;
         return this;
     }
 
-    Pk atNanos(long nanos) {
+    public Pk atNanos(long nanos) {
         now = 1000 * SEC + nanos;
         return this;
     }
 
-    CtPacket tcp(int src, int sport, int dst, int dport, int flags, long seq, long ack, int win, int len) {
+    public CtPacket tcp(int src, int sport, int dst, int dport, int flags, long seq, long ack, int win, int len) {
         p.clear();
         p.proto = Ct.IPPROTO_TCP;
         p.src = src;
@@ -44,7 +44,7 @@ final class Pk {
         return p;
     }
 
-    CtPacket syn(int src, int sport, int dst, int dport, long seq, int win, int wscale) {
+    public CtPacket syn(int src, int sport, int dst, int dport, long seq, int win, int wscale) {
         tcp(src, sport, dst, dport, Ct.TCP_SYN, seq, 0, win, 0);
         p.tcpHdrLen = 40;
         p.wscale = wscale;
@@ -52,7 +52,7 @@ final class Pk {
         return p;
     }
 
-    CtPacket udp(int src, int sport, int dst, int dport) {
+    public CtPacket udp(int src, int sport, int dst, int dport) {
         p.clear();
         p.proto = Ct.IPPROTO_UDP;
         p.src = src;
@@ -65,7 +65,7 @@ final class Pk {
         return p;
     }
 
-    CtPacket icmp(int src, int dst, int type, int code, int id) {
+    public CtPacket icmp(int src, int dst, int type, int code, int id) {
         p.clear();
         p.proto = Ct.IPPROTO_ICMP;
         p.src = src;
@@ -80,7 +80,7 @@ final class Pk {
     }
 
     /** Run conntrack and confirm a new entry, as if the packet was accepted. */
-    CtResult pass(CtPacket pkt) {
+    public CtResult pass(CtPacket pkt) {
         t.lookupOrCreate(pkt, r);
         if (r.unconfirmed) {
             t.confirm(r.handle, pkt.timeNanos);
@@ -88,7 +88,7 @@ final class Pk {
         return r;
     }
 
-    CtResult lookup(CtPacket pkt) {
+    public CtResult lookup(CtPacket pkt) {
         t.lookupOrCreate(pkt, r);
         return r;
     }

@@ -6,6 +6,7 @@ import io.nfeval.conntrack.ConntrackTable;
 import io.nfeval.conntrack.Ct;
 import io.nfeval.conntrack.CtPacket;
 import io.nfeval.conntrack.CtResult;
+import io.nfeval.conntrack.Pk;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,26 +21,22 @@ class NatCoreTest {
 
     ConntrackTable t;
     NatCore nat;
-    final CtPacket p = new CtPacket();
-    final CtResult r = new CtResult();
+    Pk k;
+    CtPacket p;
+    CtResult r;
     final NatRewrite rw = new NatRewrite();
 
     @BeforeEach
     void setUp() {
         t = new ConntrackTable(4096);
         nat = new NatCore(t, 42);
+        k = new Pk(t).atNanos(NOW - 1000 * Pk.SEC);
+        p = k.p;
+        r = k.r;
     }
 
     CtPacket udp(int src, int sport, int dst, int dport) {
-        p.clear();
-        p.proto = Ct.IPPROTO_UDP;
-        p.src = src;
-        p.sport = sport;
-        p.dst = dst;
-        p.dport = dport;
-        p.timeNanos = NOW;
-        p.hook = Ct.HOOK_PRE_ROUTING;
-        return p;
+        return k.udp(src, sport, dst, dport);
     }
 
     /** New flow through PREROUTING, SNAT at POSTROUTING, confirm. */
@@ -281,22 +278,7 @@ class NatCoreTest {
     }
 
     private CtResult tcp(int src, int sport, int dst, int dport, int flags, long seq, long ack) {
-        p.clear();
-        p.proto = Ct.IPPROTO_TCP;
-        p.src = src;
-        p.sport = sport;
-        p.dst = dst;
-        p.dport = dport;
-        p.tcpFlags = flags;
-        p.seq = seq;
-        p.ack = ack;
-        p.window = 1000;
-        p.timeNanos = NOW;
-        t.lookupOrCreate(p, r);
-        if (r.unconfirmed) {
-            t.confirm(r.handle, NOW);
-        }
-        return r;
+        return k.pass(k.tcp(src, sport, dst, dport, flags, seq, ack, 1000, 0));
     }
 
     private int tcpSnat(int src, int sport, long isn, NatRange range) {
