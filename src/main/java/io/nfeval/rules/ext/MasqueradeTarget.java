@@ -43,10 +43,7 @@ public final class MasqueradeTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j MASQUERADE");
     if (hasPorts) {
-      sb.append(" --to-ports ").append(minPort);
-      if (maxPort != minPort) {
-        sb.append('-').append(maxPort);
-      }
+      NatRange.saveToPorts(sb, minPort, maxPort);
     }
     if (random) {
       sb.append(" --random");

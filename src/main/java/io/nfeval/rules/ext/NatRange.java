@@ -38,6 +38,14 @@ public record NatRange(boolean hasAddr, int minAddr, int maxAddr, boolean hasPor
     return new NatRange(hasAddr, min, max, true, p[0], p[1], p[2]);
   }
 
+  /** Appends {@code --to-ports MIN[-MAX]} as MASQUERADE's and REDIRECT's save print it. */
+  static void saveToPorts(StringBuilder sb, int min, int max) {
+    sb.append(" --to-ports ").append(min);
+    if (max != min) {
+      sb.append('-').append(max);
+    }
+  }
+
   /** Parses {@code port[-port[/base]]}; needs a protocol with ports. Returns {min, max, base}. */
   static int[] ports(String s, ExtContext c, boolean allowBase) {
     if (c.invProto() || (c.proto() != 6 && c.proto() != 17 && c.proto() != 132 && c.proto() != 33

@@ -40,10 +40,7 @@ public final class RedirectTarget implements Target {
   public void save(StringBuilder sb) {
     sb.append(" -j REDIRECT");
     if (hasPorts) {
-      sb.append(" --to-ports ").append(minPort);
-      if (maxPort != minPort) {
-        sb.append('-').append(maxPort);
-      }
+      NatRange.saveToPorts(sb, minPort, maxPort);
     }
     if (random) {
       sb.append(" --random");
