@@ -136,15 +136,11 @@ public final class DccpMatch implements Match {
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    if (ctx.fragOffset() != 0) {
+    final int th = PacketBytes.header(ctx, 12);
+    if (th < 0) {
       return false;
     }
     final io.nfeval.packet.PacketView v = ctx.ip();
-    final int th = PacketBytes.thoff(v);
-    if (PacketBytes.u8(v, th + 11) < 0) {
-      ctx.hotdrop();
-      return false;
-    }
     final int sport = PacketBytes.u16(v, th);
     final int dport = PacketBytes.u16(v, th + 2);
     final int type = (PacketBytes.u8(v, th + 8) >> 1) & 0x0f;

@@ -120,17 +120,13 @@ public final class IcmpMatch implements Match {
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    if (ctx.fragOffset() != 0) {
+    final int th = PacketBytes.header(ctx, 8);
+    if (th < 0) {
       return false;
     }
     final io.nfeval.packet.PacketView v = ctx.ip();
-    final int th = PacketBytes.thoff(v);
     final int t = PacketBytes.u8(v, th);
     final int c = PacketBytes.u8(v, th + 1);
-    if (PacketBytes.u8(v, th + 7) < 0 || t < 0 || c < 0) {
-      ctx.hotdrop();
-      return false;
-    }
     return (type == 0xff || (t == type && c >= codeMin && c <= codeMax)) != invert;
   }
 }

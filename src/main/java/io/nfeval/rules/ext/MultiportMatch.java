@@ -90,17 +90,13 @@ public final class MultiportMatch implements Match {
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    if (ctx.fragOffset() != 0) {
+    final int th = PacketBytes.header(ctx, 4);
+    if (th < 0) {
       return false;
     }
     final io.nfeval.packet.PacketView v = ctx.ip();
-    final int th = PacketBytes.thoff(v);
     final int src = PacketBytes.u16(v, th);
     final int dst = PacketBytes.u16(v, th + 2);
-    if (src < 0 || dst < 0) {
-      ctx.hotdrop();
-      return false;
-    }
     for (int i = 0; i < mins.length; i++) {
       final boolean hit = switch (flags) {
         case SOURCE -> src >= mins[i] && src <= maxs[i];

@@ -15,6 +15,25 @@ final class PacketBytes {
     return v.headerLength();
   }
 
+  /**
+   * The transport header a match reads, as the kernel's matches get it: later fragments never match
+   * ({@code par->fragoff != 0}), and a first fragment or datagram that does not hold the header's first
+   * {@code len} bytes is hot-dropped ({@code skb_header_pointer} failing). Returns the header's offset,
+   * or -1 for no match (after the hot-drop when there was one).
+   */
+  static int header(PacketContext ctx, int len) {
+    if (ctx.fragOffset() != 0) {
+      return -1;
+    }
+    final PacketView v = ctx.ip();
+    final int th = thoff(v);
+    if (u8(v, th + len - 1) < 0) {
+      ctx.hotdrop();
+      return -1;
+    }
+    return th;
+  }
+
   /** Number of datagram bytes readable (captured and within the IP total length). */
   static int readable(PacketView v) {
     return Math.max(0, Math.min(v.offset() + v.capLen() - v.l3Offset(), v.ipLength()));

@@ -176,17 +176,13 @@ public final class SctpMatch implements Match {
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    if (ctx.fragOffset() != 0) {
+    final int th = PacketBytes.header(ctx, 12);
+    if (th < 0) {
       return false;
     }
     final io.nfeval.packet.PacketView v = ctx.ip();
-    final int th = PacketBytes.thoff(v);
     final int sp = PacketBytes.u16(v, th);
     final int dp = PacketBytes.u16(v, th + 2);
-    if (sp < 0 || dp < 0 || PacketBytes.u8(v, th + 11) < 0) {
-      ctx.hotdrop();
-      return false;
-    }
     if (!ports.matches(sp, dp)) {
       return false;
     }

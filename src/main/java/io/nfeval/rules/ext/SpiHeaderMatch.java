@@ -37,15 +37,11 @@ abstract class SpiHeaderMatch implements Match {
 
   @Override
   public boolean matches(PacketContext ctx) {
-    if (ctx.fragOffset() != 0) {
+    final int th = PacketBytes.header(ctx, headerLength);
+    if (th < 0) {
       return false;
     }
     final io.nfeval.packet.PacketView v = ctx.ip();
-    final int th = PacketBytes.thoff(v);
-    if (PacketBytes.u8(v, th + headerLength - 1) < 0) {
-      ctx.hotdrop();
-      return false;
-    }
     return spis.test(PacketBytes.u32(v, th + spiOffset));
   }
 }

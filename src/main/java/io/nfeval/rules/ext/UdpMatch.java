@@ -41,17 +41,11 @@ public final class UdpMatch implements Match {
       // add_nft_udp: native payload compares unless the match is empty (see NftPayload)
       return ports.nftMatches(ctx.ip());
     }
-    if (ctx.fragOffset() != 0) {
+    final int th = PacketBytes.header(ctx, 8);
+    if (th < 0) {
       return false;
     }
     final io.nfeval.packet.PacketView v = ctx.ip();
-    final int th = PacketBytes.thoff(v);
-    final int sport = PacketBytes.u16(v, th);
-    final int dport = PacketBytes.u16(v, th + 2);
-    if (PacketBytes.u8(v, th + 7) < 0 || sport < 0 || dport < 0) {
-      ctx.hotdrop();
-      return false;
-    }
-    return ports.matches(sport, dport);
+    return ports.matches(PacketBytes.u16(v, th), PacketBytes.u16(v, th + 2));
   }
 }
