@@ -5,7 +5,9 @@
 #   nfeval replay --decode-only               (JVM start + read + decode, no evaluation)
 #   nfeval replay --threads 1 ...             (full evaluation, everything on one thread)
 #   nfeval replay --snapshot DIR --pcap FILE  (full evaluation, default: a decode thread feeding the
-#                                              evaluator; summary to /dev/null)
+#                                              evaluator; with --stateless, two engines sharing the
+#                                              packets out, the first also decoding; summary to
+#                                              /dev/null)
 #   ... --counters-out FILE                   (evaluation + counters file)
 #   ... --trace-out FILE                      (evaluation + one JSON line per packet)
 # each RUNS times, and prints best and median wall time (ms resolution, date +%s%N around the command),
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     --stateless) stateless="--stateless"; shift ;;
     --no-trace) trace=""; shift ;;
     --workdir) workdir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "replay-vs-tcpdump: unknown argument $1" >&2; exit 2 ;;
   esac
 done

@@ -61,8 +61,10 @@ final class ReplayCommand implements Callable<Integer> {
   Path traceOut;
 
   @Option(names = "--threads", defaultValue = "2", description = "Threads: 1 reads, decodes and"
-      + " evaluates on one thread; 2 or more read and decode on a second thread while one evaluates"
-      + " (identical results; default ${DEFAULT-VALUE}).")
+      + " evaluates on one thread. With 2 or more, when no rule keeps state from one packet to the"
+      + " next (no conntrack, limit, recent, quota... and no --trace-out), that many engines share the"
+      + " packets out by source address; otherwise a second thread reads and decodes while one"
+      + " evaluates. Results are identical either way (default ${DEFAULT-VALUE}).")
   int threads;
 
   @Option(names = "--reader", defaultValue = "mmap", description = "Capture reader: mmap|libpcap.")
@@ -142,12 +144,14 @@ final class ReplayCommand implements Callable<Integer> {
         trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;
-      engine.setListener((skb, d, info) -> {
-        summary.packetDone(skb, d, info);
-        if (tw != null) {
+      if (tw == null) {
+        engine.setListener(summary); // summaries add up: replicas may share the packets out
+      } else {
+        engine.setListener((skb, d, info) -> {
+          summary.packetDone(skb, d, info);
           tw.packetDone(skb, d, info);
-        }
-      });
+        });
+      }
       engine.setNatObserver(summary);
       final Replayer replayer = new Replayer(engine, origins, firstLocal, summary, trace);
       final boolean owners = engine.usesMatch("owner");

@@ -45,6 +45,28 @@ final class CompiledRuleset {
     maxDepth = depth;
     counters = new TableCounters[tables.size()];
     matchStates = new Object[slot];
+    freshState();
+  }
+
+  /**
+   * The same compiled tables (immutable once built: blob, classifier and rule objects are only read
+   * while evaluating) with fresh counters and match state: a second evaluator of the same ruleset,
+   * like the kernel's per-CPU copies of a table's counters beside the one shared rule blob.
+   */
+  CompiledRuleset(CompiledRuleset shared) {
+    tables.addAll(shared.tables);
+    raw = shared.raw;
+    mangle = shared.mangle;
+    nat = shared.nat;
+    filter = shared.filter;
+    security = shared.security;
+    maxDepth = shared.maxDepth;
+    counters = new TableCounters[tables.size()];
+    matchStates = new Object[shared.matchStates.length];
+    freshState();
+  }
+
+  private void freshState() {
     for (CompiledTable t : tables) {
       counters[t.id] = new TableCounters(t.entries());
       for (int e = 0; e < t.entries(); e++) {

@@ -53,6 +53,19 @@ public final class Engine {
     public boolean classify = true;
     /** Memoize input routes per connection direction (off only to test that it changes nothing). */
     public boolean routeMemo = true;
+
+    Options copy() {
+      final Options o = new Options();
+      o.trace = trace;
+      o.assumeUnknowable = assumeUnknowable;
+      o.defaultBackend = defaultBackend;
+      o.natSeed = natSeed;
+      o.conntrackMax = conntrackMax;
+      o.generateAnswers = generateAnswers;
+      o.classify = classify;
+      o.routeMemo = routeMemo;
+      return o;
+    }
   }
 
   /** Called after each evaluated packet, with the skb still holding its final state. */
@@ -74,6 +87,8 @@ public final class Engine {
   CompiledTable filter;
   CompiledTable security;
   TableCounters[] counters;
+  /** What {@link #tables}, {@link #counters} and {@link #matchStates} come from. */
+  private CompiledRuleset compiled;
   TableEvaluator evaluator;
   boolean conntrackOn;
   /** nf_defrag_ipv4 is registered: by conntrack, or by the socket match and TPROXY. */
@@ -110,6 +125,16 @@ public final class Engine {
   private PacketListener listener;
 
   public Engine(Ruleset ruleset, HostModel host, io.nfeval.ipset.IpsetRegistry ipsets, Options options) {
+    this(ruleset, host, ipsets, options, null);
+  }
+
+  /**
+   * With {@code shared}, a replica of an engine whose packets do not depend on one another (see
+   * {@link #orderDependence}): the same compiled tables, its own counters, match state, answers and
+   * caches, and a token conntrack table (nothing is ever tracked).
+   */
+  private Engine(Ruleset ruleset, HostModel host, io.nfeval.ipset.IpsetRegistry ipsets, Options options,
+      CompiledRuleset shared) {
     this.ruleset = ruleset;
     this.ipsets = ipsets;
     this.host = host;
@@ -117,10 +142,10 @@ public final class Engine {
     this.hostView = new HostView(host);
     Backend backend = ruleset.backend() == Backend.UNKNOWN ? options.defaultBackend : ruleset.backend();
     this.graph = new HookGraph(backend);
-    use(new CompiledRuleset(ruleset, options.classify));
+    use(shared != null ? new CompiledRuleset(shared) : new CompiledRuleset(ruleset, options.classify));
     conntrackOn = needsConntrack(ruleset);
     defragOn = conntrackOn || usesAny(ruleset, "socket", "TPROXY");
-    conntrack = new ConntrackTable(ConntrackSettings.max(host, options.conntrackMax),
+    conntrack = new ConntrackTable(shared != null ? 64 : ConntrackSettings.max(host, options.conntrackMax),
         ConntrackSettings.from(host));
     accountIfNeeded(ruleset);
     natCore = new NatCore(conntrack, options.natSeed);
@@ -219,6 +244,7 @@ public final class Engine {
 
   /** Evaluates with these tables, counters and match state from now on. */
   private void use(CompiledRuleset c) {
+    compiled = c;
     tables = c.tables;
     raw = c.raw;
     mangle = c.mangle;
@@ -296,6 +322,85 @@ public final class Engine {
       }
     }
     return false;
+  }
+
+  // ---- evaluation by replicas (parallel replay) --------------------------------------------------
+
+  /**
+   * Why the verdict on a packet may depend on packets evaluated before it, so that this ruleset's
+   * packets must be evaluated in capture order by one engine; null when they may be shared out among
+   * {@link #replica replicas}. What a packet can leave behind for later ones:
+   * <ul>
+   *   <li>conntrack and NAT bindings (and with them defragmentation queues);</li>
+   *   <li>the state of limit, hashlimit, quota, recent, statistic, nfacct and connlimit;</li>
+   *   <li>ipset contents, changed by the SET target, and entries that expire (their clock starts at
+   *       the first packet that looks a set up);</li>
+   *   <li>a bridge's learned MAC table;</li>
+   *   <li>for the owner and cgroup matches, the socket of the host's answer to the packet before it
+   *       (a capture shows the answer as the next packet the host sends).</li>
+   * </ul>
+   * The kernel's ICMP rate limit (its answers to REJECT) is kept per destination, the rejected
+   * packet's source: replicas keyed by source address each hold the whole of their sources' limits.
+   * What the host's own packets teach (joined multicast groups, the last packet sent) comes only from
+   * NFLOG or --local captures, which the replayer gives to one replica from their first packet on.
+   */
+  public String orderDependence() {
+    if (conntrackOn) {
+      return "conntrack (a stateful rule or a NAT target)";
+    }
+    if (defragOn) {
+      return "defragmentation (socket or TPROXY)";
+    }
+    if (!bridges.isEmpty()) {
+      return "a bridge (its learned MAC table)";
+    }
+    for (CompiledTable t : tables) {
+      for (int e = 0; e < t.entries(); e++) {
+        for (Match m : t.matches[e]) {
+          if (m.dependsOnEarlierPackets()) {
+            return "match " + m.name() + " (state kept across packets)";
+          }
+          if (m.name().equals("owner") || m.name().equals("cgroup")) {
+            return "match " + m.name() + " (an answer's socket depends on the packet before it)";
+          }
+        }
+        final Rule r = t.rules[e];
+        if (r != null && r.target().name().equals("SET")) {
+          return "target SET (changes ipsets)";
+        }
+      }
+    }
+    for (io.nfeval.ipset.IpsetDef d : ipsets.definitions()) {
+      if (d.timeout() > 0 || d.entries().stream().anyMatch(x -> x.timeout() > 0)) {
+        return "ipset " + d.name() + " (entries expire)";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A second evaluator for packets independent of one another ({@link #orderDependence} is null): the
+   * same ruleset, host, ipsets and compiled tables, with its own counters, match state, answers
+   * (and their rate limits) and routing cache. Its results join this engine's with {@link #absorb}.
+   */
+  Engine replica() {
+    if (orderDependence() != null) {
+      throw new IllegalStateException("packets depend on one another: " + orderDependence());
+    }
+    return new Engine(ruleset, host, ipsets, options.copy(), compiled);
+  }
+
+  /** Adds a replica's counters to this engine's, as the kernel sums its per-CPU counters. */
+  void absorb(Engine replica) {
+    for (int i = 0; i < counters.length; i++) {
+      counters[i].addAll(replica.counters[i]);
+    }
+    routeHintsUsed += replica.routeHintsUsed;
+  }
+
+  /** The listener set by {@link #setListener}, or null. */
+  PacketListener listener() {
+    return listener;
   }
 
   // ---- ruleset swap (live --reload) ------------------------------------------------------------

@@ -6,28 +6,41 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Replay in two stages: a decode thread reads captured records and decodes them into a ring of
- * preallocated {@link Replayer.Slot}s; the calling thread evaluates them in capture order.
+ * Replay in stages over a ring of preallocated {@link Replayer.Slot}s: the decode stage reads captured
+ * records and decodes them into slots; evaluators run them through their engines in capture order.
  *
  * <p>Why this shape. Every piece of state a packet can change (conntrack and NAT bindings, rule and
- * policy counters, limit/quota/recent state, ICMP rate limits, the bridge table) belongs to the one
- * evaluator, the single writer of Agrona/Aeron's design: packets of one connection, its replies after
- * NAT and RELATED ICMP errors therefore meet the same state in the same order as in a sequential run,
- * and counters, verdicts, rewrites and the trace are identical for any thread count, by construction
- * rather than by merging. What is independent of that state (reading the file, decoding every layer,
- * choosing the entry hook and ingress device, summing the L4 checksum conntrack will verify) moves to
- * the decode thread. On the 2-core machines nfeval is sized for, two busy threads are what the
- * hardware holds.
+ * policy counters, limit/quota/recent state, ICMP rate limits, the bridge table) belongs to one
+ * evaluator, the single writer of Agrona/Aeron's design. With conntrack or any other state a packet
+ * leaves for later ones ({@link Engine#orderDependence}), there is one evaluator: packets of one
+ * connection, its replies after NAT and RELATED ICMP errors meet the same state in the same order as
+ * in a sequential run, and counters, verdicts, rewrites and the trace are identical for any thread
+ * count by construction. What is independent of that state (reading the file, decoding every layer,
+ * choosing the entry hook and ingress device and routing arrivals ahead, summing the L4 checksum
+ * conntrack will verify) moves to a decode thread. On the 2-core machines nfeval is sized for, two
+ * busy threads are what the hardware holds.
  *
- * <p>The ring is single-producer single-consumer over slots reused in place, so no object is handed
- * over and nothing is allocated per packet (JCTools' queues pass references, which would need a
- * second queue to return free slots). Each side owns one sequence counter, published with a release
+ * <p>When packets do not depend on one another, several engines evaluate (replicas sharing the
+ * compiled tables, each with its own counters, as the kernel keeps per-CPU counters beside one rule
+ * blob): the decode stage marks each slot with its evaluator, by source address (which keeps each
+ * ICMP rate limit in one engine); the first evaluator is also the decode stage, so that two threads
+ * keep two cores busy; counters and summaries are summed at the end, and each packet's verdict is the
+ * one the sequential run gives it.
+ *
+ * <p>The ring is single-producer over slots reused in place, so no object is handed over and nothing
+ * is allocated per packet (JCTools' queues pass references, which would need a second queue to return
+ * free slots). The producer and each evaluator own one sequence counter, published with a release
  * store once per batch and read with an acquire load (VarHandles), the counters 128 bytes apart so
- * they never share a cache line. A full ring stops the decode thread (back-pressure); waiting spins
- * briefly, then yields, then parks.
+ * they never share a cache line; a slot is free again when every evaluator has passed it. A full ring
+ * stops the decode stage (back-pressure); waiting spins briefly, then yields, then parks.
  */
 final class ReplayPipeline {
   static final int DEFAULT_SLOTS = 1024;
+  /**
+   * Slots with several evaluators: each takes the packets of its own sources, which come in bursts;
+   * a deeper ring lets one run ahead instead of waiting for the other.
+   */
+  static final int SHARED_SLOTS = 4096;
   /** Slots published (or released) per release store. */
   private static final int BATCH = 32;
   /**
@@ -39,23 +52,40 @@ final class ReplayPipeline {
   private static final int PREFETCH_ENTRY = 1;
 
   private static final VarHandle SEQ = MethodHandles.arrayElementVarHandle(long[].class);
-  /** The producer's sequence (slots published) and the consumer's (slots released), padded apart. */
-  private static final int TAIL = 16;
-  private static final int HEAD = 32;
+  /**
+   * The producer's sequence (slots published) and each evaluator's (slots it has passed), 128 bytes
+   * apart: evaluator k's at {@code HEAD + k * PAD}.
+   */
+  private static final int PAD = 16;
+  private static final int TAIL = PAD;
+  private static final int HEAD = 2 * PAD;
 
+  /** The decode stage's replayer (evaluator 0), and every evaluator's. */
   private final Replayer replayer;
+  private final Replayer[] evaluators;
   private final Replayer.Slot[] slots;
   private final int mask;
-  private final long[] seq = new long[48];
+  private final long[] seq;
   private volatile boolean producerDone;
   private volatile boolean cancelled;
   private volatile Throwable producerFailure;
 
   ReplayPipeline(Replayer replayer, int slotCount) {
+    this(new Replayer[] {replayer}, slotCount);
+  }
+
+  /**
+   * Evaluators beyond the first each take the slots the decode stage marked with their number
+   * ({@link Replayer.Slot#shard}) and pass over the others; a slot is free again once every evaluator
+   * has passed it. Each evaluator is the single writer of its own engine.
+   */
+  ReplayPipeline(Replayer[] evaluators, int slotCount) {
     if (Integer.bitCount(slotCount) != 1 || slotCount < 2 * BATCH) {
       throw new IllegalArgumentException("slot count must be a power of two >= " + 2 * BATCH);
     }
-    this.replayer = replayer;
+    this.replayer = evaluators[0];
+    this.evaluators = evaluators;
+    this.seq = new long[HEAD + (evaluators.length + 1) * PAD];
     this.slots = new Replayer.Slot[slotCount];
     for (int i = 0; i < slotCount; i++) {
       slots[i] = new Replayer.Slot();
@@ -63,22 +93,52 @@ final class ReplayPipeline {
     this.mask = slotCount - 1;
   }
 
-  /** Runs both stages to the end of the reader; returns the number of packets evaluated. */
+  /** Runs all stages to the end of the reader; returns the number of packets evaluated. */
   long run(CaptureReader reader, Replayer.Progress progress) {
-    final Thread decoder = new Thread(() -> produce(reader), "nfeval-decode");
+    final Thread decoder = new Thread(() -> produce(reader, null), "nfeval-decode");
     decoder.setDaemon(true);
-    decoder.start();
+    final Thread[] others = new Thread[evaluators.length - 1];
+    final Throwable[] otherFailures = new Throwable[others.length];
+    for (int k = 1; k < evaluators.length; k++) {
+      final int shard = k;
+      others[k - 1] = new Thread(() -> {
+        try {
+          consume(shard, null);
+        } catch (Throwable t) {
+          otherFailures[shard - 1] = t;
+          cancelled = true;
+        }
+      }, "nfeval-evaluate-" + k);
+      others[k - 1].setDaemon(true);
+    }
+    // With several evaluators, the first one is also the decode stage (see produce): on 2 cores, a
+    // third busy thread would only take turns with the other two.
+    final boolean decodeHere = evaluators.length > 1;
+    if (!decodeHere) {
+      decoder.start();
+    }
+    for (Thread t : others) {
+      t.start();
+    }
     boolean ok = false;
     try {
-      final long n = consume(progress);
+      final long n = decodeHere ? produce(reader, progress) : consume(0, progress);
       ok = true;
       return n;
     } finally {
       if (!ok) {
         cancelled = true;
       }
-      joinQuietly(decoder);
-      final Throwable f = producerFailure;
+      if (!decodeHere) {
+        joinQuietly(decoder);
+      }
+      for (Thread t : others) {
+        joinQuietly(t);
+      }
+      Throwable f = producerFailure;
+      for (Throwable t : otherFailures) {
+        f = f != null ? f : t;
+      }
       if (ok && f != null) {
         if (f instanceof RuntimeException) {
           throw (RuntimeException) f;
@@ -91,7 +151,22 @@ final class ReplayPipeline {
     }
   }
 
-  private void produce(CaptureReader reader) {
+  /** How far every evaluator has got: the slots before it are free. */
+  private long slowestHead() {
+    long min = (long) SEQ.getAcquire(seq, HEAD);
+    for (int k = 1; k < evaluators.length; k++) {
+      min = Math.min(min, (long) SEQ.getAcquire(seq, HEAD + k * PAD));
+    }
+    return min;
+  }
+
+  /**
+   * The decode stage: fills and publishes batches of slots. With several evaluators it is also
+   * evaluator 0 (on the calling thread), evaluating each batch's slots marked 0 right after
+   * publishing it, while they are still in its cache. Returns the number of packets read.
+   */
+  private long produce(CaptureReader reader, Replayer.Progress progress) {
+    final boolean evaluates = evaluators.length > 1;
     long tail = 0;
     long headCache = 0;
     final int capacity = slots.length;
@@ -101,7 +176,7 @@ final class ReplayPipeline {
         // Room for a batch? When full, wait until half the ring is free: the evaluator is the
         // slower stage, so waking for every freed batch would only burn the core it needs.
         if (tail + BATCH - headCache > capacity) {
-          headCache = (long) SEQ.getAcquire(seq, HEAD);
+          headCache = slowestHead();
           if (tail + capacity / 2 - headCache > capacity) {
             idle = idle(idle);
             continue;
@@ -120,29 +195,56 @@ final class ReplayPipeline {
           replayer.prepare(s);
           filled++;
         }
+        final long first = tail;
         tail += filled;
         SEQ.setRelease(seq, TAIL, tail);
         if ((tail & 4095) < BATCH) {
           replayer.readPosition = reader.position(); // for progress lines only
+        }
+        if (evaluates) {
+          for (long i = first; i < tail; i++) {
+            prefetchAhead(replayer, 0, i, tail);
+            final Replayer.Slot s = slots[(int) i & mask];
+            if (s.shard == 0) {
+              replayer.evaluate(s);
+            }
+          }
+          SEQ.setRelease(seq, HEAD, tail);
+          if (progress != null && (tail & 4095) < BATCH) {
+            progress.update(tail);
+          }
         }
         if (!more) {
           break;
         }
       }
     } catch (Throwable t) {
+      if (evaluates) {
+        cancelled = true;
+        throw t;
+      }
       producerFailure = t;
     } finally {
       producerDone = true;
     }
+    return tail;
   }
 
-  private long consume(Replayer.Progress progress) {
+  /**
+   * Evaluator {@code k}: evaluates the slots marked for it, in order, and passes the others.
+   * Returns when the decode stage is done and every published slot is passed (or the run is
+   * cancelled).
+   */
+  private long consume(int k, Replayer.Progress progress) {
+    final Replayer ev = evaluators[k];
+    final int headAt = HEAD + k * PAD;
+    final boolean alone = evaluators.length == 1;
     long head = 0;
     int idle = 0;
     while (true) {
       final long tail = (long) SEQ.getAcquire(seq, TAIL);
       if (tail == head) {
-        if (producerDone) {
+        if (producerDone || cancelled) {
           // the last batch may have been published just before the flag: look once more
           if ((long) SEQ.getAcquire(seq, TAIL) == head) {
             return head;
@@ -154,25 +256,45 @@ final class ReplayPipeline {
       }
       idle = 0;
       while (head < tail) {
-        if (head + PREFETCH_SLOT < tail) {
-          replayer.prefetch(slots[(int) (head + PREFETCH_SLOT) & mask], Replayer.PREFETCH_SLOT);
+        prefetchAhead(ev, alone ? -1 : k, head, tail);
+        final Replayer.Slot s = slots[(int) head & mask];
+        if (alone || s.shard == k) {
+          ev.evaluate(s);
         }
-        if (head + PREFETCH_INDEX < tail) {
-          replayer.prefetch(slots[(int) (head + PREFETCH_INDEX) & mask], Replayer.PREFETCH_INDEX);
-        }
-        if (head + PREFETCH_ENTRY < tail) {
-          replayer.prefetch(slots[(int) (head + PREFETCH_ENTRY) & mask], Replayer.PREFETCH_ENTRY);
-        }
-        replayer.evaluate(slots[(int) head & mask]);
         head++;
         if ((head & (BATCH - 1)) == 0) {
-          SEQ.setRelease(seq, HEAD, head);
+          SEQ.setRelease(seq, headAt, head);
         }
         if (progress != null && (head & 4095) == 0) {
           progress.update(head);
         }
       }
-      SEQ.setRelease(seq, HEAD, head);
+      SEQ.setRelease(seq, headAt, head);
+    }
+  }
+
+  /**
+   * The prefetch stages for the packets after slot {@code at} (published up to {@code tail}) that
+   * evaluator {@code k} will evaluate ({@code k} -1: all of them).
+   */
+  private void prefetchAhead(Replayer ev, int k, long at, long tail) {
+    if (at + PREFETCH_SLOT < tail) {
+      final Replayer.Slot p = slots[(int) (at + PREFETCH_SLOT) & mask];
+      if (k < 0 || p.shard == k) {
+        ev.prefetch(p, Replayer.PREFETCH_SLOT);
+      }
+    }
+    if (at + PREFETCH_INDEX < tail) {
+      final Replayer.Slot p = slots[(int) (at + PREFETCH_INDEX) & mask];
+      if (k < 0 || p.shard == k) {
+        ev.prefetch(p, Replayer.PREFETCH_INDEX);
+      }
+    }
+    if (at + PREFETCH_ENTRY < tail) {
+      final Replayer.Slot p = slots[(int) (at + PREFETCH_ENTRY) & mask];
+      if (k < 0 || p.shard == k) {
+        ev.prefetch(p, Replayer.PREFETCH_ENTRY);
+      }
     }
   }
 

@@ -120,6 +120,30 @@ public final class ReplaySummary implements Engine.PacketListener, Engine.NatObs
     notEvaluated.merge(reason, 1L, Long::sum);
   }
 
+  /**
+   * Adds the summary of a replica's share of the packets (parallel replay). Only counts are added:
+   * replicas evaluate no NAT (they exist only for rulesets without conntrack), so there are no
+   * bindings whose first-seen order would have to be merged.
+   */
+  void addAll(ReplaySummary other) {
+    if (!other.natRules.isEmpty()) {
+      throw new IllegalStateException("a replica bound NAT connections");
+    }
+    for (int i = 0; i < dispositions.length; i++) {
+      dispositions[i] += other.dispositions[i];
+    }
+    for (int i = 0; i < ctStates.length; i++) {
+      ctStates[i] += other.ctStates[i];
+    }
+    ctInvalid += other.ctInvalid;
+    ctUntracked += other.ctUntracked;
+    natRewritten += other.natRewritten;
+    packets += other.packets;
+    bytes += other.bytes;
+    assumed += other.assumed;
+    other.notEvaluated.forEach((k, v) -> notEvaluated.merge(k, v, Long::sum));
+  }
+
   /** Packets not evaluated, by reason (read-only view, for reports). */
   public Map<String, Long> notEvaluatedByReason() {
     return java.util.Collections.unmodifiableMap(notEvaluated);

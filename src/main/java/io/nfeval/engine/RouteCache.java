@@ -94,12 +94,23 @@ final class RouteCache {
     return pool[lookup(s, d, t, m, in)];
   }
 
-  /** The pool index of the decision for these inputs, computed on a miss. */
-  private int lookup(int s, int d, int t, int m, NetInterface in) {
+  /** Where the decision for these inputs is kept (the same in every cache): for {@link #touchKey}. */
+  static int keyOf(int s, int d, int t, int m, NetInterface in) {
     final int dev = in == null ? 0 : in.index() + 1;
     int h = s * 0x9E3779B1 ^ d * 0x85EBCA77 ^ t * 0x27D4EB2F ^ m * 0x165667B1 ^ dev * 0xC2B2AE3D;
     h ^= h >>> 16;
-    final int k = (h & (SLOTS - 1)) * STRIDE;
+    return (h & (SLOTS - 1)) * STRIDE;
+  }
+
+  /** Reads the key line {@link #route} will read for a {@link #keyOf} (a prefetch). */
+  int touchKey(int k) {
+    return keys[k];
+  }
+
+  /** The pool index of the decision for these inputs, computed on a miss. */
+  private int lookup(int s, int d, int t, int m, NetInterface in) {
+    final int dev = in == null ? 0 : in.index() + 1;
+    final int k = keyOf(s, d, t, m, in);
     final int[] key = keys;
     if (key[k + 4] == dev && key[k] == s && key[k + 1] == d && key[k + 2] == t && key[k + 3] == m) {
       return key[k + 5];

@@ -171,6 +171,15 @@ public final class BpfMatch implements Match {
     return new int[MEMWORDS];
   }
 
+  /**
+   * Each run starts from zeroed scratch memory (the kernel's checker rejects a program that reads M[]
+   * before writing it, check_load_and_stores), so no run sees an earlier packet's values.
+   */
+  @Override
+  public boolean dependsOnEarlierPackets() {
+    return false;
+  }
+
   /** bpf_mt: run the program over the datagram; true when it returns non-zero. */
   @Override
   public boolean matches(PacketContext ctx) {
@@ -195,6 +204,7 @@ public final class BpfMatch implements Match {
     int a = 0;
     int x = 0;
     final int[] mem = (int[]) ctx.matchState();
+    java.util.Arrays.fill(mem, 0);
     for (int pc = 0; pc < code.length; pc++) {
       final int op = code[pc] & 0xffff;
       final int kk = k[pc];

@@ -24,4 +24,13 @@ public interface Match {
   default Object newState() {
     return null;
   }
+
+  /**
+   * Whether this match's verdict on a packet may depend on packets evaluated before it (a token bucket,
+   * a counter, a table of recent sources): the engine then evaluates packets in capture order, one at
+   * a time. By default, exactly the matches that keep {@link #newState() state}.
+   */
+  default boolean dependsOnEarlierPackets() {
+    return newState() != null;
+  }
 }
