@@ -167,17 +167,19 @@ final class ReplayPipeline {
    */
   private long produce(CaptureReader reader, Replayer.Progress progress) {
     final boolean evaluates = evaluators.length > 1;
+    final int resume = evaluates ? BATCH : slots.length / 2;
     long tail = 0;
     long headCache = 0;
     final int capacity = slots.length;
     try {
       int idle = 0;
       while (!cancelled) {
-        // Room for a batch? When full, wait until half the ring is free: the evaluator is the
-        // slower stage, so waking for every freed batch would only burn the core it needs.
+        // Room for a batch? When full, a decode thread waits until half the ring is free: the
+        // evaluator is the slower stage, so waking for every freed batch would only burn the core it
+        // needs. A decode stage that also evaluates goes on as soon as a batch is free.
         if (tail + BATCH - headCache > capacity) {
           headCache = slowestHead();
-          if (tail + capacity / 2 - headCache > capacity) {
+          if (tail + resume - headCache > capacity) {
             idle = idle(idle);
             continue;
           }
