@@ -3,7 +3,6 @@ package io.nfeval.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.nfeval.bench.Workload;
 import io.nfeval.packet.LinkType;
 import io.nfeval.rules.ParseOptions;
 import io.nfeval.rules.RulesetParser;
@@ -14,16 +13,11 @@ import io.nfeval.source.PacketOrigins;
 import io.nfeval.source.PcapngWriter;
 import io.nfeval.source.ReaderKind;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Random;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -50,7 +44,7 @@ class ParallelEvaluationTest {
       final String[] args = {"--out", dir.toString(), "--packets", "" + (500 + rnd.nextInt(8000)),
           "--flows", "" + (5 + rnd.nextInt(500)), "--rules", "" + (10 + rnd.nextInt(400)),
           "--seed", "" + (seed & 0xffff), "--stateless"};
-      generate(args);
+      PipelineDeterminismTest.generate(args);
       final Path snap = dir.resolve("snapshot");
       final Path pcap = dir.resolve("traffic.pcap");
       final int slots = new int[] {64, 128, 256, 1024}[ringChoice];
@@ -63,7 +57,7 @@ class ParallelEvaluationTest {
         assertThat(perShard[k]).as("packets evaluated by engine %d of %d", k, evaluators).isPositive();
       }
     } finally {
-      deleteTree(dir);
+      PipelineDeterminismTest.deleteTree(dir);
     }
   }
 
@@ -75,8 +69,8 @@ class ParallelEvaluationTest {
    */
   @Test
   void anNflogCaptureInTheMiddleIsEvaluatedInOrder(@TempDir Path tmp) throws IOException {
-    generate(new String[] {"--out", tmp.toString(), "--packets", "6000", "--flows", "200",
-        "--rules", "200", "--seed", "11", "--stateless"});
+    PipelineDeterminismTest.generate(new String[] {"--out", tmp.toString(), "--packets", "6000",
+        "--flows", "200", "--rules", "200", "--seed", "11", "--stateless"});
     final Path mixed = tmp.resolve("mixed.pcapng");
     final Path nflog = Path.of("src/test/resources/kernel/routing-drops/capture.pcap");
     try (PcapngWriter w = new PcapngWriter(mixed);
@@ -109,8 +103,8 @@ class ParallelEvaluationTest {
   /** Through the CLI: the summary and counters of --threads 1, 2 and 3 are the same. */
   @Test
   void cliThreadsGiveIdenticalSummaryAndCounters(@TempDir Path tmp) throws IOException {
-    generate(new String[] {"--out", tmp.toString(), "--packets", "20000", "--flows", "2000",
-        "--rules", "1000", "--seed", "5", "--stateless"});
+    PipelineDeterminismTest.generate(new String[] {"--out", tmp.toString(), "--packets", "20000",
+        "--flows", "2000", "--rules", "1000", "--seed", "5", "--stateless"});
     final String one = cli(tmp, 1);
     assertThat(one).contains("Top rules by packets");
     assertThat(cli(tmp, 2)).isEqualTo(one);
@@ -201,27 +195,5 @@ class ParallelEvaluationTest {
     replayer.decodeSummary().print(pw);
     pw.flush();
     return all.toString();
-  }
-
-  private static void generate(String[] args) {
-    final PrintStream saved = System.out;
-    try (PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream())) {
-      System.setOut(quiet);
-      Workload.main(args);
-    } finally {
-      System.setOut(saved);
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    try (Stream<Path> s = Files.walk(dir)) {
-      for (Path p : s.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      }
-    }
   }
 }

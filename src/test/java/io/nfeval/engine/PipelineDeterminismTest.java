@@ -206,7 +206,8 @@ class PipelineDeterminismTest {
     return all + "\n" + traceText;
   }
 
-  private static void generate(String[] args) {
+  /** Runs io.nfeval.bench.Workload with these arguments, its report line silenced. */
+  static void generate(String[] args) {
     final PrintStream saved = System.out;
     try (PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream())) {
       System.setOut(quiet);
@@ -216,7 +217,7 @@ class PipelineDeterminismTest {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
+  static void deleteTree(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
         try {
