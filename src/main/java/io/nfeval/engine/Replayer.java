@@ -214,8 +214,12 @@ public final class Replayer {
   long runPipelined(CaptureReader reader, Progress progress, int slots, int evaluators) {
     final Replayer[] shards = new Replayer[evaluators];
     shards[0] = this;
+    if (evaluators > 1) {
+      engine.prefetchedRoutes();
+    }
     for (int k = 1; k < evaluators; k++) {
       final Engine e = engine.replica();
+      e.prefetchedRoutes();
       final ReplaySummary s = new ReplaySummary();
       e.setListener(s);
       shards[k] = new Replayer(e, origins, firstLocalFile, s, null);
@@ -351,7 +355,8 @@ public final class Replayer {
         hintRoute(s, v);
       } else {
         final NetInterface in = hintIngress.of(s.ingress, v);
-        s.routeKey = RouteCache.keyOf(v.srcAddr(), v.dstAddr(), v.tos(), 0, in);
+        s.routeKey = RouteCache.keyOf(RouteCache.PREFETCHED_SLOTS, v.srcAddr(), v.dstAddr(), v.tos(), 0,
+            in);
       }
     }
     s.shard = shardCount > 1 ? shardOf(s) : 0;
