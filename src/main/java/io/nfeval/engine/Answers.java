@@ -31,8 +31,14 @@ final class Answers {
   private final RouteResult scratch = new RouteResult();
   private final long rateNanos;
   private final int rateMask;
-  /** Per-destination token buckets (inet_peer rate_tokens/rate_last), by destination address. */
-  private final java.util.HashMap<Integer, long[]> peers = new java.util.HashMap<>();
+  /**
+   * Per-destination token buckets (inet_peer rate_tokens and rate_last), by destination address:
+   * primitive maps, so an answer allocates nothing (a boxed key and a capturing lambda did, per
+   * answer).
+   */
+  private final LongLongMap peerTokens = new LongLongMap(NO_PEER);
+  private final LongLongMap peerLast = new LongLongMap(NO_PEER);
+  private static final long NO_PEER = Long.MIN_VALUE;
 
   Answers(HostModel host) {
     this.host = host;
@@ -154,17 +160,19 @@ final class Answers {
     if ((rateMask & (1 << type)) == 0 || (dst >>> 24) == 127 || host.isHostAddress(dst)) {
       return true;
     }
-    long[] b = peers.computeIfAbsent(dst, k -> new long[] {XRLIM_BURST_FACTOR * rateNanos, now});
-    long tokens = b[0] + (now - b[1]);
+    final long key = dst & 0xffffffffL;
+    long tokens = peerTokens.get(key);
+    final long last = tokens == NO_PEER ? now : peerLast.get(key);
+    if (tokens == NO_PEER) {
+      tokens = XRLIM_BURST_FACTOR * rateNanos;
+    }
+    tokens += now - last;
     if (tokens > XRLIM_BURST_FACTOR * rateNanos) {
       tokens = XRLIM_BURST_FACTOR * rateNanos;
     }
-    b[1] = now;
-    if (tokens >= rateNanos) {
-      b[0] = tokens - rateNanos;
-      return true;
-    }
-    b[0] = tokens;
-    return false;
+    peerLast.put(key, now);
+    final boolean allowed = tokens >= rateNanos;
+    peerTokens.put(key, allowed ? tokens - rateNanos : tokens);
+    return allowed;
   }
 }

@@ -58,6 +58,68 @@ class EngineAllocationTest {
     }
   }
 
+  /**
+   * The same for a stateless router whose REJECT rules make the kernel answer (RSTs and ICMP errors
+   * with their per-destination rate limit, sent through OUTPUT): Ethernet arrivals of a generated
+   * workload, fed again and again as above; and a replica (the engines that share packets out)
+   * allocates no more than the engine it copies.
+   */
+  @Test
+  void kernelAnswersAllocateNothingPerPacketAfterWarmUp(@org.junit.jupiter.api.io.TempDir Path tmp)
+      throws Exception {
+    PipelineDeterminismTest.generate(new String[] {"--out", tmp.toString(), "--packets", "5000",
+        "--flows", "300", "--rules", "300", "--seed", "3", "--stateless"});
+    final Snapshot snap = Snapshot.load(tmp.resolve("snapshot"), null, ParseOptions.DEFAULT);
+    final Engine first = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), new Engine.Options());
+    assertThat(first.orderDependence()).isNull();
+    final List<CapturedPacket> packets = load(tmp.resolve("traffic.pcap"));
+    final long span = packets.get(packets.size() - 1).tsNanos() - packets.get(0).tsNanos()
+        + 1_000_000_000_000L;
+    for (Engine engine : List.of(first, first.replica())) {
+      final ReplaySummary summary = new ReplaySummary();
+      engine.setListener(summary);
+      final Replayer replayer = new Replayer(engine,
+          PacketOrigins.fromSnapshot(tmp.resolve("snapshot"), null), Integer.MAX_VALUE, summary, null);
+      long index = 0;
+      for (int round = 0; round < 300; round++) {
+        index = feed(replayer, packets, round * span, index);
+      }
+      final com.sun.management.ThreadMXBean mx =
+          (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+      final long tid = Thread.currentThread().getId();
+      final long before = mx.getThreadAllocatedBytes(tid);
+      final long answersBefore = answered(engine);
+      final long firstIndex = index;
+      for (int round = 300; round < 400; round++) {
+        index = feed(replayer, packets, round * span, index);
+      }
+      final long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      final long answers = answered(engine) - answersBefore;
+      assertThat(answers).as("packets sent through OUTPUT (the answers)").isGreaterThan(500);
+      assertThat((double) allocated / (index - firstIndex))
+          .as("%d bytes allocated over %d packets", allocated, index - firstIndex).isLessThan(1.0);
+      // per answer too: the rate limit's buckets once took a boxed key and a lambda per answer (40 B)
+      assertThat(allocated).as("bytes allocated over %d answers", answers).isLessThan(answers);
+    }
+  }
+
+  /** Packets the filter table's OUTPUT chain saw (its policy counter): here, the kernel's answers. */
+  private static long answered(Engine e) {
+    for (CompiledTable t : e.tables()) {
+      if (t.name().equals("filter")) {
+        final TableCounters c = e.counters(t);
+        long n = 0;
+        for (int i = 0; i < t.entries(); i++) {
+          if (t.kind[i] == CompiledTable.POLICY && t.chains.get(t.chainOf[i]).name().equals("OUTPUT")) {
+            n += c.packets(i);
+          }
+        }
+        return n;
+      }
+    }
+    return 0;
+  }
+
   /** Reused for every packet: the test itself must not allocate in the measured loop. */
   private static final CapturedPacket SLOT = new CapturedPacket();
 
