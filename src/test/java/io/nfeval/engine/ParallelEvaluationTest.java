@@ -187,13 +187,6 @@ class ParallelEvaluationTest {
         System.arraycopy(replayer.lastRunShardPackets, 0, perShard, 0, evaluators);
       }
     }
-    final StringWriter all = new StringWriter();
-    final PrintWriter pw = new PrintWriter(all);
-    pw.println("packets " + n);
-    CountersWriter.write(engine, pw, null);
-    summary.print(pw, engine, engine.conntrackEnabled());
-    replayer.decodeSummary().print(pw);
-    pw.flush();
-    return all.toString();
+    return PipelineDeterminismTest.report(n, engine, summary, replayer);
   }
 }

@@ -196,14 +196,20 @@ class PipelineDeterminismTest {
       }
     }
     after.accept(engine);
+    return report(n, engine, summary, replayer) + "\n" + traceText;
+  }
+
+  /** What a replay reports: its packet count, counters, summary and decode summary. */
+  static String report(long packets, Engine engine, ReplaySummary summary, Replayer replayer)
+      throws IOException {
     final StringWriter all = new StringWriter();
     final PrintWriter pw = new PrintWriter(all);
-    pw.println("packets " + n);
+    pw.println("packets " + packets);
     CountersWriter.write(engine, pw, null);
     summary.print(pw, engine, engine.conntrackEnabled());
     replayer.decodeSummary().print(pw);
     pw.flush();
-    return all + "\n" + traceText;
+    return all.toString();
   }
 
   /** Runs io.nfeval.bench.Workload with these arguments, its report line silenced. */
