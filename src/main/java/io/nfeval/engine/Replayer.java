@@ -207,9 +207,10 @@ public final class Replayer {
   }
 
   /**
-   * A decode thread, a ring of {@code slots} and {@code evaluators} engines: this one and replicas,
-   * each given the packets of a set of source addresses (see {@link #shardOf}). Afterwards the
-   * replicas' counters, summaries and unknown-ingress counts are added to this replay's.
+   * A ring of {@code slots} and {@code evaluators} engines. With one, a decode thread feeds this
+   * thread's engine. With several, this engine and replicas each take the packets of a set of source
+   * addresses (see {@link #shardOf}), this thread also decoding; afterwards the replicas' counters,
+   * summaries and unknown-ingress counts are added to this replay's.
    */
   long runPipelined(CaptureReader reader, Progress progress, int slots, int evaluators) {
     final Replayer[] shards = new Replayer[evaluators];
