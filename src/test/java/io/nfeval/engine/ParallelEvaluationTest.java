@@ -62,6 +62,31 @@ class ParallelEvaluationTest {
   }
 
   /**
+   * A router that rejects nearly everything it forwards: every source meets the kernel's ICMP rate
+   * limit (6 answers, then one per second), which two engines sharing the packets by source keep
+   * exactly. Fewer answers than rejections prove the limit was met.
+   */
+  @Test
+  void rateLimitedAnswersAreKeptWithTheirSources(@TempDir Path tmp) throws IOException {
+    PipelineDeterminismTest.generate(new String[] {"--out", tmp.toString(), "--packets", "20000",
+        "--flows", "300", "--rules", "10", "--seed", "21", "--stateless"});
+    final Path snap = tmp.resolve("snapshot");
+    Files.writeString(snap.resolve("iptables.rules"), "*filter\n:INPUT ACCEPT [0:0]\n"
+        + ":FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p tcp --dport 443 -j ACCEPT\n"
+        + "-A FORWARD -j REJECT\nCOMMIT\n");
+    final Path pcap = tmp.resolve("traffic.pcap");
+    final String sequential = replay(snap, pcap, 0, 0, null);
+    final java.util.regex.Matcher rejected = java.util.regex.Pattern
+        .compile("\\[(\\d+):\\d+\\] -A FORWARD -j REJECT").matcher(sequential);
+    final java.util.regex.Matcher answered = java.util.regex.Pattern
+        .compile(":OUTPUT ACCEPT \\[(\\d+):").matcher(sequential);
+    assertThat(rejected.find() && answered.find()).as(sequential).isTrue();
+    assertThat(Long.parseLong(answered.group(1))).as("answers sent")
+        .isPositive().isLessThan(Long.parseLong(rejected.group(1)) / 2);
+    assertThat(replay(snap, pcap, 2, 256, new long[2])).isEqualTo(sequential);
+  }
+
+  /**
    * Arrivals on Ethernet, then the NFLOG capture of the routing-drops kernel scenario, then Ethernet
    * again, in one pcapng. The first NFLOG packet tells the engine the captures hold the host's own
    * packets (its REJECT answers are in them, so it stops building its own): from there on one
