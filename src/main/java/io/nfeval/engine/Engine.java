@@ -324,6 +324,22 @@ public final class Engine {
     return false;
   }
 
+  /** The first match of some rule that {@code p} accepts, or null. */
+  private static Match anyMatch(Ruleset rs, java.util.function.Predicate<Match> p) {
+    for (Table t : rs.tables()) {
+      for (io.nfeval.rules.Chain c : t.chains()) {
+        for (Rule r : c.rules()) {
+          for (Match m : r.matches()) {
+            if (p.test(m)) {
+              return m;
+            }
+          }
+        }
+      }
+    }
+    return null;
+  }
+
   // ---- evaluation by replicas (parallel replay) --------------------------------------------------
 
   /**
@@ -354,21 +370,16 @@ public final class Engine {
     if (!bridges.isEmpty()) {
       return "a bridge (its learned MAC table)";
     }
-    for (CompiledTable t : tables) {
-      for (int e = 0; e < t.entries(); e++) {
-        for (Match m : t.matches[e]) {
-          if (m.dependsOnEarlierPackets()) {
-            return "match " + m.name() + " (state kept across packets)";
-          }
-          if (m.name().equals("owner") || m.name().equals("cgroup")) {
-            return "match " + m.name() + " (an answer's socket depends on the packet before it)";
-          }
-        }
-        final Rule r = t.rules[e];
-        if (r != null && r.target().name().equals("SET")) {
-          return "target SET (changes ipsets)";
-        }
-      }
+    final Match stateful = anyMatch(ruleset, Match::dependsOnEarlierPackets);
+    if (stateful != null) {
+      return "match " + stateful.name() + " (state kept across packets)";
+    }
+    final Match socket = anyMatch(ruleset, m -> m.name().equals("owner") || m.name().equals("cgroup"));
+    if (socket != null) {
+      return "match " + socket.name() + " (an answer's socket depends on the packet before it)";
+    }
+    if (usesAny(ruleset, "\0", "SET")) {
+      return "target SET (changes ipsets)";
     }
     for (io.nfeval.ipset.IpsetDef d : ipsets.definitions()) {
       if (d.timeout() > 0 || d.entries().stream().anyMatch(x -> x.timeout() > 0)) {
@@ -384,8 +395,9 @@ public final class Engine {
    * (and their rate limits) and routing cache. Its results join this engine's with {@link #absorb}.
    */
   Engine replica() {
-    if (orderDependence() != null) {
-      throw new IllegalStateException("packets depend on one another: " + orderDependence());
+    final String dependence = orderDependence();
+    if (dependence != null) {
+      throw new IllegalStateException("packets depend on one another: " + dependence);
     }
     return new Engine(ruleset, host, ipsets, options.copy(), compiled);
   }

@@ -95,8 +95,10 @@ final class ReplayPipeline {
 
   /** Runs all stages to the end of the reader; returns the number of packets evaluated. */
   long run(CaptureReader reader, Replayer.Progress progress) {
-    final Thread decoder = new Thread(() -> produce(reader, null), "nfeval-decode");
-    decoder.setDaemon(true);
+    // With several evaluators, the first one is also the decode stage (see produce): on 2 cores, a
+    // third busy thread would only take turns with the other two.
+    final boolean decodeHere = evaluators.length > 1;
+    final Thread decoder = decodeHere ? null : new Thread(() -> produce(reader, null), "nfeval-decode");
     final Thread[] others = new Thread[evaluators.length - 1];
     final Throwable[] otherFailures = new Throwable[others.length];
     for (int k = 1; k < evaluators.length; k++) {
@@ -111,10 +113,8 @@ final class ReplayPipeline {
       }, "nfeval-evaluate-" + k);
       others[k - 1].setDaemon(true);
     }
-    // With several evaluators, the first one is also the decode stage (see produce): on 2 cores, a
-    // third busy thread would only take turns with the other two.
-    final boolean decodeHere = evaluators.length > 1;
-    if (!decodeHere) {
+    if (decoder != null) {
+      decoder.setDaemon(true);
       decoder.start();
     }
     for (Thread t : others) {
@@ -129,7 +129,7 @@ final class ReplayPipeline {
       if (!ok) {
         cancelled = true;
       }
-      if (!decodeHere) {
+      if (decoder != null) {
         joinQuietly(decoder);
       }
       for (Thread t : others) {
@@ -240,7 +240,6 @@ final class ReplayPipeline {
   private long consume(int k, Replayer.Progress progress) {
     final Replayer ev = evaluators[k];
     final int headAt = HEAD + k * PAD;
-    final boolean alone = evaluators.length == 1;
     long head = 0;
     int idle = 0;
     while (true) {
@@ -258,9 +257,9 @@ final class ReplayPipeline {
       }
       idle = 0;
       while (head < tail) {
-        prefetchAhead(ev, alone ? -1 : k, head, tail);
+        prefetchAhead(ev, k, head, tail);
         final Replayer.Slot s = slots[(int) head & mask];
-        if (alone || s.shard == k) {
+        if (s.shard == k) { // with one evaluator every slot is marked 0
           ev.evaluate(s);
         }
         head++;
@@ -277,24 +276,24 @@ final class ReplayPipeline {
 
   /**
    * The prefetch stages for the packets after slot {@code at} (published up to {@code tail}) that
-   * evaluator {@code k} will evaluate ({@code k} -1: all of them).
+   * evaluator {@code k} will evaluate.
    */
   private void prefetchAhead(Replayer ev, int k, long at, long tail) {
     if (at + PREFETCH_SLOT < tail) {
       final Replayer.Slot p = slots[(int) (at + PREFETCH_SLOT) & mask];
-      if (k < 0 || p.shard == k) {
+      if (p.shard == k) {
         ev.prefetch(p, Replayer.PREFETCH_SLOT);
       }
     }
     if (at + PREFETCH_INDEX < tail) {
       final Replayer.Slot p = slots[(int) (at + PREFETCH_INDEX) & mask];
-      if (k < 0 || p.shard == k) {
+      if (p.shard == k) {
         ev.prefetch(p, Replayer.PREFETCH_INDEX);
       }
     }
     if (at + PREFETCH_ENTRY < tail) {
       final Replayer.Slot p = slots[(int) (at + PREFETCH_ENTRY) & mask];
-      if (k < 0 || p.shard == k) {
+      if (p.shard == k) {
         ev.prefetch(p, Replayer.PREFETCH_ENTRY);
       }
     }
