@@ -123,6 +123,17 @@
 *raw
 -j CT --notrack;=;OK
 -j CT --zone-orig 5;=;OK
+-j CT --zone 0;-j CT;OK
+-j CT --zone-reply 0;-j CT;OK
+-j CT --zone-orig mark;=;OK
+-j CT --zone MARK;-j CT --zone mark;OK
+-j CT --zone-reply 0x10;-j CT --zone-reply 16;OK
+-j CT --zone 3 --zone-orig 4;-j CT --zone-orig 4;OK
+-j CT --zone-orig 4 --zone 3;-j CT --zone-orig 3;OK
+-j CT --zone-orig 1 --zone-reply 2;-j CT --zone 2;OK
+-j CT --zone-orig mark --zone 5;-j CT --zone-orig mark;OK
+-j CT --zone 5 --zone-reply mark;-j CT --zone-reply mark;OK
+-j CT --zone 65536;;FAIL
 -j CT --ctevents new,destroy;=;OK
 -j NOTRACK;=;OK
 -j TRACE;=;OK

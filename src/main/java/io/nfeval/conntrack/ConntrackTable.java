@@ -14,7 +14,8 @@ package io.nfeval.conntrack;
  *   0-2  ORIGINAL tuple: src, dst, ports           tuplehash[ORIGINAL].tuple
  *   3-5  REPLY tuple: src, dst, ports              tuplehash[REPLY].tuple
  *   6    zone u16 | proto u8 &lt;&lt;16 | used &lt;&lt;24 |  zone.id, dst.protonum,
- *        by-source linked &lt;&lt;25 | TCP state &lt;&lt;28     proto.tcp.state
+ *        by-source linked &lt;&lt;25 | zone dirs &lt;&lt;26 |   zone.dir,
+ *        TCP state &lt;&lt;28                          proto.tcp.state
  *   7    status (IPS_*)                          status
  *   8-9  timeout (long: low, high word)          timeout
  *  10    connmark                                mark
@@ -40,8 +41,10 @@ package io.nfeval.conntrack;
  * {@link #bytesPerConnection} reports the footprint.
  *
  * <p>Tuple ports: TCP/UDP {@code sport << 16 | dport}; ICMP {@code id << 16 | type << 8 | code}
- * (the kernel's src.u.icmp.id and dst.u.icmp.{type,code}); other protocols 0. Zones are u16 (the kernel's
- * nf_conntrack_zone.id); protocols u8.
+ * (the kernel's src.u.icmp.id and dst.u.icmp.{type,code}); other protocols 0. Zones are packed as
+ * {@link Ct#zoneId} describes (id u16 and the directions it applies to); protocols u8. As in the kernel, each
+ * tuple is hashed and compared with the zone id of its own direction, so a connection of {@code CT --zone-orig
+ * 1} is found by its replies in the default zone.
  *
  * <h2>Time</h2>
  * Time is the packet's timestamp. As in the kernel ({@code nf_ct_is_expired}: timeout - now &lt;= 0), an
@@ -80,9 +83,9 @@ public final class ConntrackTable {
     static final int O_BS_NEXT = 25;
 
     // ---- bits of the O_PZ word
-    private static final int PZ_KEY = 0xffffff; // zone | proto << 16
     private static final int PZ_USED = 1 << 24;
     private static final int PZ_BS_LINKED = 1 << 25;
+    private static final int PZ_ZONE_DIRS_SHIFT = 26;
     static final int PZ_TCP_STATE_SHIFT = 28;
 
     private final int max;
@@ -220,8 +223,13 @@ public final class ConntrackTable {
         return (conn[h * STRIDE + O_PZ] >>> 16) & 0xff;
     }
 
+    /** The entry's zone, packed as {@link Ct#zoneId} reads it. */
     public int zone(int h) {
-        return conn[h * STRIDE + O_PZ] & 0xffff;
+        return zoneOf(conn[h * STRIDE + O_PZ]);
+    }
+
+    private static int zoneOf(int pz) {
+        return (pz & 0xffff) | ((pz >>> PZ_ZONE_DIRS_SHIFT) & 3) << 16;
     }
 
     public int mark(int h) {
@@ -374,8 +382,13 @@ public final class ConntrackTable {
         }
         final int ports = packetPorts(p);
         for (int attempt = 0; attempt < 3; attempt++) {
-            // resolve_normal_ct
-            final int ref = find(p.src, p.dst, ports, p.proto, p.zone, now);
+            // resolve_normal_ct: the tuple under the zone's ORIGINAL id, then under its REPLY id
+            final int zoneId = Ct.zoneId(p.zone, Ct.DIR_ORIGINAL);
+            final int replyZoneId = Ct.zoneId(p.zone, Ct.DIR_REPLY);
+            int ref = findIn(p.src, p.dst, ports, p.proto, p.zone, zoneId, now);
+            if (ref < 0 && replyZoneId != zoneId) {
+                ref = findIn(p.src, p.dst, ports, p.proto, p.zone, replyZoneId, now);
+            }
             int e;
             int dir;
             int ctinfo;
@@ -567,8 +580,8 @@ public final class ConntrackTable {
         final int pr = proto(h);
         final int zn = zone(h);
         if ((st & Ct.IPS_DYING) != 0
-                || find(c[b], c[b + 1], c[b + 2], pr, zn, nowNanos) >= 0
-                || find(c[b + 3], c[b + 4], c[b + 5], pr, zn, nowNanos) >= 0) {
+                || findIn(c[b], c[b + 1], c[b + 2], pr, zn, Ct.zoneId(zn, Ct.DIR_ORIGINAL), nowNanos) >= 0
+                || findIn(c[b + 3], c[b + 4], c[b + 5], pr, zn, Ct.zoneId(zn, Ct.DIR_REPLY), nowNanos) >= 0) {
             free(h);
             return false;
         }
@@ -627,15 +640,24 @@ public final class ConntrackTable {
     }
 
     /**
-     * Looks up a tuple among confirmed, unexpired entries; returns {@code 2*handle + dir} or -1.
-     * Expired matches are reaped on the way (nf_ct_gc_expired). Only index slots whose tag matches the
-     * tuple's hash are compared against their entry.
+     * nf_conntrack_find_get: looks up a tuple among confirmed, unexpired entries in zone {@code zn} (hashed
+     * under the zone's ORIGINAL id); returns {@code 2*handle + dir} or -1. Expired matches are reaped on the
+     * way (nf_ct_gc_expired).
      */
     public int find(int src, int dst, int ports, int pr, int zn, long nowNanos) {
-        final int h = hash(src, dst, ports, pr, zn);
+        return findIn(src, dst, ports, pr, zn, Ct.zoneId(zn, Ct.DIR_ORIGINAL), nowNanos);
+    }
+
+    /**
+     * One hash chain walk (the kernel's ____nf_conntrack_find with nf_ct_key_equal): the tuple hashed under
+     * zone id {@code hashZone}, found in an entry whose zone id in the found tuple's direction is both that
+     * and the lookup zone's id in that direction. Only index slots whose tag matches the tuple's hash are
+     * compared against their entry.
+     */
+    private int findIn(int src, int dst, int ports, int pr, int zn, int hashZone, long nowNanos) {
+        final int h = hash(src, dst, ports, pr, hashZone);
         final int tag = h << refBits;
         final int tagMask = ~refMask;
-        final int key = (pr & 0xff) << 16 | (zn & 0xffff);
         final int[] idx = index;
         final int[] c = conn;
         int i = home(h);
@@ -648,7 +670,9 @@ public final class ConntrackTable {
                 final int t = (v & refMask) - 1;
                 final int b = (t >> 1) * STRIDE;
                 final int tb = b + 3 * (t & 1);
-                if (c[tb] == src && c[tb + 1] == dst && c[tb + 2] == ports && (c[b + O_PZ] & PZ_KEY) == key) {
+                final int pz = c[b + O_PZ];
+                if (c[tb] == src && c[tb + 1] == dst && c[tb + 2] == ports && ((pz >>> 16) & 0xff) == pr
+                        && Ct.zoneId(zoneOf(pz), t & 1) == hashZone && Ct.zoneId(zn, t & 1) == hashZone) {
                     if (timeout(b) - nowNanos <= 0) {
                         kill(t >> 1);
                         return -1;
@@ -665,7 +689,7 @@ public final class ConntrackTable {
      * the tuple and the table's size, so another thread may compute it ahead (see {@link #touch}).
      */
     public int homeSlot(int src, int dst, int ports, int pr, int zn) {
-        return home(hash(src, dst, ports, pr, zn));
+        return home(hash(src, dst, ports, pr, Ct.zoneId(zn, Ct.DIR_ORIGINAL)));
     }
 
     /**
@@ -691,10 +715,10 @@ public final class ConntrackTable {
 
     /**
      * nf_conntrack_tuple_taken: is this tuple (either direction of some live confirmed entry other than
-     * {@code ignored}) in use?
+     * {@code ignored}) in use? The kernel hashes it under the zone's REPLY id: it is a reply tuple.
      */
     public boolean tupleTaken(int src, int dst, int ports, int pr, int zn, int ignored, long nowNanos) {
-        final int t = find(src, dst, ports, pr, zn, nowNanos);
+        final int t = findIn(src, dst, ports, pr, zn, Ct.zoneId(zn, Ct.DIR_REPLY), nowNanos);
         return t >= 0 && (t >> 1) != ignored;
     }
 
@@ -722,15 +746,18 @@ public final class ConntrackTable {
         if ((conn[b + O_PZ] & PZ_BS_LINKED) != 0) {
             return; // already linked
         }
-        final int k = bySourceBucket(conn[b], conn[b + 2] >>> 16, proto(h), zone(h));
+        final int k = bySourceBucket(conn[b], conn[b + 2] >>> 16, proto(h), Ct.zoneId(zone(h), Ct.DIR_ORIGINAL));
         conn[b + O_BS_NEXT] = bsHead[k];
         conn[b + O_PZ] |= PZ_BS_LINKED;
         bsHead[k] = h;
     }
 
-    /** First entry of the by-source chain that may hold source (src, sport, proto, zone), or -1. */
+    /**
+     * First entry of the by-source chain that may hold source (src, sport, proto) in zone {@code zn}, or -1
+     * (hash_by_src: keyed on the zone's ORIGINAL id).
+     */
     public int bySourceFirst(int src, int sport, int pr, int zn) {
-        return bsHead[bySourceBucket(src, sport, pr, zn)];
+        return bsHead[bySourceBucket(src, sport, pr, Ct.zoneId(zn, Ct.DIR_ORIGINAL))];
     }
 
     public int bySourceNext(int h) {
@@ -746,7 +773,7 @@ public final class ConntrackTable {
         if ((conn[b + O_PZ] & PZ_BS_LINKED) == 0) {
             return;
         }
-        final int k = bySourceBucket(conn[b], conn[b + 2] >>> 16, proto(h), zone(h));
+        final int k = bySourceBucket(conn[b], conn[b + 2] >>> 16, proto(h), Ct.zoneId(zone(h), Ct.DIR_ORIGINAL));
         final int next = conn[b + O_BS_NEXT];
         if (bsHead[k] == h) {
             bsHead[k] = next;
@@ -796,7 +823,7 @@ public final class ConntrackTable {
 
     /** init_conntrack: allocate (with early drop when full) and fill both tuples. Returns -1 when full. */
     private int initConntrack(int src, int dst, int ports, int pr, int zn, long now) {
-        if (count + 1 > max && !earlyDrop(home(hash(src, dst, ports, pr, zn)), now)) {
+        if (count + 1 > max && !earlyDrop(home(hash(src, dst, ports, pr, Ct.zoneId(zn, Ct.DIR_ORIGINAL))), now)) {
             return -1;
         }
         final int[] c = conn;
@@ -812,7 +839,7 @@ public final class ConntrackTable {
         c[b + 3] = dst;
         c[b + 4] = src;
         c[b + 5] = invertPorts(pr, ports);
-        c[b + O_PZ] = PZ_USED | (pr & 0xff) << 16 | (zn & 0xffff);
+        c[b + O_PZ] = PZ_USED | (pr & 0xff) << 16 | (zn & 0xffff) | ((zn >>> 16) & 3) << PZ_ZONE_DIRS_SHIFT;
         setTimeout(b, now);
         c[b + O_BS_NEXT] = -1;
         final long[] a = acct;
@@ -920,7 +947,7 @@ public final class ConntrackTable {
         final int b = (t >> 1) * STRIDE;
         final int tb = b + 3 * (t & 1);
         final int pz = conn[b + O_PZ];
-        return hash(conn[tb], conn[tb + 1], conn[tb + 2], (pz >>> 16) & 0xff, pz & 0xffff);
+        return hash(conn[tb], conn[tb + 1], conn[tb + 2], (pz >>> 16) & 0xff, Ct.zoneId(zoneOf(pz), t & 1));
     }
 
     private void hashInsert(int t) {
@@ -966,6 +993,7 @@ public final class ConntrackTable {
         return (int) (((h & 0xffffffffL) * n) >>> 32);
     }
 
+    /** Hash of a tuple under zone id {@code zn} (a u16: nf_ct_zone_id of the tuple's direction). */
     static int hash(int src, int dst, int ports, int pr, int zn) {
         int h = src * 0x9E3779B1;
         h = (h ^ dst) * 0x85EBCA77;

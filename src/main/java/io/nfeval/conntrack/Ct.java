@@ -12,6 +12,23 @@ public final class Ct {
     public static final int DIR_ORIGINAL = 0;
     public static final int DIR_REPLY = 1;
 
+    /**
+     * A conntrack zone (struct nf_conntrack_zone) packed in an int: id u16, then the directions it applies to
+     * at bit 16 (NF_CT_ZONE_DIR_ORIG 1, NF_CT_ZONE_DIR_REPL 2; 0 means both, NF_CT_DEFAULT_ZONE_DIR), so the
+     * default zone is 0 (CtTarget packs its template's zone the same way).
+     */
+    public static final int ZONE_DIR_ORIG = 1 << 16;
+    public static final int ZONE_DIR_REPL = 2 << 16;
+
+    /**
+     * nf_ct_zone_id: the zone's id in direction {@code dir}, or the default zone's 0 when the zone is
+     * restricted to the other direction (CT --zone-orig / --zone-reply).
+     */
+    public static int zoneId(int zone, int dir) {
+        final int d = (zone >>> 16) & 3;
+        return d == 0 || (d & (1 << dir)) != 0 ? zone & 0xffff : 0;
+    }
+
     // enum ip_conntrack_info (IP_CT_*). INVALID is ours: "no conntrack attached" (skb->_nfct == 0).
     public static final int CTINFO_ESTABLISHED = 0;
     public static final int CTINFO_RELATED = 1;

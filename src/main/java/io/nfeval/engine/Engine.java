@@ -19,6 +19,7 @@ import io.nfeval.rules.Table;
 import io.nfeval.rules.ext.Match;
 import io.nfeval.rules.ext.PacketContext;
 import io.nfeval.rules.ext.Target;
+import io.nfeval.rules.ext.CtTarget;
 import io.nfeval.rules.ext.XtVerdict;
 import java.util.ArrayList;
 import java.util.List;
@@ -1168,7 +1169,7 @@ public final class Engine {
     p.ipLen = skb.len;
     p.timeNanos = skb.tsNanos;
     p.hook = hook == Hook.OUTPUT.number() ? Ct.HOOK_LOCAL_OUT : Ct.HOOK_PRE_ROUTING;
-    p.zone = skb.templateSet ? skb.templateZone : 0;
+    p.zone = skb.templateSet ? templateZone() : 0;
     p.isFragment = v.fragmentOffset() != 0;
     p.l4Truncated = !v.l4HeaderPresent();
     if (v.l4HeaderPresent()) {
@@ -1401,13 +1402,30 @@ public final class Engine {
     info.rejectWithTcpReset = tcpReset;
   }
 
-  /** CT --notrack / NOTRACK in the raw table. */
+  /**
+   * nf_ct_zone_tmpl: the CT template's zone; with "mark" its id is the packet's mark now, when conntrack
+   * runs after raw PREROUTING / OUTPUT.
+   */
+  private int templateZone() {
+    final int z = skb.templateZone;
+    if ((z & CtTarget.ZONE_FROM_MARK) == 0) {
+      return z;
+    }
+    return (z & (Ct.ZONE_DIR_ORIG | Ct.ZONE_DIR_REPL)) | (skb.mark & 0xffff);
+  }
+
+  /**
+   * CT --notrack / NOTRACK in the raw table. Like a template, it is ignored once the packet carries one
+   * (xt_ct_target / notrack_tg: "if (skb->_nfct != 0) return XT_CONTINUE").
+   */
   void notrack() {
-    skb.notrack = true;
+    if (!skb.templateSet) {
+      skb.notrack = true;
+    }
   }
 
   void ctTemplate(int zone, String helper) {
-    if (!skb.templateSet) {
+    if (!skb.templateSet && !skb.notrack) {
       skb.templateSet = true;
       skb.templateZone = zone;
       skb.templateHelper = helper;

@@ -621,8 +621,20 @@ public final class Replayer {
       return; // most frames a router sees are forwarded: no need to decode them
     }
     if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
-        || !v.isIpv4() || !v.l4HeaderPresent()
-        || (v.protocol() != PacketView.IPPROTO_TCP && v.protocol() != PacketView.IPPROTO_UDP)) {
+        || !v.isIpv4() || !v.l4HeaderPresent()) {
+      return;
+    }
+    if (v.protocol() == PacketView.IPPROTO_ICMP) {
+      // an answer to a query (echo, timestamp, information, address mask) carries the id the host's
+      // NAT chose for a remapped ICMP connection, as a UDP reply carries the chosen port
+      if (replyPorts != null && isQueryReply(v.icmpType()) && p.fileIndex() < firstLocalFile
+          && (!nflog(v) || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING)
+          && host.isHostAddress(v.dstAddr())) {
+        replyPorts.add(PacketView.IPPROTO_ICMP, v.srcAddr(), 0, v.dstAddr(), v.icmpId(), p.tsNanos(), record);
+      }
+      return;
+    }
+    if (v.protocol() != PacketView.IPPROTO_TCP && v.protocol() != PacketView.IPPROTO_UDP) {
       return;
     }
     final boolean nflog = v.linkType() == LinkType.NFLOG;
@@ -642,6 +654,15 @@ public final class Replayer {
       replyPorts.add(v.protocol(), v.srcAddr(), v.srcPort(), v.dstAddr(), v.dstPort(), p.tsNanos(),
           record);
     }
+  }
+
+  private static boolean nflog(PacketView v) {
+    return v.linkType() == LinkType.NFLOG;
+  }
+
+  /** ICMP echo, timestamp, information and address mask replies (the answers to conntrack's queries). */
+  private static boolean isQueryReply(int type) {
+    return type == 0 || type == 14 || type == 16 || type == 18;
   }
 
   /**

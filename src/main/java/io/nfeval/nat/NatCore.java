@@ -424,7 +424,8 @@ public final class NatCore {
         final int sport = op >>> 16;
         for (int e = ct.bySourceFirst(os, sport, pr, zone); e >= 0; e = ct.bySourceNext(e)) {
             if (ct.proto(e) != pr || ct.tupleSrc(e, 0) != os || (ct.tuplePorts(e, 0) >>> 16) != sport
-                    || ct.zone(e) != zone || ct.isDying(e) || ct.expiresAt(e) - now <= 0) {
+                    || Ct.zoneId(ct.zone(e), Ct.DIR_ORIGINAL) != Ct.zoneId(zone, Ct.DIR_ORIGINAL) // nf_ct_zone_equal
+                    || ct.isDying(e) || ct.expiresAt(e) - now <= 0) {
                 continue;
             }
             // copy the source part from the reply tuple
@@ -472,7 +473,7 @@ public final class NatCore {
         hashWords[1] = 0;
         hashWords[2] = 0;
         hashWords[3] = 0;
-        final int initval = (range.flags & NatRange.PERSISTENT) != 0 ? 0 : Integer.reverseBytes(td) ^ zone;
+        final int initval = (range.flags & NatRange.PERSISTENT) != 0 ? 0 : Integer.reverseBytes(td) ^ (zone & 0xffff);
         final int j = Jhash.jhash2(hashWords, 4, initval);
         final int dist = range.maxAddr - range.minAddr + 1;
         final int v = range.minAddr + Jhash.reciprocalScale(j, dist);
@@ -535,10 +536,11 @@ public final class NatCore {
             return;
         }
         final int key = srcKey ? tp >>> 16 : tp & 0xffff;
-        if (portHint != null && manip == MANIP_SRC && !icmp) {
+        if (portHint != null && manip == MANIP_SRC) {
             // The kernel starts its search at get_random_u16(): no replay can draw the same number, but
-            // a capture shows the port it chose (the replies arrive on it). Take that port when free.
-            final int v = portHint.choose(pr, ts, td, tp & 0xffff, key, min, rangeSize, now);
+            // a capture shows the port it chose (the replies arrive on it; an ICMP query's replies carry
+            // the id, their remote port is 0). Take that port when free.
+            final int v = portHint.choose(pr, ts, td, icmp ? 0 : tp & 0xffff, key, min, rangeSize, now);
             if (v >= 0) {
                 final int cand = (v << 16) | (tp & 0xffff);
                 if (!usedTuple(ts, td, cand, pr, zone, h)) {
@@ -574,7 +576,8 @@ public final class NatCore {
 
     /**
      * Where a capture can tell which source port the kernel chose for a remapped connection (the
-     * port its replies arrive on). Returns a port in {@code [min, min + rangeSize)} or -1.
+     * port its replies arrive on; for an ICMP query the id its replies carry, asked with remote port
+     * 0). Returns a port in {@code [min, min + rangeSize)} or -1.
      */
     public interface PortHint {
         int choose(int proto, int natAddr, int remoteAddr, int remotePort, int origPort, int min,

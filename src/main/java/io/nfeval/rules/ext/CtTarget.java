@@ -25,8 +25,18 @@ public final class CtTarget implements Target {
   private final String timeout;
   private final String ctevents;
   private final String expevents;
+  /**
+   * The template's zone: id u16, then {@link #ZONE_DIR_ORIG} / {@link #ZONE_DIR_REPL} (neither: both
+   * directions) and {@link #ZONE_FROM_MARK}; the same packing as the conntrack package's zones.
+   */
   private final int zone;
-  private final String zoneOpt;
+
+  /** --zone-orig: the zone applies to the original direction only (NF_CT_ZONE_DIR_ORIG). */
+  public static final int ZONE_DIR_ORIG = 1 << 16;
+  /** --zone-reply: the zone applies to the reply direction only (NF_CT_ZONE_DIR_REPL). */
+  public static final int ZONE_DIR_REPL = 2 << 16;
+  /** "mark": the zone id is the packet's mark when conntrack runs (NF_CT_FLAG_MARK). */
+  public static final int ZONE_FROM_MARK = 1 << 18;
 
   private CtTarget(Opts o, ExtContext c) {
     if (!c.tableIs("raw")) {
@@ -37,19 +47,39 @@ public final class CtTarget implements Target {
     timeout = o.str("timeout");
     ctevents = o.has("ctevents") ? events(o.str("ctevents"), CT_EVENTS) : null;
     expevents = o.has("expevents") ? events(o.str("expevents"), List.of("new")) : null;
-    String zo = null;
-    int z = 0;
-    for (String n : new String[] {"zone", "zone-orig", "zone-reply"}) {
-      if (o.has(n)) {
-        if (zo != null) {
-          throw new ExtException("CT: only one zone option");
-        }
-        zo = n;
-        z = (int) Num.parseUnsigned(o.str(n), 65535, "zone");
+    zone = zone(o);
+  }
+
+  /**
+   * libxt_CT's ct_parse_zone_id, option by option in the order given: --zone-orig and --zone-reply add
+   * their direction flag, "mark" adds XT_CT_ZONE_MARK, and the id is the last one given (0 for "mark").
+   * Both directions together are the default both-ways zone (xt_ct_flags_to_dir).
+   */
+  private static int zone(Opts o) {
+    int dirs = 0;
+    boolean mark = false;
+    int id = 0;
+    for (Opts.Given g : o.all()) {
+      final String n = g.spec().name();
+      if (!n.equals("zone") && !n.equals("zone-orig") && !n.equals("zone-reply")) {
+        continue;
+      }
+      if (n.equals("zone-orig")) {
+        dirs |= ZONE_DIR_ORIG;
+      } else if (n.equals("zone-reply")) {
+        dirs |= ZONE_DIR_REPL;
+      }
+      if (g.arg().equalsIgnoreCase("mark")) {
+        mark = true;
+        id = 0;
+      } else {
+        id = (int) Num.parseUnsigned(g.arg(), 65535, "zone ID");
       }
     }
-    zoneOpt = zo;
-    zone = z;
+    if (dirs == (ZONE_DIR_ORIG | ZONE_DIR_REPL)) {
+      dirs = 0;
+    }
+    return id | dirs | (mark ? ZONE_FROM_MARK : 0);
   }
 
   private static String events(String s, List<String> names) {
@@ -73,6 +103,7 @@ public final class CtTarget implements Target {
   public boolean notrack() { return notrack; }
   public String helper() { return helper; }
   public String timeout() { return timeout; }
+  /** The template's zone (see {@link #ZONE_DIR_ORIG}; {@link #ZONE_FROM_MARK}: the id comes from the mark). */
   public int zone() { return zone; }
 
   @Override
@@ -98,8 +129,19 @@ public final class CtTarget implements Target {
     if (expevents != null) {
       sb.append(" --expevents ").append(expevents);
     }
-    if (zoneOpt != null) {
-      sb.append(" --").append(zoneOpt).append(' ').append(zone);
+    // ct_print_v1: nothing for zone 0 without "mark"
+    if ((zone & ZONE_FROM_MARK) != 0 || (zone & 0xffff) != 0) {
+      sb.append(" --zone");
+      if ((zone & ZONE_DIR_ORIG) != 0 && (zone & ZONE_DIR_REPL) == 0) {
+        sb.append("-orig");
+      } else if ((zone & ZONE_DIR_REPL) != 0 && (zone & ZONE_DIR_ORIG) == 0) {
+        sb.append("-reply");
+      }
+      if ((zone & ZONE_FROM_MARK) != 0) {
+        sb.append(" mark");
+      } else {
+        sb.append(' ').append(zone & 0xffff);
+      }
     }
   }
 
