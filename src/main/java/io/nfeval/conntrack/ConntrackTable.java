@@ -101,6 +101,14 @@ public final class ConntrackTable {
     /** Masters of expected entries; null until {@link #setExpectations} installs a helper seam. */
     private int[] master;
     private Expectations expectations;
+    /** Helpers (nf_conn_help), allocated by {@link #enableHelpers}: the entry's own helper (Ct.HELPER_*). */
+    private byte[] helperOf;
+    /** An expected entry's master's helper, kept past the master's end (the kernel holds a reference). */
+    private byte[] masterHelper;
+    /** nf_conn_seqadj: per direction correction_pos, offset_before, offset_after (6 ints per slot). */
+    private int[] seqadj;
+    /** The helper's private data per slot ({@link FtpHelper#WORDS} ints: nf_ct_ftp_master). */
+    int[] helpData;
     private int freeHead;
     private int count;
 
@@ -310,6 +318,59 @@ public final class ConntrackTable {
         }
     }
 
+    /**
+     * Installs conntrack helpers: the expectation table, and per-slot helper, sequence-adjustment and helper
+     * state. New entries get the helper of their CT template ({@link CtPacket#helper}).
+     */
+    public void enableHelpers(Expectations e) {
+        setExpectations(e);
+        if (helperOf == null) {
+            helperOf = new byte[slots];
+            masterHelper = new byte[slots];
+            seqadj = new int[6 * slots];
+            helpData = new int[FtpHelper.WORDS * slots];
+        }
+    }
+
+    /** The entry's helper (Ct.HELPER_*; none 0). */
+    public int helper(int h) {
+        return helperOf == null ? 0 : helperOf[h];
+    }
+
+    /** The helper of an expected entry's master (what {@code -m helper} compares), 0 when none. */
+    public int masterHelper(int h) {
+        return masterHelper == null || master[h] < 0 ? 0 : masterHelper[h];
+    }
+
+    /**
+     * nf_ct_seq_offset: how far NAT's helper moved the sequence numbers of direction {@code dir} at
+     * {@code seq} (0 without sequence adjustment).
+     */
+    public int seqOffset(int h, int dir, int seq) {
+        if (seqadj == null) {
+            return 0;
+        }
+        final int o = 6 * h + 3 * dir;
+        return seq - seqadj[o] > 0 ? seqadj[o + 2] : seqadj[o + 1];
+    }
+
+    /**
+     * nf_ct_seqadj_set: a helper changed the length of the payload at sequence {@code seq} of direction
+     * {@code dir} by {@code off} bytes; later segments of that direction move by the sum.
+     */
+    public void seqAdjSet(int h, int dir, int seq, int off) {
+        if (off == 0 || seqadj == null) {
+            return;
+        }
+        conn[h * STRIDE + O_STATUS] |= Ct.IPS_SEQ_ADJUST;
+        final int o = 6 * h + 3 * dir;
+        if (seqadj[o + 1] == seqadj[o + 2] || seqadj[o] - seq < 0) {
+            seqadj[o] = seq;
+            seqadj[o + 1] = seqadj[o + 2];
+            seqadj[o + 2] += off;
+        }
+    }
+
     /** The master connection of an expected entry, or -1. */
     public int master(int h) {
         return master == null ? -1 : master[h];
@@ -398,7 +459,7 @@ public final class ConntrackTable {
                     r.invalid(CtResult.REASON_NOT_INVERTIBLE);
                     return;
                 }
-                e = initConntrack(p.src, p.dst, ports, p.proto, p.zone, now);
+                e = initConntrack(p.src, p.dst, ports, p.proto, p.zone, p.helper, now);
                 if (e < 0) {
                     r.invalid(CtResult.REASON_NONE);
                     r.drop = true;
@@ -604,6 +665,7 @@ public final class ConntrackTable {
         if (!used(h) || (conn[b + O_STATUS] & Ct.IPS_DYING) != 0) {
             return;
         }
+        removeExpectations(h);
         if ((conn[b + O_STATUS] & Ct.IPS_CONFIRMED) != 0) {
             hashRemove(2 * h);
             hashRemove(2 * h + 1);
@@ -822,7 +884,7 @@ public final class ConntrackTable {
     }
 
     /** init_conntrack: allocate (with early drop when full) and fill both tuples. Returns -1 when full. */
-    private int initConntrack(int src, int dst, int ports, int pr, int zn, long now) {
+    private int initConntrack(int src, int dst, int ports, int pr, int zn, int helperId, long now) {
         if (count + 1 > max && !earlyDrop(home(hash(src, dst, ports, pr, Ct.zoneId(zn, Ct.DIR_ORIGINAL))), now)) {
             return -1;
         }
@@ -850,14 +912,22 @@ public final class ConntrackTable {
         if (master != null) {
             master[e] = -1;
         }
+        int m = -1;
         if (expectations != null) {
-            final int m = expectations.find(src, dst, ports, pr, zn, now);
+            m = expectations.find(src, dst, ports, pr, zn, now);
             if (m >= 0) {
                 // init_conntrack with an expectation: IPS_EXPECTED, master, inherited connmark
                 c[b + O_STATUS] |= Ct.IPS_EXPECTED;
                 master[e] = m;
                 c[b + O_MARK] = c[m * STRIDE + O_MARK];
             }
+        }
+        if (helperOf != null) {
+            java.util.Arrays.fill(seqadj, 6 * e, 6 * e + 6, 0);
+            java.util.Arrays.fill(helpData, FtpHelper.WORDS * e, FtpHelper.WORDS * (e + 1), 0);
+            masterHelper[e] = m >= 0 ? helperOf[m] : 0;
+            // "if (!exp && tmpl) __nf_ct_try_assign_helper": an expected connection has no helper of its own
+            helperOf[e] = (byte) (m < 0 ? helperId : 0);
         }
         return e;
     }
@@ -914,8 +984,18 @@ public final class ConntrackTable {
         kill(e);
     }
 
+    /** nf_ct_remove_expectations: a helper's master takes what it expected with it. */
+    private void removeExpectations(int h) {
+        if (helperOf != null && helperOf[h] != 0) {
+            expectations.removeMaster(h);
+        }
+    }
+
     private void free(int e) {
         final int st = status(e);
+        if ((st & Ct.IPS_DYING) == 0) {
+            removeExpectations(e);
+        }
         if ((st & Ct.IPS_CONFIRMED) != 0 && (st & Ct.IPS_DYING) == 0) {
             hashRemove(2 * e);
             hashRemove(2 * e + 1);

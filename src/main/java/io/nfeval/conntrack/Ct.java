@@ -17,6 +17,20 @@ public final class Ct {
      * at bit 16 (NF_CT_ZONE_DIR_ORIG 1, NF_CT_ZONE_DIR_REPL 2; 0 means both, NF_CT_DEFAULT_ZONE_DIR), so the
      * default zone is 0 (CtTarget packs its template's zone the same way).
      */
+    /** Conntrack helpers nfeval models (nf_conntrack_helper names). */
+    public static final int HELPER_NONE = 0;
+    public static final int HELPER_FTP = 1;
+
+    /** The helper id of a CT --helper name, 0 for a helper nfeval does not model. */
+    public static int helperId(String name) {
+        return "ftp".equals(name) ? HELPER_FTP : HELPER_NONE;
+    }
+
+    /** The name of a modelled helper, null for none. */
+    public static String helperName(int id) {
+        return id == HELPER_FTP ? "ftp" : null;
+    }
+
     public static final int ZONE_DIR_ORIG = 1 << 16;
     public static final int ZONE_DIR_REPL = 2 << 16;
 

@@ -69,8 +69,10 @@ public final class CtPacket {
     public long timeNanos;
     /** Ct.HOOK_PRE_ROUTING or Ct.HOOK_LOCAL_OUT. */
     public int hook;
-    /** CT zone id (0 = default). */
+    /** CT zone (0 = default), packed as {@link Ct#zoneId} reads it. */
     public int zone;
+    /** The CT template's helper (Ct.HELPER_*), given to a new entry that no expectation claims. */
+    public int helper;
 
     /** Reset to a neutral state (optional; every field the engine sets is overwritten anyway). */
     public void clear() {
@@ -89,5 +91,6 @@ public final class CtPacket {
         timeNanos = 0;
         hook = 0;
         zone = 0;
+        helper = 0;
     }
 }

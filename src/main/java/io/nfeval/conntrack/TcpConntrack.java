@@ -544,7 +544,7 @@ public final class TcpConntrack {
         return Integer.compareUnsigned(maxwin, MAXACKWINCONST) > 0 ? maxwin : MAXACKWINCONST;
     }
 
-    /** tcp_in_window (no NAT sequence adjustment: helpers are not modelled). */
+    /** tcp_in_window. */
     private int inWindow(int b, int dir, int index, CtPacket p) {
         final int[] c = this.c;
         final int rdir = 1 - dir;
@@ -563,6 +563,11 @@ public final class TcpConntrack {
         if ((flags(b, rdir) & F_SACK_PERM) != 0 && p.hasSack && after((int) p.sackHighest, sack)) {
             sack = (int) p.sackHighest;
         }
+
+        // Take into account NAT sequence number mangling (a helper changed the other direction's lengths)
+        final int receiverOffset = ct.seqOffset(b / ConntrackTable.STRIDE, rdir, ack - 1);
+        ack -= receiverOffset;
+        sack -= receiverOffset;
 
         if (c[s + MAXWIN] == 0) {
             if (syn) {

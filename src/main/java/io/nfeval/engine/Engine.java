@@ -96,6 +96,8 @@ public final class Engine {
   boolean defragOn;
   final ConntrackTable conntrack;
   final NatCore natCore;
+  /** Conntrack helpers and their expectations, made when a CT template first names a modelled helper. */
+  private ConntrackHelpers helpers;
   final Skb skb;
   final CtPacket ctp = new CtPacket();
   final CtResult ctr = new CtResult();
@@ -1155,6 +1157,10 @@ public final class Engine {
     skb.ctHandle = ctr.handle;
     skb.ctInfo = ctr.ctinfo;
     info.ctInvalidReason = ctr.invalidReason;
+    if (helpers != null && ctr.unconfirmed && ctr.handle >= 0
+        && (conntrack.status(ctr.handle) & Ct.IPS_EXPECTED) != 0) {
+      helpers.expected(ctr.handle, skb.tsNanos); // the expectation's expectfn (nf_nat_follow_master)
+    }
     return XtVerdict.ACCEPT;
   }
 
@@ -1170,6 +1176,7 @@ public final class Engine {
     p.timeNanos = skb.tsNanos;
     p.hook = hook == Hook.OUTPUT.number() ? Ct.HOOK_LOCAL_OUT : Ct.HOOK_PRE_ROUTING;
     p.zone = skb.templateSet ? templateZone() : 0;
+    p.helper = skb.templateHelperId;
     p.isFragment = v.fragmentOffset() != 0;
     p.l4Truncated = !v.l4HeaderPresent();
     if (v.l4HeaderPresent()) {
@@ -1279,6 +1286,14 @@ public final class Engine {
 
   /** __nf_conntrack_confirm at the end of INPUT and POSTROUTING. */
   private int confirm() {
+    if (helpers != null && skb.ctHandle >= 0 && conntrack.helper(skb.ctHandle) != Ct.HELPER_NONE) {
+      // nf_confirm: the connection's helper sees the packet first, and may drop it
+      if (helpers.help(skb, skb.ctHandle, skb.ctInfo) != XtVerdict.ACCEPT) {
+        info.helperDrop = true;
+        info.conntrackDrop = true;
+        return XtVerdict.DROP;
+      }
+    }
     if (skb.ctHandle < 0 || Ct.dir(skb.ctInfo) != Ct.DIR_ORIGINAL) {
       return XtVerdict.ACCEPT;
     }
@@ -1429,6 +1444,14 @@ public final class Engine {
       skb.templateSet = true;
       skb.templateZone = zone;
       skb.templateHelper = helper;
+      if (helper != null) {
+        skb.templateHelperId = Ct.helperId(helper);
+        if (skb.templateHelperId == Ct.HELPER_NONE) {
+          skb.assume("CT --helper " + helper + " (only the ftp helper is modelled: no expectations)");
+        } else if (helpers == null) {
+          helpers = new ConntrackHelpers(this);
+        }
+      }
     }
   }
 

@@ -17,6 +17,8 @@ public final class PacketInfo {
   public boolean rejected;
   public boolean rejectWithTcpReset;
   public boolean conntrackDrop;
+  /** A conntrack helper dropped the packet (nf_conntrack_ftp: a partial command). */
+  public boolean helperDrop;
   public int ctInvalidReason;
   public boolean natRewritten;
   public boolean looped;
@@ -50,6 +52,7 @@ public final class PacketInfo {
     rejected = false;
     rejectWithTcpReset = false;
     conntrackDrop = false;
+    helperDrop = false;
     ctInvalidReason = 0;
     natRewritten = false;
     looped = false;

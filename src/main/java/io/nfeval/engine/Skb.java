@@ -56,6 +56,8 @@ public final class Skb implements PacketContext {
   /** CT target template: zone and helper for the connection this packet creates. */
   int templateZone;
   String templateHelper;
+  /** The template helper's Ct.HELPER_* id (0: none, or one nfeval does not model). */
+  int templateHelperId;
   boolean templateSet;
 
   // evaluation state
@@ -131,6 +133,7 @@ public final class Skb implements PacketContext {
     templateSet = false;
     templateZone = 0;
     templateHelper = null;
+    templateHelperId = 0;
     assumptions = 0;
     assumptionCount = 0;
     traceLen = 0;
@@ -433,7 +436,7 @@ public final class Skb implements PacketContext {
 
   @Override
   public String ctHelper() {
-    return null;
+    return hasCt() ? io.nfeval.conntrack.Ct.helperName(ct.masterHelper(ctHandle)) : null;
   }
 
   @Override

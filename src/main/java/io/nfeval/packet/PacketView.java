@@ -1180,6 +1180,16 @@ public final class PacketView {
     return tcp() ? Math.max(0, l4Len - tcpDataOff) : 0;
   }
 
+  /** Offset of the TCP payload in {@link #buffer()} (absolute), -1 if not TCP. */
+  public int tcpPayloadOffset() {
+    return tcp() ? l4Off + tcpDataOff : -1;
+  }
+
+  /** Bytes of the TCP payload that were captured (at most {@link #tcpPayloadLength()}). */
+  public int tcpPayloadCaptured() {
+    return tcp() ? Math.max(0, Math.min(l4CapEnd - (l4Off + tcpDataOff), tcpPayloadLength())) : 0;
+  }
+
   /**
    * Offset of the first TCP option of {@code kind}, -1 if absent. Walks the options as
    * {@code tcp_parse_options} does: EOL ends, NOP is one byte, a length below 2 or beyond the header

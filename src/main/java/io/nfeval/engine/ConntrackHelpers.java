@@ -1,0 +1,162 @@
+package io.nfeval.engine;
+
+import io.nfeval.conntrack.ConntrackTable;
+import io.nfeval.conntrack.Ct;
+import io.nfeval.conntrack.ExpectationTable;
+import io.nfeval.conntrack.FtpHelper;
+import io.nfeval.host.Inet4;
+import io.nfeval.nat.NatCore;
+import io.nfeval.nat.NatRange;
+import io.nfeval.packet.PacketView;
+import io.nfeval.rules.ext.XtVerdict;
+
+/**
+ * Conntrack helpers in the engine: the ftp helper's help() at nf_confirm (nf_conntrack_ftp.c), with
+ * nf_nat_ftp when the control connection is NATed (the expectation moves to the NAT address, the command
+ * is rewritten, and a change of its length shifts the control connection's later sequence numbers:
+ * nf_ct_seqadj_set), and nf_nat_follow_master for the connections the expectations admit. Made by the
+ * engine when a CT template first names the ftp helper ({@code -j CT --helper ftp}: the kernel assigns
+ * helpers only so since 6.0).
+ */
+final class ConntrackHelpers {
+  private final Engine engine;
+  private final ConntrackTable ct;
+  private final ExpectationTable expectations;
+  private final FtpHelper ftp;
+  private final NatRange range = new NatRange();
+  private long rnd = 0x2545F4914F6CDD1DL;
+
+  ConntrackHelpers(Engine engine) {
+    this.engine = engine;
+    this.ct = engine.conntrack;
+    // nf_ct_expect_max = 4 * (nf_conntrack_buckets / 256); the buckets default to nf_conntrack_max
+    this.expectations = new ExpectationTable(ct, Math.max(4, 4 * (ct.max() / 256)));
+    this.ftp = new FtpHelper(ct);
+    ct.enableHelpers(expectations);
+  }
+
+  /**
+   * The helper's help() for a packet of connection {@code h} at nf_confirm: ESTABLISHED packets with data
+   * in either direction. Returns the verdict (DROP for a partial command, or an expectation that cannot be
+   * registered).
+   */
+  int help(Skb skb, int h, int ctinfo) {
+    if (ct.helper(h) != Ct.HELPER_FTP
+        || (ctinfo != Ct.CTINFO_ESTABLISHED && ctinfo != Ct.CTINFO_ESTABLISHED_REPLY)) {
+      return XtVerdict.ACCEPT;
+    }
+    final PacketView v = skb.view;
+    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
+      return XtVerdict.ACCEPT;
+    }
+    int len = v.tcpPayloadLength();
+    if (len <= 0) {
+      return XtVerdict.ACCEPT;
+    }
+    final int captured = v.tcpPayloadCaptured();
+    if (captured < len) {
+      skb.assume("ftp helper: control connection payload cut by the capture (parsed as captured)");
+      len = captured;
+      if (len == 0) {
+        return XtVerdict.ACCEPT;
+      }
+    }
+    final int dir = Ct.dir(ctinfo);
+    final int seq = (int) v.tcpSeq();
+    final int r = ftp.help(h, dir, v.buffer(), v.tcpPayloadOffset(), len, seq);
+    if (r == FtpHelper.DROP) {
+      skb.log("ftp helper", "partial matching of `" + ftp.partial + "'");
+      return XtVerdict.DROP;
+    }
+    if (r != FtpHelper.EXPECT) {
+      return XtVerdict.ACCEPT;
+    }
+    // The expected connection comes from the other end: the reverse direction's tuple.
+    final int rdir = 1 - dir;
+    final int expSrc = ct.tupleSrc(h, rdir);
+    final int expDst = ct.tupleDst(h, rdir);
+    if (ftp.addr != ct.tupleSrc(h, dir)) {
+      // the command names another host (not recorded without the helper's "loose" parameter)
+      return XtVerdict.ACCEPT;
+    }
+    final long now = skb.tsNanos;
+    if ((ct.status(h) & Ct.IPS_NAT_MASK) != 0) {
+      return natFtp(skb, h, dir, seq, expSrc, expDst, now);
+    }
+    final int res = expectations.related(h, expSrc, false, -1, expDst, ftp.port, Ct.IPPROTO_TCP, dir,
+        ftp.port, false, FtpHelper.EXPECT_TIMEOUT_NANOS, FtpHelper.MAX_EXPECTED, now);
+    if (res != ExpectationTable.OK) {
+      skb.log("ftp helper", "cannot add expectation");
+      return XtVerdict.DROP;
+    }
+    if (skb.tracing) {
+      skb.log("ftp helper", "expect " + Inet4.format(expSrc) + " -> " + Inet4.format(expDst) + ":" + ftp.port);
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  /**
+   * nf_nat_ftp: the connection will come to wherever this packet goes, so it is expected at the reverse
+   * direction's destination (the NAT address for a PORT, the server for a 227 reply), on the announced port
+   * or, when another master expects that, on a random free one (nf_nat_exp_find_port); the command is
+   * rewritten to that address and port, and a change of length adjusts the sequence numbers.
+   */
+  private int natFtp(Skb skb, int h, int dir, int seq, int expSrc, int expDst, long now) {
+    final int saved = ftp.port;
+    final int newAddr = ct.tupleDst(h, 1 - dir);
+    final int span = 65535 - saved;
+    int attemptsLeft = Math.min(span, 128);
+    int port = saved;
+    while (true) {
+      final int res = expectations.related(h, expSrc, false, -1, expDst, port, Ct.IPPROTO_TCP, 1 - dir, saved,
+          true, FtpHelper.EXPECT_TIMEOUT_NANOS, FtpHelper.MAX_EXPECTED, now);
+      if (res == ExpectationTable.OK) {
+        break;
+      }
+      if (res != ExpectationTable.EBUSY || --attemptsLeft < 0 || span <= 0) {
+        skb.log("ftp helper", "all ports in use");
+        return XtVerdict.DROP;
+      }
+      port = saved + (int) Long.remainderUnsigned(next(), span);
+    }
+    final int newLen = FtpHelper.formattedLength(ftp.type, newAddr, port);
+    ct.seqAdjSet(h, dir, seq, newLen - ftp.matchLen);
+    if (skb.tracing) {
+      skb.log("ftp helper", "expect " + Inet4.format(expSrc) + " -> " + Inet4.format(expDst) + ":" + port);
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  /**
+   * The expectfn of an expectation that NAT registered (nf_nat_follow_master): the new connection is NATed
+   * like its master, source to where the master sends to, destination to where it was expected, before any
+   * nat chain could see it.
+   */
+  void expected(int h, long now) {
+    if (!expectationsFollowMaster()) {
+      return;
+    }
+    final int m = ct.master(h);
+    final int d = expectations.foundDir();
+    final NatCore nat = engine.natCore;
+    final int srcAddr = ct.tupleDst(m, 1 - d);
+    nat.setupInfo(h, range.set(NatRange.MAP_IPS, srcAddr, srcAddr, 0, 0), NatCore.MANIP_SRC, now);
+    final int dstAddr = ct.tupleSrc(m, 1 - d);
+    final int p = expectations.foundSavedPort();
+    nat.setupInfo(h, range.set(NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, dstAddr, dstAddr, p, p),
+        NatCore.MANIP_DST, now);
+  }
+
+  private boolean expectationsFollowMaster() {
+    return expectations.foundFollowMaster();
+  }
+
+  private long next() {
+    long x = rnd;
+    x ^= x >>> 12;
+    x ^= x << 25;
+    x ^= x >>> 27;
+    rnd = x;
+    return x * 0x2545F4914F6CDD1DL;
+  }
+}
