@@ -84,6 +84,8 @@ public final class ConntrackTable {
 
     // ---- bits of the O_PZ word
     private static final int PZ_USED = 1 << 24;
+    /** Protocol, zone id and zone directions: what {@link #find} compares. */
+    private static final int PZ_KEY = 0xffffff | 3 << 26;
     private static final int PZ_BS_LINKED = 1 << 25;
     private static final int PZ_ZONE_DIRS_SHIFT = 26;
     static final int PZ_TCP_STATE_SHIFT = 28;
@@ -720,6 +722,9 @@ public final class ConntrackTable {
         final int h = hash(src, dst, ports, pr, hashZone);
         final int tag = h << refBits;
         final int tagMask = ~refMask;
+        // an entry in exactly the lookup's zone, when that zone applies to both directions, matches at once
+        final int key = (pr & 0xff) << 16 | (zn & 0xffff) | ((zn >>> 16) & 3) << PZ_ZONE_DIRS_SHIFT;
+        final boolean bothWays = (zn >>> 16) == 0;
         final int[] idx = index;
         final int[] c = conn;
         int i = home(h);
@@ -733,8 +738,8 @@ public final class ConntrackTable {
                 final int b = (t >> 1) * STRIDE;
                 final int tb = b + 3 * (t & 1);
                 final int pz = c[b + O_PZ];
-                if (c[tb] == src && c[tb + 1] == dst && c[tb + 2] == ports && ((pz >>> 16) & 0xff) == pr
-                        && Ct.zoneId(zoneOf(pz), t & 1) == hashZone && Ct.zoneId(zn, t & 1) == hashZone) {
+                if (c[tb] == src && c[tb + 1] == dst && c[tb + 2] == ports
+                        && ((pz & PZ_KEY) == key && bothWays || zoneMatches(pz, pr, zn, t & 1, hashZone))) {
                     if (timeout(b) - nowNanos <= 0) {
                         kill(t >> 1);
                         return -1;
@@ -744,6 +749,11 @@ public final class ConntrackTable {
             }
             i = i + 1 == indexSize ? 0 : i + 1;
         }
+    }
+
+    /** nf_ct_key_equal's protocol and zone part for a tuple of direction {@code dir} hashed under {@code hashZone}. */
+    private static boolean zoneMatches(int pz, int pr, int zn, int dir, int hashZone) {
+        return ((pz >>> 16) & 0xff) == pr && Ct.zoneId(zoneOf(pz), dir) == hashZone && Ct.zoneId(zn, dir) == hashZone;
     }
 
     /**
