@@ -20,15 +20,16 @@ public final class Ct {
     /** Conntrack helpers nfeval models (nf_conntrack_helper names). */
     public static final int HELPER_NONE = 0;
     public static final int HELPER_FTP = 1;
+    public static final int HELPER_TFTP = 2;
 
     /** The helper id of a CT --helper name, 0 for a helper nfeval does not model. */
     public static int helperId(String name) {
-        return "ftp".equals(name) ? HELPER_FTP : HELPER_NONE;
+        return "ftp".equals(name) ? HELPER_FTP : "tftp".equals(name) ? HELPER_TFTP : HELPER_NONE;
     }
 
     /** The name of a modelled helper, null for none. */
     public static String helperName(int id) {
-        return id == HELPER_FTP ? "ftp" : null;
+        return id == HELPER_FTP ? "ftp" : id == HELPER_TFTP ? "tftp" : null;
     }
 
     public static final int ZONE_DIR_ORIG = 1 << 16;

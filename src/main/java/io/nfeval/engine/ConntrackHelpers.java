@@ -11,11 +11,12 @@ import io.nfeval.packet.PacketView;
 import io.nfeval.rules.ext.XtVerdict;
 
 /**
- * Conntrack helpers in the engine: the ftp helper's help() at nf_confirm (nf_conntrack_ftp.c), with
+ * Conntrack helpers in the engine: tftp (nf_conntrack_tftp.c with nf_nat_tftp), and the ftp helper's help()
+ * at nf_confirm (nf_conntrack_ftp.c), with
  * nf_nat_ftp when the control connection is NATed (the expectation moves to the NAT address, the command
  * is rewritten, and a change of its length shifts the control connection's later sequence numbers:
  * nf_ct_seqadj_set), and nf_nat_follow_master for the connections the expectations admit. Made by the
- * engine when a CT template first names the ftp helper ({@code -j CT --helper ftp}: the kernel assigns
+ * engine when a CT template first names a modelled helper ({@code -j CT --helper ftp}: the kernel assigns
  * helpers only so since 6.0).
  */
 final class ConntrackHelpers {
@@ -36,14 +37,66 @@ final class ConntrackHelpers {
   }
 
   /**
-   * The helper's help() for a packet of connection {@code h} at nf_confirm: ESTABLISHED packets with data
-   * in either direction. Returns the verdict (DROP for a partial command, or an expectation that cannot be
-   * registered).
+   * The connection's helper's help() for a packet of connection {@code h} at nf_confirm. Returns the
+   * verdict (DROP for a partial ftp command, or an expectation that cannot be registered).
    */
   int help(Skb skb, int h, int ctinfo) {
-    if (ct.helper(h) != Ct.HELPER_FTP
-        || (ctinfo != Ct.CTINFO_ESTABLISHED && ctinfo != Ct.CTINFO_ESTABLISHED_REPLY)) {
+    if (ctinfo == Ct.CTINFO_RELATED_REPLY) {
+      return XtVerdict.ACCEPT; // nf_confirm: "helper->help() do not expect ICMP packets"
+    }
+    switch (ct.helper(h)) {
+      case Ct.HELPER_FTP:
+        return ftp(skb, h, ctinfo);
+      case Ct.HELPER_TFTP:
+        return tftp(skb, h);
+      default:
+        return XtVerdict.ACCEPT;
+    }
+  }
+
+  /**
+   * nf_conntrack_tftp.c tftp_help, for every packet of the connection (also its NEW ones): a read or write
+   * request expects the transfer from the server's address, any port, to the reply tuple's destination
+   * (the client as NAT shows it to the server). With NAT (nf_nat_tftp) the expectation follows the master,
+   * back to the client's own port.
+   */
+  private int tftp(Skb skb, int h) {
+    final PacketView v = skb.view;
+    if (v.protocol() != PacketView.IPPROTO_UDP || !v.l4HeaderPresent() || v.l4Length() < 8 + 2) {
       return XtVerdict.ACCEPT;
+    }
+    final int at = v.l4Offset() + 8;
+    if (v.l4CapturedEnd() < at + 2) {
+      skb.assume("tftp helper: request opcode cut by the capture (taken as no request)");
+      return XtVerdict.ACCEPT;
+    }
+    final int opcode = v.buffer().getShort(at) & 0xffff;
+    final int op = v.buffer().order() == java.nio.ByteOrder.BIG_ENDIAN ? opcode : Short.reverseBytes((short) opcode) & 0xffff;
+    if (op != 1 && op != 2) { // TFTP_OPCODE_READ, TFTP_OPCODE_WRITE
+      return XtVerdict.ACCEPT;
+    }
+    final int src = ct.tupleSrc(h, Ct.DIR_REPLY);
+    final int dst = ct.tupleDst(h, Ct.DIR_REPLY);
+    final int dport = ct.tupleDport(h, Ct.DIR_REPLY);
+    final boolean nat = (ct.status(h) & Ct.IPS_NAT_MASK) != 0;
+    final int res = expectations.related(h, src, false, -1, dst, dport, Ct.IPPROTO_UDP, Ct.DIR_REPLY,
+        ct.tupleSport(h, Ct.DIR_ORIGINAL), nat, TFTP_EXPECT_TIMEOUT_NANOS, 1, skb.tsNanos);
+    if (res != ExpectationTable.OK) {
+      skb.log("tftp helper", "cannot add expectation");
+      return XtVerdict.DROP;
+    }
+    if (skb.tracing) {
+      skb.log("tftp helper", "expect " + Inet4.format(src) + " -> " + Inet4.format(dst) + ":" + dport);
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  /** tftp's expect policy: max_expected 1, timeout 5 minutes. */
+  private static final long TFTP_EXPECT_TIMEOUT_NANOS = 300L * 1_000_000_000L;
+
+  private int ftp(Skb skb, int h, int ctinfo) {
+    if (ctinfo != Ct.CTINFO_ESTABLISHED && ctinfo != Ct.CTINFO_ESTABLISHED_REPLY) {
+      return XtVerdict.ACCEPT; // "Until there's been traffic both ways, don't look in packets."
     }
     final PacketView v = skb.view;
     if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {

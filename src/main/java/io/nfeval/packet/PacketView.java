@@ -1180,6 +1180,11 @@ public final class PacketView {
     return tcp() ? Math.max(0, l4Len - tcpDataOff) : 0;
   }
 
+  /** End (exclusive, in {@link #buffer()}) of the captured bytes of the L4 header and payload. */
+  public int l4CapturedEnd() {
+    return l4CapEnd;
+  }
+
   /** Offset of the TCP payload in {@link #buffer()} (absolute), -1 if not TCP. */
   public int tcpPayloadOffset() {
     return tcp() ? l4Off + tcpDataOff : -1;
