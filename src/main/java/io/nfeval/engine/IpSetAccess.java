@@ -29,6 +29,19 @@ public interface IpSetAccess {
   /** One of {@link PacketContext#IPSET_NO_SET}, {@code IPSET_NO}, {@code IPSET_YES}, {@code IPSET_NOMATCH}. */
   int test(String set, PacketContext pkt, int srcFlags, int dims, boolean updateCounters);
 
+  /**
+   * The set match's test with its counter conditions ({@code --packets-*}/{@code --bytes-*}: IPSET_COUNTER_*
+   * operators, 0 none) and {@code ! --update-subcounters}. Implementations that keep no counters answer
+   * without the conditions and say so.
+   */
+  default int test(String set, PacketContext pkt, int srcFlags, int dims, boolean updateCounters,
+      boolean updateSubcounters, int packetsOp, long packets, int bytesOp, long bytes) {
+    if (packetsOp != 0 || bytesOp != 0) {
+      pkt.assume("set-counters");
+    }
+    return test(set, pkt, srcFlags, dims, updateCounters);
+  }
+
   /** Adds the packet's element; {@code timeout} seconds or -1 for the set default. */
   void add(String set, PacketContext pkt, int srcFlags, int dims, long timeout, boolean exist);
 

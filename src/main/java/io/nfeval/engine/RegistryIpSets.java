@@ -70,7 +70,28 @@ final class RegistryIpSets implements IpSetAccess {
     if (!fill(set, pkt, srcFlags)) {
       return PacketContext.IPSET_NO;
     }
-    final int r = set.lookup(key, now(pkt));
+    final int r = set.lookup(key, now(pkt), pkt.length(), updateCounters, true, IpSet.COUNTER_NONE, 0,
+        IpSet.COUNTER_NONE, 0);
+    return r == IpSet.MEMBER ? PacketContext.IPSET_YES
+        : r == IpSet.NOMATCH ? PacketContext.IPSET_NOMATCH : PacketContext.IPSET_NO;
+  }
+
+  @Override
+  public int test(String name, PacketContext pkt, int srcFlags, int dims, boolean updateCounters,
+      boolean updateSubcounters, int packetsOp, long packets, int bytesOp, long bytes) {
+    final IpSet set = registry.get(name);
+    if (set == null) {
+      return PacketContext.IPSET_NO_SET;
+    }
+    if (set.type() == SetType.LIST_SET && set.def().counters()
+        && (packetsOp != IpSet.COUNTER_NONE || bytesOp != IpSet.COUNTER_NONE)) {
+      pkt.assume("set-counters of list:set " + name + " (its own per-member counters are not kept)");
+    }
+    if (!fill(set, pkt, srcFlags)) {
+      return PacketContext.IPSET_NO;
+    }
+    final int r = set.lookup(key, now(pkt), pkt.length(), updateCounters, updateSubcounters, packetsOp, packets,
+        bytesOp, bytes);
     return r == IpSet.MEMBER ? PacketContext.IPSET_YES
         : r == IpSet.NOMATCH ? PacketContext.IPSET_NOMATCH : PacketContext.IPSET_NO;
   }
@@ -79,7 +100,7 @@ final class RegistryIpSets implements IpSetAccess {
   public void add(String name, PacketContext pkt, int srcFlags, int dims, long timeout, boolean exist) {
     final IpSet set = registry.get(name);
     if (set != null && fill(set, pkt, srcFlags)) {
-      set.add(key, timeout, exist, now(pkt));
+      set.add(key, timeout, exist, now(pkt), pkt.length());
     }
   }
 

@@ -579,6 +579,13 @@ public final class Skb implements PacketContext {
   }
 
   @Override
+  public int ipsetTest(String set, int srcFlags, int dims, boolean updateCounters, boolean updateSubcounters,
+      int packetsOp, long packets, int bytesOp, long bytes) {
+    return ipsets.test(set, this, srcFlags, dims, updateCounters, updateSubcounters, packetsOp, packets, bytesOp,
+        bytes);
+  }
+
+  @Override
   public void ipsetAdd(String set, int srcFlags, int dims, long timeout, boolean exist) {
     ipsets.add(set, this, srcFlags, dims, timeout, exist);
   }

@@ -32,6 +32,10 @@ public final class IpSet {
     for (IpsetDef.Entry e : def.entries()) {
       final long exp = e.timeout() <= 0 ? KeyTable.never() : startMillis + e.timeout() * 1000;
       insert(e.lo(), e.hi(), e.cidr(), e.cidr2(), e.iface(), e.nomatch(), exp, true, Long.MIN_VALUE);
+      if (def.counters() && (e.packets() != 0 || e.bytes() != 0) && def.type() != SetType.LIST_SET) {
+        final KeyTable t = tableFor(e.iface(), false);
+        t.initCounters(t.find(e.hi(), e.lo()), e.packets(), e.bytes());
+      }
     }
   }
 
@@ -93,6 +97,92 @@ public final class IpSet {
     return ip | ((long) (proto & 0xff) << 32) | ((long) (port & 0xffff) << 40);
   }
 
+  // The counter extension of the test in progress (ip_set_match_extensions): set by lookup().
+  private boolean counting;
+  private boolean countUpdate;
+  private long countLen;
+  private int packetsOp;
+  private long packetsVal;
+  private int bytesOp;
+  private long bytesVal;
+
+  /** IPSET_COUNTER_* comparisons (ip_set_match_counter). */
+  public static final int COUNTER_NONE = 0;
+  public static final int COUNTER_EQ = 1;
+  public static final int COUNTER_NE = 2;
+  public static final int COUNTER_LT = 3;
+  public static final int COUNTER_GT = 4;
+
+  /**
+   * One element's answer at time {@code now}: absent or expired, else (in a set with counters) the
+   * packet is counted on it unless {@code ! --update-counters}, and the match's counter conditions are
+   * checked after the count, as ip_set_match_extensions does; a failed condition is no match here.
+   */
+  private int probe(KeyTable t, long hi, long lo, long now) {
+    final int i = t.find(hi, lo);
+    if (i < 0 || t.expired(i, now)) {
+      return ABSENT;
+    }
+    if (counting) {
+      if (countUpdate) {
+        t.count(i, countLen);
+      }
+      if (!counterMatches(t.packets(i), packetsOp, packetsVal) || !counterMatches(t.bytes(i), bytesOp, bytesVal)) {
+        return ABSENT;
+      }
+    }
+    return t.nomatch(i) ? NOMATCH : MEMBER;
+  }
+
+  private static boolean counterMatches(long counter, int op, long v) {
+    switch (op) {
+      case COUNTER_EQ:
+        return counter == v;
+      case COUNTER_NE:
+        return counter != v;
+      case COUNTER_LT:
+        return Long.compareUnsigned(counter, v) < 0;
+      case COUNTER_GT:
+        return Long.compareUnsigned(counter, v) > 0;
+      default:
+        return true;
+    }
+  }
+
+  /**
+   * ip_set_test of a packet of {@code len} bytes: as {@link #lookup(SetKey, long)}, and in a set with
+   * {@code counters} the element found is counted ({@code update}) and must meet the counter conditions
+   * ({@code COUNTER_*} operators). A list:set counts in its member sets (unless
+   * {@code updateSubcounters} is false) and checks no conditions there.
+   */
+  public int lookup(SetKey k, long now, long len, boolean update, boolean updateSubcounters, int pOp,
+      long pVal, int bOp, long bVal) {
+    if (def.type() == SetType.LIST_SET) {
+      for (String m : members) {
+        final IpSet s = registry == null ? null : registry.get(m);
+        if (s != null) {
+          final int r = s.lookup(k, now, len, update && updateSubcounters, true, COUNTER_NONE, 0, COUNTER_NONE, 0);
+          if (r != ABSENT) {
+            return r;
+          }
+        }
+      }
+      return ABSENT;
+    }
+    counting = def.counters();
+    countUpdate = update;
+    countLen = len;
+    packetsOp = pOp;
+    packetsVal = pVal;
+    bytesOp = bOp;
+    bytesVal = bVal;
+    try {
+      return lookup(k, now);
+    } finally {
+      counting = false;
+    }
+  }
+
   /**
    * Tests the key at time {@code now} (ms, same clock as the start time). Returns {@link #MEMBER},
    * {@link #ABSENT} or {@link #NOMATCH}.
@@ -104,27 +194,27 @@ public final class IpSet {
     final long a = k.addr & 0xffffffffL;
     switch (def.type()) {
       case HASH_IP:
-        return table.lookup(0, hostAddr(k.addr), now);
+        return probe(table, 0, hostAddr(k.addr), now);
       case BITMAP_IP:
         if (a < def.rangeMin() || a > def.rangeMax()) {
           return ABSENT;
         }
-        return table.lookup(0, hostAddr(k.addr), now);
+        return probe(table, 0, hostAddr(k.addr), now);
       case BITMAP_PORT:
         if (k.port < def.rangeMin() || k.port > def.rangeMax()) {
           return ABSENT;
         }
-        return table.lookup(0, k.port, now);
+        return probe(table, 0, k.port, now);
       case HASH_MAC:
-        return table.lookup(0, k.mac, now);
+        return probe(table, 0, k.mac, now);
       case HASH_IP_PORT:
-        return table.lookup(0, ipPort(a, k.proto, k.port), now);
+        return probe(table, 0, ipPort(a, k.proto, k.port), now);
       case HASH_IP_PORT_IP:
-        return table.lookup(k.addr2 & 0xffffffffL, ipPort(a, k.proto, k.port), now);
+        return probe(table, k.addr2 & 0xffffffffL, ipPort(a, k.proto, k.port), now);
       case HASH_NET:
         for (int c = 32; c >= 0; c--) {
           if (cidrCount[c] > 0) {
-            final int r = table.lookup(0, (a & mask(c)) | (long) c << 32, now);
+            final int r = probe(table, 0, (a & mask(c)) | (long) c << 32, now);
             if (r != ABSENT) {
               return r;
             }
@@ -134,7 +224,7 @@ public final class IpSet {
       case HASH_NET_PORT:
         for (int c = 32; c >= 0; c--) {
           if (cidrCount[c] > 0) {
-            final int r = table.lookup(0, ipPort(a & mask(c), k.proto, k.port) | (long) c << 56, now);
+            final int r = probe(table, 0, ipPort(a & mask(c), k.proto, k.port) | (long) c << 56, now);
             if (r != ABSENT) {
               return r;
             }
@@ -145,7 +235,7 @@ public final class IpSet {
         for (int c = 32; c >= 0; c--) {
           if (cidr2Count[c] > 0) {
             final long hi = ((k.addr2 & 0xffffffffL) & mask(c)) | (long) c << 32;
-            final int r = table.lookup(hi, ipPort(a, k.proto, k.port), now);
+            final int r = probe(table, hi, ipPort(a, k.proto, k.port), now);
             if (r != ABSENT) {
               return r;
             }
@@ -159,7 +249,7 @@ public final class IpSet {
         }
         for (int c = 32; c >= 0; c--) {
           if (cidrCount[c] > 0) {
-            final int r = t.lookup(0, (a & mask(c)) | (long) c << 32, now);
+            final int r = probe(t, 0, (a & mask(c)) | (long) c << 32, now);
             if (r != ABSENT) {
               return r;
             }
@@ -193,13 +283,27 @@ public final class IpSet {
    * default timeout. With {@code exist}, an existing entry's timeout is refreshed. Returns true if added.
    */
   public boolean add(SetKey k, long timeoutSec, boolean exist, long now) {
+    return add(k, timeoutSec, exist, now, 0);
+  }
+
+  /**
+   * The SET target's add of a packet of {@code len} bytes: in a set with counters, the element added (or
+   * overwritten under --exist) starts counted with this packet (IP_SET_INIT_KEXT: 1 packet, skb->len
+   * bytes; ip_set_init_counter).
+   */
+  public boolean add(SetKey k, long timeoutSec, boolean exist, long now, long len) {
     if (def.inet6() || def.type() == SetType.LIST_SET) {
       return false;
     }
     final long t = timeoutSec >= 0 ? timeoutSec : def.timeout();
     final long exp = t <= 0 ? KeyTable.never() : now + t * 1000;
     final long[] key = key(k);
-    return insert(key[1], key[0], (int) key[2], (int) key[3], k.iface, false, exp, exist, now);
+    final boolean added = insert(key[1], key[0], (int) key[2], (int) key[3], k.iface, false, exp, exist, now);
+    if (added && def.counters()) {
+      final KeyTable tb = tableFor(k.iface, false);
+      tb.initCounters(tb.find(key[0], key[1]), 1, len);
+    }
+    return added;
   }
 
   /** Deletes the key as the SET target does; returns true if it was present. */

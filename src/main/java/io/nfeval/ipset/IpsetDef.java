@@ -31,7 +31,17 @@ public record IpsetDef(String name, SetType type, boolean inet6, long timeout, b
    * @param nomatch the {@code nomatch} flag (hash:net types)
    * @param timeout remaining seconds at save time, or -1
    * @param line 1-based source line
+   * @param packets the element's packet counter at save time (sets with {@code counters})
+   * @param bytes the element's byte counter at save time
    */
   public record Entry(long lo, long hi, int cidr, int cidr2, String iface, boolean nomatch, long timeout,
-      int line) {}
+      int line, long packets, long bytes) {
+    public Entry(long lo, long hi, int cidr, int cidr2, String iface, boolean nomatch, long timeout, int line) {
+      this(lo, hi, cidr, cidr2, iface, nomatch, timeout, line, 0, 0);
+    }
+
+    Entry withCounters(long p, long b) {
+      return new Entry(lo, hi, cidr, cidr2, iface, nomatch, timeout, line, p, b);
+    }
+  }
 }

@@ -159,11 +159,15 @@ public final class IpsetParser {
       }
       long timeout = -1;
       boolean nomatch = false;
+      long packets = 0;
+      long bytes = 0;
       for (int i = 3; i < t.size(); i++) {
         switch (t.get(i)) {
           case "timeout" -> timeout = num(t.get(++i));
           case "nomatch" -> nomatch = true;
-          case "packets", "bytes", "comment", "skbmark", "skbprio", "skbqueue" -> i++;
+          case "packets" -> packets = counter(t, ++i);
+          case "bytes" -> bytes = counter(t, ++i);
+          case "comment", "skbmark", "skbprio", "skbqueue" -> i++;
           default -> throw new ExtException("unknown add option \"" + t.get(i) + "\"");
         }
       }
@@ -171,10 +175,28 @@ public final class IpsetParser {
         b.entries.add(new IpsetDef.Entry(0, 0, 0, 0, t.get(2), nomatch, timeout, line));
         return;
       }
+      final int first = b.entries.size();
       element(b, t.get(2), nomatch, timeout, line);
+      if (packets != 0 || bytes != 0) {
+        // the counters ipset save printed (ip_set_init_counter on restore)
+        for (int i = first; i < b.entries.size(); i++) {
+          b.entries.set(i, b.entries.get(i).withCounters(packets, bytes));
+        }
+      }
       return;
     }
     throw new ExtException("unknown ipset command \"" + cmd + "\"");
+  }
+
+  private static long counter(List<String> t, int i) {
+    if (i >= t.size()) {
+      throw new ExtException("missing counter value");
+    }
+    try {
+      return Long.parseUnsignedLong(t.get(i));
+    } catch (NumberFormatException e) {
+      throw new ExtException("bad counter value \"" + t.get(i) + "\"");
+    }
   }
 
   private static long num(String s) {

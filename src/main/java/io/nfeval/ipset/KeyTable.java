@@ -108,6 +108,24 @@ final class KeyTable {
     return true;
   }
 
+  boolean expired(int slot, long now) {
+    return expires[slot] <= now;
+  }
+
+  boolean nomatch(int slot) {
+    return nomatch[slot];
+  }
+
+  long bytes(int slot) {
+    return bytes[slot];
+  }
+
+  /** Sets an element's counters (ip_set_init_counter: an add from a restore or the SET target). */
+  void initCounters(int slot, long p, long b) {
+    packets[slot] = p;
+    bytes[slot] = b;
+  }
+
   void count(int slot, long len) {
     packets[slot]++;
     bytes[slot] += len;

@@ -230,6 +230,20 @@ public interface PacketContext {
    */
   int ipsetTest(String set, int srcFlags, int dims, boolean updateCounters);
 
+  /**
+   * ip_set_test with the set match's counter conditions: in a set with {@code counters} the element is
+   * counted (unless {@code updateCounters} is false), then must meet {@code packetsOp packets} and
+   * {@code bytesOp bytes} (IPSET_COUNTER_* operators: 0 none, 1 eq, 2 ne, 3 lt, 4 gt), as
+   * ip_set_match_extensions does. A context without set counters assumes the conditions.
+   */
+  default int ipsetTest(String set, int srcFlags, int dims, boolean updateCounters, boolean updateSubcounters,
+      int packetsOp, long packets, int bytesOp, long bytes) {
+    if (packetsOp != 0 || bytesOp != 0) {
+      assume("set-counters");
+    }
+    return ipsetTest(set, srcFlags, dims, updateCounters);
+  }
+
   /** ip_set_add from the SET target; {@code timeout} in seconds, -1 for the set's default. */
   void ipsetAdd(String set, int srcFlags, int dims, long timeout, boolean exist);
 

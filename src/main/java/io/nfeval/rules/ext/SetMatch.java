@@ -158,17 +158,20 @@ public final class SetMatch implements Match {
   }
 
   /**
-   * set_match_v4 / match_set: the set test, reversed for elements flagged nomatch under
-   * --return-nomatch, then the match inversion. Packet/byte counter comparisons (--packets-gt ...)
-   * need the set's counters, which this seam does not expose: such rules are assumed.
+   * set_match_v4 / match_set: the set test (counting the packet on the element in a set with counters,
+   * then checking --packets-* / --bytes-*, as ip_set_match_extensions does), reversed for elements flagged
+   * nomatch under --return-nomatch, then the match inversion.
    */
+  /** Counter conditions read what earlier packets counted: such a rule ties packets to their order. */
+  @Override
+  public boolean dependsOnEarlierPackets() {
+    return packetsCmp != Cmp.NONE || bytesCmp != Cmp.NONE;
+  }
+
   @Override
   public boolean matches(PacketContext ctx) {
-    if (packetsCmp != Cmp.NONE || bytesCmp != Cmp.NONE) {
-      ctx.assume("set-counters");
-      return ctx.assumeUnknowableMatches();
-    }
-    final int r = ctx.ipsetTest(setName, srcFlags(), dirSrc.length, !noUpdateCounters);
+    final int r = ctx.ipsetTest(setName, srcFlags(), dirSrc.length, !noUpdateCounters, !noUpdateSubcounters,
+        packetsCmp.ordinal(), packets, bytesCmp.ordinal(), bytes);
     final boolean hit;
     switch (r) {
       case PacketContext.IPSET_YES -> hit = !returnNomatch;
