@@ -31,6 +31,10 @@ public final class HashlimitMatch implements Match {
   private final String byteRate;
   private final int burst;
   private final String byteBurst;
+  /** Byte mode: cfg.avg as libxt_hashlimit stores it (bytes_to_cost of the rate); 0 in packet mode. */
+  private final long byteCost;
+  /** Byte mode: cfg.burst, how many times an empty bucket may be refilled at once (0: none). */
+  private final long byteRefills;
   private final int mode;
   private final String hashName;
   private final long size;
@@ -60,9 +64,23 @@ public final class HashlimitMatch implements Match {
     if (byteRate != null) {
       byteBurst = b;
       burst = 0;
+      byteCost = bytesToCost(rateBytes(byteRate));
+      if (b != null) {
+        // hashlimit_mt_check: the burst in bytes becomes a number of whole rate quanta, rounded up
+        final long bytes = burstBytes(b);
+        final long quantum = costToBytes(byteCost);
+        if (bytes < quantum) {
+          throw new ExtException("burst cannot be smaller than " + quantum + "b");
+        }
+        byteRefills = bytes / quantum + (bytes % quantum != 0 ? 1 : 0);
+      } else {
+        byteRefills = 0;
+      }
     } else {
       byteBurst = null;
       burst = b == null ? 5 : (int) Num.parseUnsigned(b, 0xffffffffL, "burst");
+      byteCost = 0;
+      byteRefills = 0;
     }
     int m = 0;
     if (o.has("hashlimit-mode")) {
@@ -84,7 +102,9 @@ public final class HashlimitMatch implements Match {
     size = num(o, "hashlimit-htable-size", 0);
     max = num(o, "hashlimit-htable-max", 0);
     gcInterval = num(o, "hashlimit-htable-gcinterval", 1000);
-    expire = num(o, "hashlimit-htable-expire", 10000);
+    // without --hashlimit-htable-expire the table keeps the rate's unit as given (hashlimit_mt_check:
+    // udata->mult), 15 s for a byte rate, 60 s for a byte rate with a burst
+    expire = num(o, "hashlimit-htable-expire", byteRate != null ? printQuantum() : Rates.unitSeconds(rate) * 1000);
     srcMask = (int) num(o, "hashlimit-srcmask", 32);
     dstMask = (int) num(o, "hashlimit-dstmask", 32);
     if (srcMask > 32 || dstMask > 32) {
@@ -93,6 +113,83 @@ public final class HashlimitMatch implements Match {
     rateMatch = o.has("hashlimit-rate-match");
     rateInterval = num(o, "hashlimit-rate-interval", 1);
   }
+
+  /** The expire iptables-save leaves out: what {@code print_rate}/{@code print_bytes} return. */
+  private long printQuantum() {
+    if (byteRate != null) {
+      return byteRefills == 0 ? 15_000 : 60_000;
+    }
+    return Rates.quantumMillis(avg, SCALE);
+  }
+
+  /** parse_bytes: N, with a lowercase k or m before {@code b/s} multiplying by 1024 or 1048576. */
+  private static long rateBytes(String text) {
+    final int at = text.indexOf("b/s");
+    long r = 0;
+    int i = 0;
+    while (i < at && Character.isDigit(text.charAt(i))) {
+      r = r * 10 + (text.charAt(i++) - '0');
+    }
+    final char unit = text.charAt(at - 1);
+    return r * (unit == 'm' ? 1 << 20 : unit == 'k' ? 1 << 10 : 1);
+  }
+
+  /** parse_burst: a number, times 1024 or 1048576 when followed by k or m. */
+  private static long burstBytes(String text) {
+    int i = 0;
+    long v = 0;
+    while (i < text.length() && Character.isDigit(text.charAt(i))) {
+      v = v * 10 + (text.charAt(i++) - '0');
+    }
+    if (i == 0) {
+      throw new ExtException("bad value for option \"--hashlimit-burst\"");
+    }
+    final char unit = i < text.length() ? text.charAt(i) : 0;
+    return v * (unit == 'm' ? 1 << 20 : unit == 'k' ? 1 << 10 : 1);
+  }
+
+  /** bytes_to_cost: UINT32_MAX / ((bytes >> 4) + 1), the >> 4 taken as a u32. */
+  static long bytesToCost(long bytes) {
+    final long r = (bytes >>> BYTE_SHIFT) & 0xffffffffL;
+    return 0xffffffffL / (r + 1);
+  }
+
+  /** cost_to_bytes. */
+  static long costToBytes(long cost) {
+    final long r = cost != 0 ? 0xffffffffL / cost : 0xffffffffL;
+    return (r - 1) << BYTE_SHIFT;
+  }
+
+  private static final long[] UNIT = {1 << 20, 1 << 10, 1};
+  private static final String[] UNIT_NAME = {"m", "k", ""};
+
+  /**
+   * print_bytes: the stored cost back to bytes per second, in the largest unit that gives the same cost,
+   * and the burst as refills times that rate, in the largest unit it reaches.
+   */
+  private void printBytes(StringBuilder sb) {
+    long r = costToBytes(byteCost);
+    int i;
+    for (i = 0; i < UNIT.length - 1; i++) {
+      if (r >= UNIT[i] && bytesToCost(r & ~(UNIT[i] - 1)) == byteCost) {
+        break;
+      }
+    }
+    sb.append(' ').append(r / UNIT[i]).append(UNIT_NAME[i]).append("b/s");
+    if (byteRefills == 0) {
+      return;
+    }
+    r *= byteRefills;
+    for (i = 0; i < UNIT.length - 1; i++) {
+      if (r >= UNIT[i]) {
+        break;
+      }
+    }
+    sb.append(" --hashlimit-burst ").append(r / UNIT[i]).append(UNIT_NAME[i]).append('b');
+  }
+
+  /** XT_HASHLIMIT_BYTE_SHIFT: bytes are charged in chunks of 16. */
+  private static final int BYTE_SHIFT = 4;
 
   private static long num(Opts o, String n, long def) {
     return o.has(n) ? Num.parseUnsigned(o.str(n), 0xffffffffL, n) : def;
@@ -124,12 +221,12 @@ public final class HashlimitMatch implements Match {
 
   @Override
   public void save(StringBuilder sb) {
-    sb.append(" -m hashlimit").append(above ? " --hashlimit-above " : " --hashlimit-upto ")
-        .append(byteRate != null ? byteRate : Rates.print(avg, SCALE));
-    if (byteRate == null) {
+    sb.append(" -m hashlimit").append(above ? " --hashlimit-above" : " --hashlimit-upto");
+    if (byteRate != null) {
+      printBytes(sb);
+    } else {
+      sb.append(' ').append(Rates.print(avg, SCALE));
       sb.append(" --hashlimit-burst ").append(burst);
-    } else if (byteBurst != null) {
-      sb.append(" --hashlimit-burst ").append(byteBurst);
     }
     if (mode != 0) {
       final StringBuilder m = new StringBuilder();
@@ -157,7 +254,7 @@ public final class HashlimitMatch implements Match {
     if (gcInterval != 1000) {
       sb.append(" --hashlimit-htable-gcinterval ").append(gcInterval);
     }
-    if (expire != 10000) {
+    if (expire != printQuantum()) {
       sb.append(" --hashlimit-htable-expire ").append(expire);
     }
     if (srcMask != 32) {
@@ -234,7 +331,8 @@ public final class HashlimitMatch implements Match {
    * A new bucket starts full, so the first {@code burst} packets of a key match; refill is
    * CREDITS_PER_JIFFY per elapsed jiffy up to the cap. An entry idle past {@code --hashlimit-htable-expire}
    * is forgotten (the kernel's garbage collector removes it within one gc interval after expiry; we
-   * take it to be gone at expiry). Byte-rate mode is not modelled (assumed).
+   * take it to be gone at expiry). In byte mode ({@code 4kb/s}) a bucket holds one second of credits, a
+   * packet costs its 16-byte chunks, and the burst is a number of refills of an empty bucket.
    */
   @Override
   public boolean matches(PacketContext ctx) {
@@ -245,10 +343,6 @@ public final class HashlimitMatch implements Match {
       ref.table = t;
     }
     final HashlimitMatch cfg = t.cfg;
-    if (cfg.byteRate != null) {
-      ctx.assume("hashlimit-bytes");
-      return ctx.assumeUnknowableMatches();
-    }
     if (!cfg.key(ctx, t)) {
       ctx.hotdrop();
       return false;
@@ -264,18 +358,48 @@ public final class HashlimitMatch implements Match {
       d.expires = now + Jiffies.fromMillis(cfg.expire);
       cfg.recalc(d, now);
     }
-    if (cfg.rateMatch) {
-      d.currentRate++;
+    // the bucket follows the table's configuration, the verdict this rule's (hashlimit_mt_common's cfg)
+    final boolean bytes = byteRate != null;
+    if (rateMatch) {
+      d.currentRate += bytes ? ctx.length() : 1;
       if (!d.prevWindow && Long.compareUnsigned(d.currentRate, d.burst) <= 0) {
-        return !cfg.above;
+        return !above;
       }
-      return cfg.above;
+      return above;
     }
-    if (Long.compareUnsigned(d.credit, d.cost) >= 0) {
-      d.credit -= d.cost;
-      return !cfg.above;
+    final long cost = bytes ? byteCost(ctx.length(), d) : d.cost;
+    if (Long.compareUnsigned(d.credit, cost) >= 0) {
+      d.credit -= cost;
+      return !above;
     }
-    return cfg.above;
+    return above;
+  }
+
+  /** {@code CREDITS_PER_JIFFY_BYTES = POW2_BELOW32(0xFFFFFFFF / HZ)}. */
+  static final long CREDITS_PER_JIFFY_BYTES = Long.highestOneBit(0xffffffffL / Jiffies.HZ);
+  /** A full byte-mode bucket: one second of credits. */
+  private static final long BYTE_BUCKET = CREDITS_PER_JIFFY_BYTES * Jiffies.HZ;
+
+  /** user2credits_byte: {@code (u32)((user * HZ * CREDITS_PER_JIFFY_BYTES) >> 32)}. */
+  static long user2creditsByte(long user) {
+    return ((user * BYTE_BUCKET) >>> 32) & 0xffffffffL;
+  }
+
+  /**
+   * hashlimit_byte_cost: 16-byte chunks of the packet times the cost per chunk, at most a full bucket;
+   * a bucket too empty for the packet is refilled while refills (the burst) remain.
+   */
+  private static long byteCost(int len, Dst d) {
+    long tmp = ((len & 0xffffffffL) >>> BYTE_SHIFT) + 1;
+    tmp = tmp * d.cost;
+    if (Long.compareUnsigned(tmp, BYTE_BUCKET) > 0) {
+      tmp = BYTE_BUCKET;
+    }
+    if (Long.compareUnsigned(d.credit, tmp) < 0 && d.creditCap != 0) {
+      d.creditCap--;
+      d.credit = BYTE_BUCKET;
+    }
+    return tmp & 0xffffffffL;
   }
 
   /** rateinfo_init for packet mode (and rate-match mode). */
@@ -293,9 +417,18 @@ public final class HashlimitMatch implements Match {
     d.prevWindow = false;
     d.expires = now + Jiffies.fromMillis(expire);
     d.prev = now;
-    if (rateMatch) {
+    if (rateMatch && byteRate != null) {
+      // user2rate_bytes
+      final long r = byteCost != 0 ? 0xffffffffL / byteCost : 0xffffffffL;
+      d.rate = (r - 1) << BYTE_SHIFT;
+      d.burst = byteRefills != 0 ? byteRefills * d.rate : d.rate;
+    } else if (rateMatch) {
       d.rate = avg == 0 ? 0 : Long.divideUnsigned(SCALE, avg);
       d.burst = (burst & 0xFFFFFFFFL) + d.rate;
+    } else if (byteRate != null) {
+      d.credit = BYTE_BUCKET;
+      d.cost = user2creditsByte(byteCost);
+      d.creditCap = byteRefills;
     } else {
       d.credit = user2credits(avg * (burst & 0xFFFFFFFFL));
       d.cost = user2credits(avg);
@@ -321,6 +454,18 @@ public final class HashlimitMatch implements Match {
       return;
     }
     d.prev = now;
+    if (byteRate != null) {
+      final long before = d.credit;
+      d.credit += CREDITS_PER_JIFFY_BYTES * delta;
+      if (Long.compareUnsigned(before, d.credit) >= 0) {
+        d.credit = BYTE_BUCKET; // overflow
+        return;
+      }
+      if (Long.compareUnsigned(d.credit, BYTE_BUCKET) > 0) {
+        d.credit = BYTE_BUCKET;
+      }
+      return;
+    }
     d.credit += delta * CREDITS_PER_JIFFY;
     if (Long.compareUnsigned(d.credit, d.creditCap) > 0) {
       d.credit = d.creditCap;

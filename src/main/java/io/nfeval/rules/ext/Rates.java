@@ -43,6 +43,31 @@ final class Rates {
   }
 
   /** Prints an interval as the largest unit that keeps it exact enough, like {@code print_rate}. */
+  /** The seconds of a rate's unit as given (parse_rate's {@code ud->mult}): 1 without one. */
+  static long unitSeconds(String s) {
+    final int slash = s.indexOf('/');
+    if (slash < 0) {
+      return 1;
+    }
+    final String unit = s.substring(slash + 1).toLowerCase(java.util.Locale.ROOT);
+    return "second".startsWith(unit) ? 1 : "minute".startsWith(unit) ? 60 : "hour".startsWith(unit) ? 3600 : 86400;
+  }
+
+  /**
+   * print_rate's return value in libxt_hashlimit.c: the unit {@link #print} chooses, in milliseconds.
+   * It is the default --hashlimit-htable-expire, which iptables-save then leaves out.
+   */
+  static long quantumMillis(long period, long scale) {
+    int i;
+    for (i = 1; i < NAMES.length; i++) {
+      final long m = SECONDS[i] * scale;
+      if (period > m || m / period < m % period) {
+        break;
+      }
+    }
+    return SECONDS[i - 1] * 1000;
+  }
+
   static String print(long period, long scale) {
     int i;
     for (i = 1; i < NAMES.length; i++) {
