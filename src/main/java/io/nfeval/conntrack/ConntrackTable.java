@@ -373,6 +373,39 @@ public final class ConntrackTable {
         }
     }
 
+    /** nf_conn_labels: 128 bits per slot (two longs), allocated by {@link #enableLabels}. */
+    private long[] labels;
+
+    /**
+     * Keeps connection labels (nf_connlabels_get, when a connlabel rule is loaded) for connections created
+     * from now on.
+     */
+    public void enableLabels() {
+        if (labels == null) {
+            labels = new long[2 * slots];
+        }
+    }
+
+    /**
+     * Label bit {@code bit} of the entry: -1 without labels, else 0 or 1; with {@code set} a clear bit is
+     * set (test_and_set_bit) and 1 returned.
+     */
+    public int label(int h, int bit, boolean set) {
+        if (labels == null) {
+            return -1;
+        }
+        final int i = 2 * h + (bit >>> 6);
+        final long m = 1L << (bit & 63);
+        if ((labels[i] & m) != 0) {
+            return 1;
+        }
+        if (set) {
+            labels[i] |= m;
+            return 1;
+        }
+        return 0;
+    }
+
     /** The master connection of an expected entry, or -1. */
     public int master(int h) {
         return master == null ? -1 : master[h];
@@ -921,6 +954,10 @@ public final class ConntrackTable {
         }
         if (master != null) {
             master[e] = -1;
+        }
+        if (labels != null) {
+            labels[2 * e] = 0;
+            labels[2 * e + 1] = 0;
         }
         int m = -1;
         if (expectations != null) {

@@ -243,6 +243,9 @@ public final class Engine {
     if (host.sysctlInt("net.netfilter.nf_conntrack_acct", 0) != 0 || usesAny(rs, "connbytes", "\0")) {
       conntrack.enableAccounting();
     }
+    if (usesAny(rs, "connlabel", "\0")) {
+      conntrack.enableLabels(); // nf_connlabels_get: connections carry labels once a connlabel rule is loaded
+    }
   }
 
   /** Evaluates with these tables, counters and match state from now on. */

@@ -435,6 +435,11 @@ public final class Skb implements PacketContext {
   }
 
   @Override
+  public int ctLabel(int bit, boolean set) {
+    return hasCt() ? ct.label(ctHandle, bit, set) : -1;
+  }
+
+  @Override
   public String ctHelper() {
     return hasCt() ? io.nfeval.conntrack.Ct.helperName(ct.masterHelper(ctHandle)) : null;
   }

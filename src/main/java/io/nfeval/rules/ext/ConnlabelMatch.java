@@ -8,9 +8,8 @@ import java.util.Map;
 
 /**
  * {@code -m connlabel [!] --label L [--set]} ({@code xt_connlabel.c}): a bit of the connection's label
- * set. nfeval's conntrack keeps no labels, so every connection is taken as having none (flagged): the
- * match gives its inversion, except with {@code --set}, where the kernel sets the bit and matches.
- * Labels are numbers 0..127 ({@code NF_CT_LABELS_MAX_SIZE * 8}); names need {@code connlabel.conf},
+ * set, kept per connection once a connlabel rule is loaded (nf_connlabels_get: connections created
+ * from then on carry labels). Labels are numbers 0..127 ({@code NF_CT_LABELS_MAX_SIZE * 8}); names need {@code connlabel.conf},
  * which a snapshot does not carry.
  */
 public final class ConnlabelMatch implements Match {
@@ -54,14 +53,23 @@ public final class ConnlabelMatch implements Match {
     }
   }
 
-  /** connlabel_mt: no connection: {@code invert}; bit clear: set it with --set ({@code !invert}), else invert. */
+  /**
+   * connlabel_mt: no connection (or no labels): {@code invert}; bit set: {@code !invert}; bit clear: with
+   * --set it is set and {@code !invert}, else {@code invert}.
+   */
   @Override
   public boolean matches(PacketContext ctx) {
     final int ct = ctx.ctInfo();
     if (ct == PacketContext.CT_INVALID || ct == PacketContext.CT_UNTRACKED) {
       return invert;
     }
-    ctx.assume("connlabel");
-    return set != invert;
+    final int b = ctx.ctLabel(bit, set);
+    return b == 1 ? !invert : invert;
+  }
+
+  /** --set writes the connection's labels: later packets see what earlier ones set. */
+  @Override
+  public boolean dependsOnEarlierPackets() {
+    return set;
   }
 }

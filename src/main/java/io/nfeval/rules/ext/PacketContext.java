@@ -115,6 +115,16 @@ public interface PacketContext {
 
   void setCtMark(int mark);
 
+  /**
+   * The connection's label bit {@code bit} (nf_conn_labels, 0..127): -1 when the packet has no connection
+   * or the connection no labels, else 0 or 1; with {@code set} a clear bit is set first (connlabel --set)
+   * and 1 returned. A context without labels assumes the bit clear.
+   */
+  default int ctLabel(int bit, boolean set) {
+    assume("connlabel");
+    return set ? 1 : 0;
+  }
+
   /** Name of the helper assigned to the connection, or null. */
   String ctHelper();
 
