@@ -96,6 +96,8 @@ public final class Engine {
   boolean defragOn;
   final ConntrackTable conntrack;
   final NatCore natCore;
+  /** Policy rules select on protocol, ports or uid: every packet is routed with its own L4 key. */
+  private boolean flowRouting;
   /** Conntrack helpers and their expectations, made when a CT template first names a modelled helper. */
   private ConntrackHelpers helpers;
   final Skb skb;
@@ -156,6 +158,7 @@ public final class Engine {
     answers = new Answers(host);
     routes = new RouteCache(host, conntrack.slots());
     routeMemo = options.routeMemo;
+    flowRouting = host.routesByFlow();
     bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
     interfaces = host.interfaces().toArray(new NetInterface[0]);
     for (NetInterface i : host.interfaces()) {
@@ -484,6 +487,7 @@ public final class Engine {
       hostView.host = s.host;
       answers = new Answers(host);
       routes = new RouteCache(host, conntrack.slots());
+      flowRouting = host.routesByFlow();
       bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;
       interfaces = host.interfaces().toArray(new NetInterface[0]);
       bridges.clear();
@@ -838,6 +842,9 @@ public final class Engine {
    * present the same addresses, so the decision is memoized per connection direction.
    */
   private RouteResult routeInput(boolean looped) {
+    if (flowRouting) {
+      return flowRoute(skb.in, 0);
+    }
     final RouteHint hint = routeHint;
     if (hint != null && !looped && skb.mark == 0
         && hint.answers(host, skb.saddr(), skb.daddr(), skb.view.tos(), skb.in)) {
@@ -852,6 +859,29 @@ public final class Engine {
     }
     return routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, skb.in);
   }
+
+  /**
+   * The route of a host whose policy rules select on protocol, ports or uid ({@link HostModel#routesByFlow}):
+   * computed for each packet from its own L4 key, never shared through the route cache or memo. Ports are
+   * those of TCP and UDP (0 for other protocols and for fragments after the first).
+   */
+  private RouteResult flowRoute(NetInterface in, int uid) {
+    final PacketView v = skb.view;
+    final int proto = v.protocol();
+    int sport = 0;
+    int dport = 0;
+    if (v.l4HeaderPresent() && v.fragmentOffset() == 0
+        && (proto == PacketView.IPPROTO_TCP || proto == PacketView.IPPROTO_UDP)) {
+      sport = v.srcPort();
+      dport = v.dstPort();
+    }
+    return host.route(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(), v.tos(), skb.mark, in, null,
+        proto, sport, dport, uid);
+  }
+
+  /** Two results, alternated: a reroute's result must not overwrite the one OUTPUT started with. */
+  private final RouteResult[] flowScratch = {new RouteResult(), new RouteResult()};
+  private int flowScratchNext;
 
   /**
    * Whether a frame that arrived on a bridge was addressed to the host at layer 2: its destination
@@ -1001,7 +1031,8 @@ public final class Engine {
 
   private Disposition localOut(NetInterface outHint) {
     skb.hook = Hook.OUTPUT.number();
-    RouteResult rt = routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
+    RouteResult rt = flowRouting ? flowRoute(null, skb.uid < 0 ? 0 : skb.uid)
+        : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
     info.route = rt;
     rerouted = false;
     skb.out = outHint != null ? outHint : (rt.ok() ? rt.oif() : null);
@@ -1043,7 +1074,9 @@ public final class Engine {
    * state's {@code out} is fixed when NF_HOOK begins); POSTROUTING leaves through the new one.
    */
   private int reroute() {
-    final RouteResult rt = routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
+    // ip_route_me_harder: a zeroed flowi4 (uid 0) with the packet's protocol and ports dissected
+    final RouteResult rt = flowRouting ? flowRoute(null, 0)
+        : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
     if (!rt.ok()) {
       return XtVerdict.DROP; // ip_route_me_harder failed: the hook drops the packet
     }

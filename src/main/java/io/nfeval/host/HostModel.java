@@ -41,6 +41,10 @@ public final class HostModel {
   private final Sysctls sysctls;
   /** net->ipv4.fib_has_custom_rules: any rule beyond the three defaults. */
   private final boolean customRules;
+  /** Some rule selects on ipproto or ports: input lookups dissect them (fib_rules_require_fldissect). */
+  private final boolean flowDissect;
+  /** Some rule selects on a uid range. */
+  private final boolean uidRules;
   /** net->ipv4.fib_has_custom_local_routes: a local route added from userspace. */
   private final boolean customLocalRoutes;
 
@@ -81,6 +85,14 @@ public final class HostModel {
     rl.sort(Comparator.comparingInt(PolicyRule::priority));
     this.rules = rl.toArray(new PolicyRule[0]);
     this.customRules = !isDefaultRuleSet(this.rules);
+    boolean fld = false;
+    boolean uids = false;
+    for (PolicyRule r : this.rules) {
+      fld |= r.hasFlowSelectors();
+      uids |= r.hasUidRange();
+    }
+    this.flowDissect = fld;
+    this.uidRules = uids;
     this.tableNames = Map.copyOf(tableNames == null ? Map.of() : tableNames);
   }
 
@@ -310,6 +322,7 @@ public final class HostModel {
    */
   public RouteResult fib(RouteResult r, int saddr, int daddr, int tos, int mark) {
     r.reset();
+    r.flow(0, 0, 0, 0); // xt_rpfilter's flowi4 has no protocol, ports or uid
     final int err = fibLookup(r, saddr, daddr, tos, mark, loopbackIndex(), 0, RouteScope.UNIVERSE, true);
     if (err != 0) {
       r.fail(err, reasonOf(err));
@@ -330,7 +343,7 @@ public final class HostModel {
     final PolicyRule[] rs = rules;
     for (int i = 0; i < rs.length; i++) {
       PolicyRule rule = rs[i];
-      if (!rule.matches(saddr, daddr, tos, mark, iif, oif)) {
+      if (!rule.matches(saddr, daddr, tos, mark, iif, oif, r.flowProto, r.flowSport, r.flowDport, r.flowUid)) {
         continue;
       }
       int err;
@@ -480,6 +493,36 @@ public final class HostModel {
    */
   public RouteResult route(RouteResult r, int saddr, int daddr, int tos, int mark, NetInterface iif,
       NetInterface oif) {
+    return route(r, saddr, daddr, tos, mark, iif, oif, 0, 0, 0, 0);
+  }
+
+  /**
+   * Whether routing decisions depend on the packet's protocol, ports or owner's uid (policy rules with
+   * ipproto, sport, dport or uidrange): then callers must use
+   * {@link #route(RouteResult, int, int, int, int, NetInterface, NetInterface, int, int, int, int)} and
+   * not share one decision between the packets of an address pair.
+   */
+  public boolean routesByFlow() {
+    return flowDissect || uidRules;
+  }
+
+  /**
+   * {@link #route(RouteResult, int, int, int, int, NetInterface, NetInterface)} with the flow's L4 key. Input
+   * routing sees the protocol and ports only when some rule selects on them (fib4_rules_early_flow_dissect)
+   * and uid 0 (sock_net_uid of no socket); output routing sees the socket's protocol, ports and uid
+   * ({@code uid} 0 for the kernel's own packets).
+   */
+  public RouteResult route(RouteResult r, int saddr, int daddr, int tos, int mark, NetInterface iif,
+      NetInterface oif, int proto, int sport, int dport, int uid) {
+    if (iif != null) {
+      if (flowDissect) {
+        r.flow(proto, sport, dport, 0);
+      } else {
+        r.flow(0, 0, 0, 0);
+      }
+    } else {
+      r.flow(proto, sport, dport, uid);
+    }
     r.reset();
     if (iif != null) {
       routeInput(r, saddr, daddr, tos, mark, iif);
@@ -684,7 +727,7 @@ public final class HostModel {
       return;
     }
     if (route.type() == RouteType.LOCAL) {
-      int v = fibValidateSource(saddr, daddr, tos, mark, 0, dev);
+      int v = fibValidateSource(saddr, daddr, tos, mark, 0, dev, r);
       if (v < 0) {
         failSource(r, v);
         return;
@@ -714,7 +757,7 @@ public final class HostModel {
     int gw = r.gateway;
     Route route = r.route;
     int table = r.table;
-    int v = fibValidateSource(saddr, daddr, tos, mark, out == null ? 0 : out.index(), dev);
+    int v = fibValidateSource(saddr, daddr, tos, mark, out == null ? 0 : out.index(), dev, r);
     if (v < 0) {
       r.reset();
       failSource(r, v);
@@ -748,7 +791,7 @@ public final class HostModel {
 
   private void brdInput(RouteResult r, int saddr, int tos, int mark, NetInterface dev) {
     if (saddr != 0) { // the kernel now treats only 0.0.0.0 as "no source" (0/8 is routable)
-      int v = fibValidateSource(saddr, 0, tos, mark, 0, dev);
+      int v = fibValidateSource(saddr, 0, tos, mark, 0, dev, r);
       if (v < 0) {
         r.reset();
         failSource(r, v);
@@ -784,7 +827,7 @@ public final class HostModel {
         return;
       }
     } else {
-      int v = fibValidateSource(saddr, 0, tos, mark, 0, dev);
+      int v = fibValidateSource(saddr, 0, tos, mark, 0, dev, r);
       if (v < 0) {
         r.reset();
         failSource(r, v);
@@ -843,14 +886,14 @@ public final class HostModel {
    * src_valid_mark.
    */
   public boolean validateSource(int saddr, int daddr, int tos, int mark, NetInterface iif, NetInterface oif) {
-    return fibValidateSource(saddr, daddr, tos, mark, oif == null ? 0 : oif.index(), iif) >= 0;
+    return fibValidateSource(saddr, daddr, tos, mark, oif == null ? 0 : oif.index(), iif, null) >= 0;
   }
 
   /**
    * {@code fib_validate_source}: a negative errno (-EINVAL martian, -EXDEV rp_filter), 0 accepted, 1 accepted
    * with the source directly connected on {@code dev} (used for redirects).
    */
-  int fibValidateSource(int src, int dst, int tos, int mark, int oif, NetInterface dev) {
+  int fibValidateSource(int src, int dst, int tos, int mark, int oif, NetInterface dev, RouteResult flow) {
     DevConf c = dev.conf;
     int rpf = c.rpFilter;
     if (rpf == 0 && (dev.index() != oif || !c.sendRedirects)) {
@@ -861,15 +904,22 @@ public final class HostModel {
         return isHostAddress(src) ? -Errno.EINVAL : 0;
       }
     }
-    return fullValidateSource(src, dst, tos, mark, oif, dev, rpf);
+    return fullValidateSource(src, dst, tos, mark, oif, dev, rpf, flow);
   }
 
   /** {@code __fib_validate_source}: the reverse lookup, with iif and oif swapped. */
-  private int fullValidateSource(int src, int dst, int tos, int mark, int oif, NetInterface dev, int rpf) {
+  private int fullValidateSource(int src, int dst, int tos, int mark, int oif, NetInterface dev, int rpf,
+      RouteResult flow) {
     DevConf c = dev.conf;
     RouteResult[] scratch = SCRATCH.get(); // per thread, so the slow path allocates nothing either
     RouteResult res = scratch[0];
     res.reset();
+    // __fib_validate_source: the packet's protocol and ports, swapped, when rules need them; uid 0
+    if (flow != null && flowDissect) {
+      res.flow(flow.flowProto, flow.flowDport, flow.flowSport, 0);
+    } else {
+      res.flow(0, 0, 0, 0);
+    }
     int flowMark = c.srcValidMark ? mark : 0;
     int iif = oif != 0 ? oif : loopbackIndex();
     boolean noAddr = dev.addresses().isEmpty();
@@ -889,6 +939,7 @@ public final class HostModel {
         }
         RouteResult res2 = scratch[1];
         res2.reset();
+        res2.flow(res.flowProto, res.flowSport, res.flowDport, 0);
         int ret = 0;
         if (fibLookup(res2, dst, src, tos, flowMark, iif, dev.index(), RouteScope.UNIVERSE, true) == 0
             && res2.route.type() == RouteType.UNICAST) {

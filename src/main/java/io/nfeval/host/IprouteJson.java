@@ -287,13 +287,57 @@ final class IprouteJson {
         default:
           throw InputException.ofFile(file, where + ": unknown action " + r.get("action"), null);
       }
+    } else if (r.has("l3mdev") && !r.has("table")) {
+      action = PolicyRule.ACT_TO_TBL; // "lookup [l3mdev-table]": the VRF's table, only for its slaves
     } else {
       action = PolicyRule.ACT_TO_TBL;
       table = ids.id(requireText(file, r, "table", where));
     }
     int suppress = r.hasNonNull("suppress_prefixlen") ? r.get("suppress_prefixlen").asInt() : -1;
+    final int proto = r.hasNonNull("ipproto") ? ipProto(file, r.get("ipproto").asText(), where) : 0;
+    final int[] sport = portRange(r, "sport");
+    final int[] dport = portRange(r, "dport");
+    final int uidLo = r.hasNonNull("uid_start") ? (int) r.get("uid_start").asLong() : 0;
+    final int uidHi = r.hasNonNull("uid_end") ? (int) r.get("uid_end").asLong() : -1;
+    final boolean never = r.has("l3mdev") || r.has("tun_id");
     return new PolicyRule(prio, invert, src, srcLen, dst, dstLen, tos, mark, mask, iif, iifIndex, oif,
-        oifIndex, table, action, gotoPrio, suppress);
+        oifIndex, table, action, gotoPrio, suppress)
+        .selectors(proto, sport[0], sport[1], dport[0], dport[1], uidLo, uidHi, never);
+  }
+
+  /** A port selector as ip prints it: {@code "dport": N} or {@code "dport_start"/"dport_end"}. */
+  private static int[] portRange(JsonNode r, String key) {
+    if (r.hasNonNull(key)) {
+      final int p = r.get(key).asInt();
+      return new int[] {p, p};
+    }
+    if (r.hasNonNull(key + "_start")) {
+      return new int[] {r.get(key + "_start").asInt(), r.path(key + "_end").asInt(r.get(key + "_start").asInt())};
+    }
+    return new int[] {0, 0};
+  }
+
+  /** ipproto as ip prints it: a name from /etc/protocols or a number. */
+  private static int ipProto(Path file, String s, String where) {
+    switch (s) {
+      case "tcp": return 6;
+      case "udp": return 17;
+      case "icmp": return 1;
+      case "sctp": return 132;
+      case "udplite": return 136;
+      case "dccp": return 33;
+      case "gre": return 47;
+      case "esp": return 50;
+      case "ah": return 51;
+      case "ipv6-icmp": case "icmpv6": return 58;
+      default:
+        break;
+    }
+    try {
+      return Integer.parseInt(s.startsWith("ipproto-") ? s.substring(8) : s);
+    } catch (NumberFormatException e) {
+      throw InputException.ofFile(file, where + ": unknown ipproto " + s, null);
+    }
   }
 
   // ------------------------------------------------------------------ helpers

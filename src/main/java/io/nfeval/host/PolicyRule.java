@@ -2,7 +2,9 @@ package io.nfeval.host;
 
 /**
  * A policy routing rule ({@code struct fib4_rule}, as {@code ip -j rule show} prints it). Matching mirrors
- * {@code fib_rule_match} (iif, oif, fwmark/mask, invert) and {@code fib4_rule_match} (from/to prefix, tos).
+ * {@code fib_rule_match} (iif, oif, fwmark/mask, ipproto, sport/dport ranges, uidrange, l3mdev, tun_id,
+ * invert) and {@code fib4_rule_match} (from/to prefix, tos). nfeval models no VRF and no tunnel metadata,
+ * so {@code l3mdev} and {@code tun_id} rules match no packet.
  */
 public final class PolicyRule {
   /** FR_ACT_* of include/uapi/linux/fib_rules.h. */
@@ -32,6 +34,16 @@ public final class PolicyRule {
   final int gotoPriority;
   /** -1 when not set. */
   final int suppressPrefixLen;
+  /** The flow selectors: ipproto (0 any), port ranges (0..0 unset), uid range (0..0xffffffff unset). */
+  int ipProto;
+  int sportLo;
+  int sportHi;
+  int dportLo;
+  int dportHi;
+  int uidLo;
+  int uidHi = -1;
+  /** l3mdev or tun_id: matches only VRF slaves or tunnel-metadata packets, which nfeval does not model. */
+  boolean neverMatches;
 
   public PolicyRule(int priority, boolean invert, int src, int srcLen, int dst, int dstLen, int tos, int mark,
       int markMask, String iifName, int iifIndex, String oifName, int oifIndex, int table, int action,
@@ -72,9 +84,53 @@ public final class PolicyRule {
     return action;
   }
 
+  /** Sets the flow selectors (ipproto, sport/dport ranges, uid range), l3mdev and tun_id. */
+  PolicyRule selectors(int proto, int sLo, int sHi, int dLo, int dHi, int uLo, int uHi, boolean never) {
+    ipProto = proto;
+    sportLo = sLo;
+    sportHi = sHi;
+    dportLo = dLo;
+    dportHi = dHi;
+    uidLo = uLo;
+    uidHi = uHi;
+    neverMatches = never;
+    return this;
+  }
+
+  /** Whether the rule looks at the flow's protocol, ports or uid (fib_rules_require_fldissect). */
+  boolean hasFlowSelectors() {
+    return ipProto != 0 || (sportLo != 0 && sportHi != 0) || (dportLo != 0 && dportHi != 0);
+  }
+
+  boolean hasUidRange() {
+    return uidLo != 0 || uidHi != -1;
+  }
+
   boolean matches(int saddr, int daddr, int tos, int mark, int iif, int oif) {
-    boolean ret = matchesPlain(saddr, daddr, tos, mark, iif, oif);
+    return matches(saddr, daddr, tos, mark, iif, oif, 0, 0, 0, 0);
+  }
+
+  boolean matches(int saddr, int daddr, int tos, int mark, int iif, int oif, int proto, int sport, int dport,
+      int uid) {
+    boolean ret = matchesPlain(saddr, daddr, tos, mark, iif, oif) && matchesFlow(proto, sport, dport, uid);
     return invert != ret;
+  }
+
+  /** fib_rule_match's ip_proto, port ranges (fib_rule_port_inrange, when both ends are set) and uid range. */
+  private boolean matchesFlow(int proto, int sport, int dport, int uid) {
+    if (neverMatches) {
+      return false;
+    }
+    if (ipProto != 0 && ipProto != proto) {
+      return false;
+    }
+    if (sportLo != 0 && sportHi != 0 && (sport < sportLo || sport > sportHi)) {
+      return false;
+    }
+    if (dportLo != 0 && dportHi != 0 && (dport < dportLo || dport > dportHi)) {
+      return false;
+    }
+    return Integer.compareUnsigned(uid, uidLo) >= 0 && Integer.compareUnsigned(uid, uidHi) <= 0;
   }
 
   private boolean matchesPlain(int saddr, int daddr, int flowTos, int flowMark, int iif, int oif) {

@@ -53,6 +53,22 @@ public final class RouteResult {
   int icmpCode = -1;
   Route route;
 
+  /**
+   * The flow's L4 key (inputs, which {@link #reset} keeps): protocol, ports and uid, for policy rules with
+   * ipproto/sport/dport/uidrange selectors. HostModel.route sets them.
+   */
+  int flowProto;
+  int flowSport;
+  int flowDport;
+  int flowUid;
+
+  void flow(int proto, int sport, int dport, int uid) {
+    flowProto = proto;
+    flowSport = sport;
+    flowDport = dport;
+    flowUid = uid;
+  }
+
   void reset() {
     error = 0;
     reason = Reason.NONE;

@@ -120,6 +120,51 @@ class KernelRoutingDifferentialTest {
     compare("n", SETUP_PLAIN);
   }
 
+  /** Rules selecting on ipproto, port ranges and uid ranges, and l3mdev / tun_id rules (no VRF, no tunnel). */
+  static final String SETUP_FLOW = PEERS
+      + "ip addr add 10.1.0.1/24 dev v1; ip addr add 10.2.0.1/24 dev v2; ip addr add 10.4.0.1/24 dev v4\n"
+      + "ip route add default via 10.1.0.254\n"
+      + "ip route add table 100 default via 10.2.0.254\n"
+      + "ip route add table 101 default via 10.4.0.254\n"
+      + "ip rule add ipproto udp dport 53 table 100 pref 100\n"
+      + "ip rule add ipproto tcp sport 1000-2000 table 101 pref 101\n"
+      + "ip rule add uidrange 1000-1999 table 100 pref 102\n"
+      + "ip rule add not ipproto icmp to 8.8.8.0/24 table 101 pref 103\n"
+      + "ip rule add dport 443 prohibit pref 99\n"
+      + "ip rule add tun_id 5 table 100 pref 105\n"
+      + "ip rule add l3mdev pref 1000\n"
+      + "sysctl -qw net.ipv4.ip_forward=1\n"
+      + "sysctl -qw net.ipv4.conf.all.rp_filter=0; sysctl -qw net.ipv4.conf.v4.rp_filter=0\n";
+
+  @Test
+  void flowSelectors() throws Exception {
+    List<Query> queries = new ArrayList<>();
+    HostModel host;
+    List<String> answers;
+    try (Netns ns = Netns.create("f")) {
+      ns.sh(SETUP_FLOW);
+      ns.snapshot(tmp);
+      host = HostModel.load(tmp);
+      assertThat(host.routesByFlow()).isTrue();
+      final Object[][] flows = {
+          {null, 0, 0, null}, {"udp", 5000, 53, null}, {"udp", 53, 5000, null}, {"tcp", 1500, 80, null},
+          {"tcp", 999, 80, null}, {"tcp", 2000, 443, null}, {"tcp", 3000, 443, null}, {"icmp", 0, 0, null},
+          {"tcp", 40000, 80, 1500}, {"udp", 40000, 123, 2000}, {null, 0, 0, 1000}};
+      for (String dst : new String[] {"1.1.1.1", "8.8.8.8", "10.2.0.5", "10.1.0.1"}) {
+        for (Object[] f : flows) {
+          queries.add(new Query(Inet4.parse(dst), null, null, null, 0, 0)
+              .flow((String) f[0], (Integer) f[1], (Integer) f[2], (Integer) f[3]));
+          if (f[3] == null && f[0] != null) {
+            queries.add(new Query(Inet4.parse(dst), Inet4.parse("10.4.0.9"), "v4", null, 0, 0)
+                .flow((String) f[0], (Integer) f[1], (Integer) f[2], null));
+          }
+        }
+      }
+      answers = kernelAnswers(ns, queries);
+    }
+    check("f", host, queries, answers);
+  }
+
   private void compare(String tag, String setup) throws Exception {
     List<Query> queries;
     List<String> answers;
@@ -264,6 +309,11 @@ class KernelRoutingDifferentialTest {
     final String oif;
     final int mark;
     final int tos;
+    /** The flow's L4 key (ip route get's ipproto/sport/dport/uid); proto null when not given. */
+    String proto;
+    int sport;
+    int dport;
+    Integer uid;
 
     Query(int dst, Integer src, String iif, String oif, int mark, int tos) {
       this.dst = dst;
@@ -272,6 +322,14 @@ class KernelRoutingDifferentialTest {
       this.oif = oif;
       this.mark = mark;
       this.tos = tos;
+    }
+
+    Query flow(String p, int s, int d, Integer u) {
+      proto = p;
+      sport = s;
+      dport = d;
+      uid = u;
+      return this;
     }
 
     /** Parses a command as {@link #command()} writes it. */
@@ -290,10 +348,21 @@ class KernelRoutingDifferentialTest {
           case "oif": oif = t[i + 1]; break;
           case "mark": mark = Integer.decode(t[i + 1]); break;
           case "tos": tos = Integer.decode(t[i + 1]); break;
+          case "ipproto": case "sport": case "dport": case "uid": break; // read below
           default: throw new IllegalArgumentException(cmd);
         }
       }
-      return new Query(dst, src, iif, oif, mark, tos);
+      final Query q = new Query(dst, src, iif, oif, mark, tos);
+      for (int i = 3; i + 1 < t.length; i += 2) {
+        switch (t[i]) {
+          case "ipproto": q.proto = t[i + 1]; break;
+          case "sport": q.sport = Integer.parseInt(t[i + 1]); break;
+          case "dport": q.dport = Integer.parseInt(t[i + 1]); break;
+          case "uid": q.uid = Integer.parseInt(t[i + 1]); break;
+          default: break;
+        }
+      }
+      return q;
     }
 
     String command() {
@@ -313,12 +382,31 @@ class KernelRoutingDifferentialTest {
       if (tos != 0) {
         b.append(" tos 0x").append(Integer.toHexString(tos));
       }
+      if (proto != null) {
+        b.append(" ipproto ").append(proto);
+        if (sport != 0) {
+          b.append(" sport ").append(sport);
+        }
+        if (dport != 0) {
+          b.append(" dport ").append(dport);
+        }
+      }
+      if (uid != null) {
+        b.append(" uid ").append(uid);
+      }
       return b.toString();
     }
 
     RouteResult run(HostModel h) {
-      return h.route(src == null ? 0 : src, dst, tos, mark, iif == null ? null : h.byName(iif),
-          oif == null ? null : h.byName(oif));
+      final int p = proto == null ? 0 : switch (proto) {
+        case "tcp" -> 6;
+        case "udp" -> 17;
+        case "icmp" -> 1;
+        default -> Integer.parseInt(proto);
+      };
+      // ip route get without uid asks as the caller (root, 0); input lookups always see uid 0
+      return h.route(new RouteResult(), src == null ? 0 : src, dst, tos, mark, iif == null ? null : h.byName(iif),
+          oif == null ? null : h.byName(oif), p, sport, dport, uid == null ? 0 : uid);
     }
   }
 
