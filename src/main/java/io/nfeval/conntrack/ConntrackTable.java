@@ -472,7 +472,7 @@ public final class ConntrackTable {
                 return;
             }
         }
-        if (p.l4Truncated) {
+        if (p.l4Truncated && readsL4Header(p.proto)) {
             r.invalid(CtResult.REASON_TRUNCATED);
             return;
         }
@@ -894,6 +894,16 @@ public final class ConntrackTable {
     }
 
     // ------------------------------------------------------------------ internals
+
+    /**
+     * Whether the protocol's tracker needs its header to build the tuple or judge the packet: TCP, UDP,
+     * UDP-Lite and SCTP (their *_error and pkt_to_tuple read it; a short packet is INVALID). The generic
+     * tracker (also DCCP's since 6.16 removed its tracker) and GRE (gre_pkt_to_tuple behaves like generic
+     * for anything but an enhanced version-1 header, which nfeval does not model) take a packet without one.
+     */
+    static boolean readsL4Header(int pr) {
+        return pr == Ct.IPPROTO_TCP || pr == Ct.IPPROTO_UDP || pr == Ct.IPPROTO_UDPLITE || pr == 132;
+    }
 
     static int packetPorts(CtPacket p) {
         switch (p.proto) {
