@@ -406,6 +406,14 @@ public final class ConntrackTable {
         return 0;
     }
 
+    /** nf_ct_refresh: the entry now expires {@code extraNanos} after {@code nowNanos} (a helper's timeout). */
+    public void refresh(int h, long nowNanos, long extraNanos) {
+        final int b = h * STRIDE;
+        if ((conn[b + O_STATUS] & Ct.IPS_FIXED_TIMEOUT) == 0) {
+            setTimeout(b, nowNanos + extraNanos);
+        }
+    }
+
     /** The master connection of an expected entry, or -1. */
     public int master(int h) {
         return master == null ? -1 : master[h];

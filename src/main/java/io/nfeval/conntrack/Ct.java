@@ -21,15 +21,29 @@ public final class Ct {
     public static final int HELPER_NONE = 0;
     public static final int HELPER_FTP = 1;
     public static final int HELPER_TFTP = 2;
+    public static final int HELPER_NETBIOS_NS = 3;
 
     /** The helper id of a CT --helper name, 0 for a helper nfeval does not model. */
     public static int helperId(String name) {
-        return "ftp".equals(name) ? HELPER_FTP : "tftp".equals(name) ? HELPER_TFTP : HELPER_NONE;
+        if (name == null) {
+            return HELPER_NONE;
+        }
+        switch (name) {
+            case "ftp": return HELPER_FTP;
+            case "tftp": return HELPER_TFTP;
+            case "netbios-ns": return HELPER_NETBIOS_NS;
+            default: return HELPER_NONE;
+        }
     }
 
     /** The name of a modelled helper, null for none. */
     public static String helperName(int id) {
-        return id == HELPER_FTP ? "ftp" : id == HELPER_TFTP ? "tftp" : null;
+        switch (id) {
+            case HELPER_FTP: return "ftp";
+            case HELPER_TFTP: return "tftp";
+            case HELPER_NETBIOS_NS: return "netbios-ns";
+            default: return null;
+        }
     }
 
     public static final int ZONE_DIR_ORIG = 1 << 16;

@@ -24,7 +24,10 @@ public final class ExpectationTable implements Expectations {
 
     private final int[] master;
     private final int[] src;
-    private final boolean[] srcAny;
+    /** The source address mask (exp->mask.src.u3): -1 exact, 0 any, a netmask for the broadcast helper. */
+    private final int[] srcMask;
+    /** NF_CT_EXPECT_PERMANENT: not consumed by the connection it admits. */
+    private final boolean[] permanent;
     private final int[] sport; // -1: any (mask 0)
     private final int[] dst;
     private final int[] dport;
@@ -47,7 +50,8 @@ public final class ExpectationTable implements Expectations {
         this.max = max;
         master = new int[max];
         src = new int[max];
-        srcAny = new boolean[max];
+        srcMask = new int[max];
+        permanent = new boolean[max];
         sport = new int[max];
         dst = new int[max];
         dport = new int[max];
@@ -68,11 +72,22 @@ public final class ExpectationTable implements Expectations {
      * nf_ct_expect_related for an expectation of master {@code m}: refused with {@link #EBUSY} when it
      * clashes with another master's (expect_clash), {@link #EALREADY} when another master already expects
      * exactly this; an identical one of the same master is replaced; over the helper's max_expected the
-     * master's oldest goes (evict_oldest_expect). {@code srcAny}: the source address is not part of the
-     * mask; {@code sport} -1: any source port.
+     * master's oldest goes (evict_oldest_expect). {@code anySource}: the source address is not part of the
+     * mask; {@code sourcePort} -1: any source port.
      */
     public int related(int m, int source, boolean anySource, int sourcePort, int dest, int destPort,
             int pr, int expDir, int saved, boolean follow, long timeoutNanos, int maxExpected, long now) {
+        return related(m, source, anySource ? 0 : -1, sourcePort, dest, destPort, pr, expDir, saved, follow, false,
+            timeoutNanos, maxExpected, now);
+    }
+
+    /**
+     * {@link #related(int, int, boolean, int, int, int, int, int, int, boolean, long, int, long)} with a source
+     * netmask ({@code sourceMask}: -1 exact, 0 any) and NF_CT_EXPECT_PERMANENT.
+     */
+    public int related(int m, int source, int sourceMask, int sourcePort, int dest, int destPort, int pr,
+            int expDir, int saved, boolean follow, boolean isPermanent, long timeoutNanos, int maxExpected,
+            long now) {
         final int z = ct.zone(m) & 0xffff; // nf_ct_zone_equal_any compares zone ids
         for (int i = 0; i < count; ) {
             if (expires[i] - now <= 0) {
@@ -80,8 +95,9 @@ public final class ExpectationTable implements Expectations {
                 continue;
             }
             if (zoneId[i] == z && proto[i] == pr && dst[i] == dest && dport[i] == destPort) {
-                final boolean sameMask = srcAny[i] == anySource && (sport[i] < 0) == (sourcePort < 0);
-                final boolean sameTuple = (anySource || src[i] == source) && (sourcePort < 0 || sport[i] == sourcePort);
+                final boolean sameMask = srcMask[i] == sourceMask && (sport[i] < 0) == (sourcePort < 0);
+                final boolean sameTuple = ((src[i] ^ source) & sourceMask) == 0
+                        && (sourcePort < 0 || sport[i] == sourcePort);
                 if (sameMask && sameTuple) {
                     if (master[i] != m) {
                         return EALREADY;
@@ -90,7 +106,7 @@ public final class ExpectationTable implements Expectations {
                     continue;
                 }
                 // expect_clash: equal under the intersection of both masks
-                final boolean srcClash = anySource || srcAny[i] || src[i] == source;
+                final boolean srcClash = ((src[i] ^ source) & srcMask[i] & sourceMask) == 0;
                 final boolean portClash = sourcePort < 0 || sport[i] < 0 || sport[i] == sourcePort;
                 if (srcClash && portClash) {
                     return EBUSY;
@@ -109,8 +125,9 @@ public final class ExpectationTable implements Expectations {
         }
         final int i = count++;
         master[i] = m;
-        src[i] = source;
-        srcAny[i] = anySource;
+        src[i] = source & sourceMask;
+        srcMask[i] = sourceMask;
+        permanent[i] = isPermanent;
         sport[i] = sourcePort;
         dst[i] = dest;
         dport[i] = destPort;
@@ -163,7 +180,7 @@ public final class ExpectationTable implements Expectations {
                 remove(i);
                 continue;
             }
-            if (dst[i] == d && dport[i] == dp && proto[i] == pr && (srcAny[i] || src[i] == s)
+            if (dst[i] == d && dport[i] == dp && proto[i] == pr && ((s ^ src[i]) & srcMask[i]) == 0
                     && (sport[i] < 0 || sport[i] == sp) && zoneId[i] == (zone & 0xffff)) {
                 final int m = master[i];
                 if (!ct.isConfirmed(m) || ct.isDying(m)) {
@@ -172,7 +189,9 @@ public final class ExpectationTable implements Expectations {
                 foundDir = dir[i];
                 foundSavedPort = savedPort[i];
                 foundFollowMaster = followMaster[i];
-                remove(i);
+                if (!permanent[i]) {
+                    remove(i);
+                }
                 return m;
             }
             i++;
@@ -197,7 +216,8 @@ public final class ExpectationTable implements Expectations {
         if (i != last) {
             master[i] = master[last];
             src[i] = src[last];
-            srcAny[i] = srcAny[last];
+            srcMask[i] = srcMask[last];
+            permanent[i] = permanent[last];
             sport[i] = sport[last];
             dst[i] = dst[last];
             dport[i] = dport[last];

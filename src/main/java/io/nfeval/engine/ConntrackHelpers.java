@@ -49,6 +49,9 @@ final class ConntrackHelpers {
         return ftp(skb, h, ctinfo);
       case Ct.HELPER_TFTP:
         return tftp(skb, h);
+      case Ct.HELPER_NETBIOS_NS:
+        broadcast(skb, h, ctinfo, 137, NETBIOS_NS_TIMEOUT_NANOS);
+        return XtVerdict.ACCEPT;
       default:
         return XtVerdict.ACCEPT;
     }
@@ -89,6 +92,44 @@ final class ConntrackHelpers {
       skb.log("tftp helper", "expect " + Inet4.format(src) + " -> " + Inet4.format(dst) + ":" + dport);
     }
     return XtVerdict.ACCEPT;
+  }
+
+  /** nf_conntrack_netbios_ns's timeout module parameter (3 s): its expectations' and master's timeout. */
+  private static final long NETBIOS_NS_TIMEOUT_NANOS = 3_000_000_000L;
+
+  /**
+   * nf_conntrack_broadcast_help (netbios-ns): a query the host itself sends to a subnet-directed broadcast
+   * address expects answers from any host of that subnet, from the helper's port to the query's source
+   * port; the expectation is permanent (it admits every answer until it times out) and the query's
+   * connection is given the helper's timeout.
+   */
+  private void broadcast(Skb skb, int h, int ctinfo, int helperPort, long timeout) {
+    final io.nfeval.host.RouteResult rt = engine.info.route;
+    if (!skb.localOrigin || skb.socketKind == io.nfeval.rules.ext.PacketContext.SOCKET_NONE || rt == null
+        || (rt.flags() & io.nfeval.host.RouteResult.RTCF_BROADCAST) == 0 || Ct.dir(ctinfo) != Ct.DIR_ORIGINAL
+        || rt.oif() == null) {
+      return;
+    }
+    final int daddr = skb.view.dstAddr();
+    int mask = 0;
+    for (io.nfeval.host.IfAddress a : rt.oif().addresses()) {
+      if (!a.isSecondary() && a.broadcast() == daddr) {
+        mask = a.mask();
+        break;
+      }
+    }
+    if (mask == 0) {
+      return;
+    }
+    final long now = skb.tsNanos;
+    // exp->tuple = the reply tuple with the helper's source port; mask: the subnet, the port exact
+    expectations.related(h, ct.tupleSrc(h, Ct.DIR_REPLY), mask, helperPort, ct.tupleDst(h, Ct.DIR_REPLY),
+        ct.tupleDport(h, Ct.DIR_REPLY), ct.proto(h), Ct.DIR_REPLY, 0, false, true, timeout, 1, now);
+    ct.refresh(h, now, timeout);
+    if (skb.tracing) {
+      skb.log("netbios-ns helper", "expect answers from " + Inet4.format(daddr & mask) + "/" + Integer.bitCount(mask)
+          + ":" + helperPort);
+    }
   }
 
   /** tftp's expect policy: max_expected 1, timeout 5 minutes. */

@@ -1031,6 +1031,7 @@ public final class Engine {
 
   private Disposition localOut(NetInterface outHint) {
     skb.hook = Hook.OUTPUT.number();
+    skb.localOrigin = true;
     RouteResult rt = flowRouting ? flowRoute(null, skb.uid < 0 ? 0 : skb.uid)
         : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
     info.route = rt;

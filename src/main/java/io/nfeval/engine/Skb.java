@@ -46,6 +46,8 @@ public final class Skb implements PacketContext {
   int uid = -1;
   int gid = -1;
   int socketKind = SOCKET_NONE;
+  /** The packet entered at OUTPUT: the host sent it (helpers such as netbios-ns look only at those). */
+  boolean localOrigin;
 
   // conntrack state of this packet
   ConntrackTable ct;
@@ -142,6 +144,7 @@ public final class Skb implements PacketContext {
     gid = -1;
     socketKind = SOCKET_NONE;
     pktType = PacketView.PACKET_HOST;
+    localOrigin = false;
   }
 
   int saddr() {

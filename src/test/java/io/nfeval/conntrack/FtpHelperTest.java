@@ -178,4 +178,18 @@ class FtpHelperTest {
         t.seqAdjSet(h, Ct.DIR_ORIGINAL, 1500, 5); // an older position does not move the correction
         assertThat(t.seqOffset(h, Ct.DIR_ORIGINAL, 2500)).isEqualTo(1);
     }
+
+    @Test
+    void aPermanentExpectationWithASubnetMaskAdmitsEveryAnswerUntilItExpires() {
+        // nf_conntrack_broadcast_help: answers from any host of 10.0.0.0/24, port 137, to the query's port
+        final int net = 0x0a000000;
+        assertThat(exp.related(h, net | 0xff, 0xffffff00, 137, C, 41137, Ct.IPPROTO_UDP, Ct.DIR_REPLY, 0, false, true,
+            3 * SEC, 1, k.now)).isEqualTo(ExpectationTable.OK);
+        assertThat(exp.find(net | 2, C, (137 << 16) | 41137, Ct.IPPROTO_UDP, 0, k.now)).isEqualTo(h);
+        assertThat(exp.find(net | 3, C, (137 << 16) | 41137, Ct.IPPROTO_UDP, 0, k.now)).isEqualTo(h);
+        assertThat(exp.count()).isEqualTo(1); // permanent: not consumed
+        assertThat(exp.find(net | 3, C, (138 << 16) | 41137, Ct.IPPROTO_UDP, 0, k.now)).isEqualTo(-1);
+        assertThat(exp.find(0x0a000102, C, (137 << 16) | 41137, Ct.IPPROTO_UDP, 0, k.now)).isEqualTo(-1);
+        assertThat(exp.find(net | 4, C, (137 << 16) | 41137, Ct.IPPROTO_UDP, 0, k.now + 3 * SEC)).isEqualTo(-1);
+    }
 }
