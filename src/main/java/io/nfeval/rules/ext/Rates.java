@@ -58,17 +58,16 @@ final class Rates {
    * It is the default --hashlimit-htable-expire, which iptables-save then leaves out.
    */
   static long quantumMillis(long period, long scale) {
-    int i;
-    for (i = 1; i < NAMES.length; i++) {
-      final long m = SECONDS[i] * scale;
-      if (period > m || m / period < m % period) {
-        break;
-      }
-    }
-    return SECONDS[i - 1] * 1000;
+    return SECONDS[unit(period, scale)] * 1000;
   }
 
   static String print(long period, long scale) {
+    final int u = unit(period, scale);
+    return (SECONDS[u] * scale / period) + "/" + NAMES[u];
+  }
+
+  /** print_rate's choice: the largest unit that shows the rate as a whole number of packets. */
+  private static int unit(long period, long scale) {
     int i;
     for (i = 1; i < NAMES.length; i++) {
       final long m = SECONDS[i] * scale;
@@ -76,6 +75,6 @@ final class Rates {
         break;
       }
     }
-    return (SECONDS[i - 1] * scale / period) + "/" + NAMES[i - 1];
+    return i - 1;
   }
 }
