@@ -690,8 +690,11 @@ public final class ConntrackTable {
             return false;
         }
         c[b + O_STATUS] |= Ct.IPS_CONFIRMED;
-        hashInsert(2 * h);
+        // __nf_conntrack_hash_insert adds the ORIGINAL node, then the REPLY node, each at the head of its
+        // chain: a tuple that is its own inverse (src == dst, sport == dport) is then found as the REPLY. The
+        // REPLY tuple goes first so that it comes first on the probe path too.
         hashInsert(2 * h + 1);
+        hashInsert(2 * h);
         return true;
     }
 

@@ -191,4 +191,15 @@ class UdpIcmpConntrackTest {
         assertThat(k.pass(k.udp(S, 2121, C, 6000)).ctinfo).isEqualTo(Ct.CTINFO_ESTABLISHED_REPLY);
         assertThat(k.pass(k.udp(C, 6000, S, 2121)).ctinfo).isEqualTo(Ct.CTINFO_ESTABLISHED);
     }
+
+    @Test
+    void aTupleThatIsItsOwnInverseIsFoundAsTheReply() {
+        // __nf_conntrack_hash_insert puts the REPLY node at the head of the chain both nodes share
+        final int h = k.pass(k.udp(S, 53, S, 53)).handle;
+        final CtResult r = k.pass(k.udp(S, 53, S, 53));
+        assertThat(r.handle).isEqualTo(h);
+        assertThat(r.dir).isEqualTo(Ct.DIR_REPLY);
+        assertThat(r.ctinfo).isEqualTo(Ct.CTINFO_ESTABLISHED_REPLY);
+        assertThat(t.status(h) & Ct.IPS_SEEN_REPLY).isNotZero();
+    }
 }
