@@ -487,12 +487,7 @@ public final class ConntrackTable {
         final int ports = packetPorts(p);
         for (int attempt = 0; attempt < 3; attempt++) {
             // resolve_normal_ct: the tuple under the zone's ORIGINAL id, then under its REPLY id
-            final int zoneId = Ct.zoneId(p.zone, Ct.DIR_ORIGINAL);
-            final int replyZoneId = Ct.zoneId(p.zone, Ct.DIR_REPLY);
-            int ref = findIn(p.src, p.dst, ports, p.proto, p.zone, zoneId, now);
-            if (ref < 0 && replyZoneId != zoneId) {
-                ref = findIn(p.src, p.dst, ports, p.proto, p.zone, replyZoneId, now);
-            }
+            final int ref = find(p.src, p.dst, ports, p.proto, p.zone, now);
             int e;
             int dir;
             int ctinfo;
@@ -748,12 +743,19 @@ public final class ConntrackTable {
     }
 
     /**
-     * nf_conntrack_find_get: looks up a tuple among confirmed, unexpired entries in zone {@code zn} (hashed
-     * under the zone's ORIGINAL id); returns {@code 2*handle + dir} or -1. Expired matches are reaped on the
-     * way (nf_ct_gc_expired).
+     * nf_conntrack_find_get (and resolve_normal_ct's lookup): looks up a tuple among confirmed, unexpired
+     * entries in zone {@code zn}, hashed under the zone's ORIGINAL id, then, for a zone of one direction,
+     * under its REPLY id; returns {@code 2*handle + dir} or -1. Expired matches are reaped on the way
+     * (nf_ct_gc_expired).
      */
     public int find(int src, int dst, int ports, int pr, int zn, long nowNanos) {
-        return findIn(src, dst, ports, pr, zn, Ct.zoneId(zn, Ct.DIR_ORIGINAL), nowNanos);
+        final int zoneId = Ct.zoneId(zn, Ct.DIR_ORIGINAL);
+        final int ref = findIn(src, dst, ports, pr, zn, zoneId, nowNanos);
+        if (ref >= 0 || (zn >>> 16) == 0) {
+            return ref;
+        }
+        final int replyZoneId = Ct.zoneId(zn, Ct.DIR_REPLY);
+        return replyZoneId == zoneId ? -1 : findIn(src, dst, ports, pr, zn, replyZoneId, nowNanos);
     }
 
     /**

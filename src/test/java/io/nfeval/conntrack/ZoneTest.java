@@ -108,4 +108,13 @@ class ZoneTest {
         assertThat(r.handle).isEqualTo(h);
         assertThat(r.dir).isEqualTo(Ct.DIR_REPLY);
     }
+
+    @Test
+    void nfConntrackFindGetAlsoTriesTheZonesReplyId() {
+        // an ICMP error arriving in zone-orig 1 about a flow of zone-orig 2: found by its REPLY tuple in the
+        // default zone, on nf_conntrack_find_get's second pass
+        final int h = pass(k.udp(C, 5000, S, 53), ORIG_2).handle;
+        assertThat(t.find(S, C, (53 << 16) | 5000, Ct.IPPROTO_UDP, ORIG_1, k.now)).isEqualTo(2 * h + Ct.DIR_REPLY);
+        assertThat(t.find(S, C, (53 << 16) | 5000, Ct.IPPROTO_UDP, 1, k.now)).isEqualTo(-1); // zone 1 both ways
+    }
 }
