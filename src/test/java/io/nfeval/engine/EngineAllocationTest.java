@@ -44,8 +44,10 @@ class EngineAllocationTest {
 
   /**
    * Feeds the packets {@code warm} times, then {@code measured} times more (time shifted forward
-   * each round): returns the bytes this thread allocated over the measured rounds, the packets fed
-   * in them, and how far {@code progress} of the engine moved over them.
+   * each round), measured as two windows of half the rounds each: returns, for the window that
+   * allocated less, the bytes this thread allocated, the packets fed, and how far {@code progress} of
+   * the engine moved. Something allocated per packet or per answer shows in both windows; a one-off
+   * (the JIT, or an instrumenting agent of the test JVM, touching this thread) in at most one.
    */
   private static long[] measure(Replayer replayer, Engine engine, List<CapturedPacket> packets, int warm,
       int measured, java.util.function.ToLongFunction<Engine> progress) {
@@ -58,14 +60,22 @@ class EngineAllocationTest {
     final com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     final long tid = Thread.currentThread().getId();
-    final long before = mx.getThreadAllocatedBytes(tid);
-    final long progressBefore = progress.applyAsLong(engine);
-    final long first = index;
-    for (int round = warm; round < warm + measured; round++) {
-      index = feed(replayer, packets, round * span, index);
+    long[] best = null;
+    for (int window = 0; window < 2; window++) {
+      final long before = mx.getThreadAllocatedBytes(tid);
+      final long progressBefore = progress.applyAsLong(engine);
+      final long first = index;
+      final int from = warm + window * (measured / 2);
+      for (int round = from; round < from + measured / 2; round++) {
+        index = feed(replayer, packets, round * span, index);
+      }
+      final long allocated = mx.getThreadAllocatedBytes(tid) - before;
+      final long[] m = {allocated, index - first, progress.applyAsLong(engine) - progressBefore};
+      if (best == null || m[0] < best[0]) {
+        best = m;
+      }
     }
-    final long allocated = mx.getThreadAllocatedBytes(tid) - before;
-    return new long[] {allocated, index - first, progress.applyAsLong(engine) - progressBefore};
+    return best;
   }
 
   /**
@@ -90,7 +100,7 @@ class EngineAllocationTest {
           PacketOrigins.fromSnapshot(tmp.resolve("snapshot"), null), Integer.MAX_VALUE, summary, null);
       final long[] m = measure(replayer, engine, packets, 300, 300, EngineAllocationTest::answered);
       final long answers = m[2];
-      assertThat(answers).as("packets sent through OUTPUT (the answers)").isGreaterThan(1500);
+      assertThat(answers).as("packets sent through OUTPUT (the answers)").isGreaterThan(750);
       assertThat((double) m[0] / m[1])
           .as("%d bytes allocated over %d packets", m[0], m[1]).isLessThan(1.0);
       // Per answer too: the rate limit's buckets once took a boxed key and a lambda per answer (40
