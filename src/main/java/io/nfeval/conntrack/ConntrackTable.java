@@ -242,6 +242,11 @@ public final class ConntrackTable {
         return (pz & 0xffff) | ((pz >>> PZ_ZONE_DIRS_SHIFT) & 3) << 16;
     }
 
+    /** A zone's id and directions as the O_PZ word keeps them ({@link #zoneOf} reads them back). */
+    private static int zoneBits(int zn) {
+        return (zn & 0xffff) | ((zn >>> 16) & 3) << PZ_ZONE_DIRS_SHIFT;
+    }
+
     public int mark(int h) {
         return conn[h * STRIDE + O_MARK];
     }
@@ -769,7 +774,7 @@ public final class ConntrackTable {
         final int tag = h << refBits;
         final int tagMask = ~refMask;
         // an entry in exactly the lookup's zone, when that zone applies to both directions, matches at once
-        final int key = (pr & 0xff) << 16 | (zn & 0xffff) | ((zn >>> 16) & 3) << PZ_ZONE_DIRS_SHIFT;
+        final int key = (pr & 0xff) << 16 | zoneBits(zn);
         final boolean bothWays = (zn >>> 16) == 0;
         final int[] idx = index;
         final int[] c = conn;
@@ -967,7 +972,7 @@ public final class ConntrackTable {
         c[b + 3] = dst;
         c[b + 4] = src;
         c[b + 5] = invertPorts(pr, ports);
-        c[b + O_PZ] = PZ_USED | (pr & 0xff) << 16 | (zn & 0xffff) | ((zn >>> 16) & 3) << PZ_ZONE_DIRS_SHIFT;
+        c[b + O_PZ] = PZ_USED | (pr & 0xff) << 16 | zoneBits(zn);
         setTimeout(b, now);
         c[b + O_BS_NEXT] = -1;
         final long[] a = acct;

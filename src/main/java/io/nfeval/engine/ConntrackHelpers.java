@@ -227,7 +227,7 @@ final class ConntrackHelpers {
    * nat chain could see it.
    */
   void expected(int h, long now) {
-    if (!expectationsFollowMaster()) {
+    if (!expectations.foundFollowMaster()) {
       return;
     }
     final int m = ct.master(h);
@@ -239,10 +239,6 @@ final class ConntrackHelpers {
     final int p = expectations.foundSavedPort();
     nat.setupInfo(h, range.set(NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, dstAddr, dstAddr, p, p),
         NatCore.MANIP_DST, now);
-  }
-
-  private boolean expectationsFollowMaster() {
-    return expectations.foundFollowMaster();
   }
 
   private long next() {

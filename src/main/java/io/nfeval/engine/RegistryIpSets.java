@@ -63,17 +63,7 @@ final class RegistryIpSets implements IpSetAccess {
 
   @Override
   public int test(String name, PacketContext pkt, int srcFlags, int dims, boolean updateCounters) {
-    final IpSet set = registry.get(name);
-    if (set == null) {
-      return PacketContext.IPSET_NO_SET;
-    }
-    if (!fill(set, pkt, srcFlags)) {
-      return PacketContext.IPSET_NO;
-    }
-    final int r = set.lookup(key, now(pkt), pkt.length(), updateCounters, true, IpSet.COUNTER_NONE, 0,
-        IpSet.COUNTER_NONE, 0);
-    return r == IpSet.MEMBER ? PacketContext.IPSET_YES
-        : r == IpSet.NOMATCH ? PacketContext.IPSET_NOMATCH : PacketContext.IPSET_NO;
+    return test(name, pkt, srcFlags, dims, updateCounters, true, IpSet.COUNTER_NONE, 0, IpSet.COUNTER_NONE, 0);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.nfeval.engine;
 
+import io.nfeval.conntrack.IcmpTuple;
 import io.nfeval.host.HostModel;
 import io.nfeval.host.NetInterface;
 import io.nfeval.packet.LinkType;
@@ -624,26 +625,22 @@ public final class Replayer {
         || !v.isIpv4() || !v.l4HeaderPresent()) {
       return;
     }
-    if (v.protocol() == PacketView.IPPROTO_ICMP) {
-      // an answer to a query (echo, timestamp, information, address mask) carries the id the host's
-      // NAT chose for a remapped ICMP connection, as a UDP reply carries the chosen port
-      if (replyPorts != null && isQueryReply(v.icmpType()) && p.fileIndex() < firstLocalFile
-          && (!nflog(v) || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING)
-          && host.isHostAddress(v.dstAddr())) {
-        replyPorts.add(PacketView.IPPROTO_ICMP, v.srcAddr(), 0, v.dstAddr(), v.icmpId(), p.tsNanos(), record);
-      }
-      return;
-    }
-    if (v.protocol() != PacketView.IPPROTO_TCP && v.protocol() != PacketView.IPPROTO_UDP) {
+    final int proto = v.protocol();
+    final boolean ports = proto == PacketView.IPPROTO_TCP || proto == PacketView.IPPROTO_UDP;
+    // an answer to an ICMP query (echo, timestamp, information, address mask) carries the id the host's
+    // NAT chose for a remapped ICMP connection, as a TCP/UDP reply carries the chosen port
+    final boolean queryReply = proto == PacketView.IPPROTO_ICMP
+        && IcmpTuple.validNew(IcmpTuple.invertType(v.icmpType()));
+    if (!ports && !queryReply) {
       return;
     }
     final boolean nflog = v.linkType() == LinkType.NFLOG;
-    if (hostFacts && nflog && v.nflogHook() == PacketView.NF_INET_PRE_ROUTING && v.physInIfindex() > 0
+    if (ports && hostFacts && nflog && v.nflogHook() == PacketView.NF_INET_PRE_ROUTING && v.physInIfindex() > 0
         && v.hasMac()) {
       engine.learnBridgePort(v.srcMac(), host.byIndex(v.physInIfindex()));
     }
-    if (hostFacts && owners && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT && v.uid() >= 0) {
-      final long key = ownerKey(v.protocol(), v.srcAddr(), v.srcPort());
+    if (ports && hostFacts && owners && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT && v.uid() >= 0) {
+      final long key = ownerKey(proto, v.srcAddr(), v.srcPort());
       if (this.owners.get(key) == NO_OWNER) {
         this.owners.put(key, ((long) v.uid() << 32) | (v.gid() & 0xffffffffL));
       }
@@ -651,18 +648,9 @@ public final class Replayer {
     if (replyPorts != null && p.fileIndex() < firstLocalFile
         && (!nflog || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING)
         && host.isHostAddress(v.dstAddr())) {
-      replyPorts.add(v.protocol(), v.srcAddr(), v.srcPort(), v.dstAddr(), v.dstPort(), p.tsNanos(),
-          record);
+      replyPorts.add(proto, v.srcAddr(), ports ? v.srcPort() : 0, v.dstAddr(), ports ? v.dstPort() : v.icmpId(),
+          p.tsNanos(), record);
     }
-  }
-
-  private static boolean nflog(PacketView v) {
-    return v.linkType() == LinkType.NFLOG;
-  }
-
-  /** ICMP echo, timestamp, information and address mask replies (the answers to conntrack's queries). */
-  private static boolean isQueryReply(int type) {
-    return type == 0 || type == 14 || type == 16 || type == 18;
   }
 
   /**

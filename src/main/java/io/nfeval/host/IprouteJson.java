@@ -317,28 +317,18 @@ final class IprouteJson {
     return new int[] {0, 0};
   }
 
-  /** ipproto as ip prints it: a name from /etc/protocols or a number. */
+  /**
+   * ipproto as ip prints it: a name from /etc/protocols (the names iptables uses too), a number, or
+   * {@code ipproto-N} for a number without a name.
+   */
   private static int ipProto(Path file, String s, String where) {
-    switch (s) {
-      case "tcp": return 6;
-      case "udp": return 17;
-      case "icmp": return 1;
-      case "sctp": return 132;
-      case "udplite": return 136;
-      case "dccp": return 33;
-      case "gre": return 47;
-      case "esp": return 50;
-      case "ah": return 51;
-      case "ipv6-icmp": case "icmpv6": return 58;
-      default:
-        break;
-    }
     try {
-      return Integer.parseInt(s.startsWith("ipproto-") ? s.substring(8) : s);
-    } catch (NumberFormatException e) {
+      return io.nfeval.rules.ext.Protocols.parse(s.startsWith("ipproto-") ? s.substring(8) : s);
+    } catch (io.nfeval.rules.ext.ExtException e) {
       throw InputException.ofFile(file, where + ": unknown ipproto " + s, null);
     }
   }
+
 
   // ------------------------------------------------------------------ helpers
 

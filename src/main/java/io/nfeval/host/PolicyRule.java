@@ -106,10 +106,6 @@ public final class PolicyRule {
     return uidLo != 0 || uidHi != -1;
   }
 
-  boolean matches(int saddr, int daddr, int tos, int mark, int iif, int oif) {
-    return matches(saddr, daddr, tos, mark, iif, oif, 0, 0, 0, 0);
-  }
-
   boolean matches(int saddr, int daddr, int tos, int mark, int iif, int oif, int proto, int sport, int dport,
       int uid) {
     boolean ret = matchesPlain(saddr, daddr, tos, mark, iif, oif) && matchesFlow(proto, sport, dport, uid);

@@ -177,17 +177,22 @@ public final class IpSet {
     bytesOp = bOp;
     bytesVal = bVal;
     try {
-      return lookup(k, now);
+      return element(k, now);
     } finally {
       counting = false;
     }
   }
 
   /**
-   * Tests the key at time {@code now} (ms, same clock as the start time). Returns {@link #MEMBER},
-   * {@link #ABSENT} or {@link #NOMATCH}.
+   * Tests the key at time {@code now} (ms, same clock as the start time), counting nothing. Returns
+   * {@link #MEMBER}, {@link #ABSENT} or {@link #NOMATCH}.
    */
   public int lookup(SetKey k, long now) {
+    return lookup(k, now, 0, false, false, COUNTER_NONE, 0, COUNTER_NONE, 0);
+  }
+
+  /** The element of a set that is not a list:set, with the counter extension {@link #lookup} set up. */
+  private int element(SetKey k, long now) {
     if (def.inet6()) {
       return ABSENT;
     }
@@ -257,17 +262,6 @@ public final class IpSet {
         }
         return ABSENT;
       }
-      case LIST_SET:
-        for (String m : members) {
-          final IpSet s = registry == null ? null : registry.get(m);
-          if (s != null) {
-            final int r = s.lookup(k, now);
-            if (r != ABSENT) {
-              return r;
-            }
-          }
-        }
-        return ABSENT;
       default:
         return ABSENT;
     }

@@ -53,15 +53,6 @@ final class KeyTable {
     return -1;
   }
 
-  /** Looks the key up at time {@code now} (ms); returns 1 match, -1 nomatch entry, 0 absent or expired. */
-  int lookup(long h, long l, long now) {
-    final int i = find(h, l);
-    if (i < 0 || expires[i] <= now) {
-      return 0;
-    }
-    return nomatch[i] ? -1 : 1;
-  }
-
   /** Adds or replaces; {@code expiresAt} NEVER = no timeout. Returns false if it existed and !replace. */
   boolean put(long h, long l, long expiresAt, boolean isNomatch, boolean replace, long now) {
     final int f = find(h, l);

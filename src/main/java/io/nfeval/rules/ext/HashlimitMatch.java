@@ -30,7 +30,6 @@ public final class HashlimitMatch implements Match {
   private final long avg;
   private final String byteRate;
   private final int burst;
-  private final String byteBurst;
   /** Byte mode: cfg.avg as libxt_hashlimit stores it (bytes_to_cost of the rate); 0 in packet mode. */
   private final long byteCost;
   /** Byte mode: cfg.burst, how many times an empty bucket may be refilled at once (0: none). */
@@ -62,12 +61,11 @@ public final class HashlimitMatch implements Match {
     }
     final String b = o.str("hashlimit-burst");
     if (byteRate != null) {
-      byteBurst = b;
       burst = 0;
-      byteCost = bytesToCost(rateBytes(byteRate));
+      byteCost = bytesToCost(bytesWithUnit(byteRate));
       if (b != null) {
         // hashlimit_mt_check: the burst in bytes becomes a number of whole rate quanta, rounded up
-        final long bytes = burstBytes(b);
+        final long bytes = bytesWithUnit(b);
         final long quantum = costToBytes(byteCost);
         if (bytes < quantum) {
           throw new ExtException("burst cannot be smaller than " + quantum + "b");
@@ -77,7 +75,6 @@ public final class HashlimitMatch implements Match {
         byteRefills = 0;
       }
     } else {
-      byteBurst = null;
       burst = b == null ? 5 : (int) Num.parseUnsigned(b, 0xffffffffL, "burst");
       byteCost = 0;
       byteRefills = 0;
@@ -122,20 +119,11 @@ public final class HashlimitMatch implements Match {
     return Rates.quantumMillis(avg, SCALE);
   }
 
-  /** parse_bytes: N, with a lowercase k or m before {@code b/s} multiplying by 1024 or 1048576. */
-  private static long rateBytes(String text) {
-    final int at = text.indexOf("b/s");
-    long r = 0;
-    int i = 0;
-    while (i < at && Character.isDigit(text.charAt(i))) {
-      r = r * 10 + (text.charAt(i++) - '0');
-    }
-    final char unit = text.charAt(at - 1);
-    return r * (unit == 'm' ? 1 << 20 : unit == 'k' ? 1 << 10 : 1);
-  }
-
-  /** parse_burst: a number, times 1024 or 1048576 when followed by k or m. */
-  private static long burstBytes(String text) {
+  /**
+   * parse_bytes / parse_burst: the leading number, times 1024 or 1048576 when a lowercase k or m follows it
+   * (get_factor; a byte rate is {@code N[km]b/s} by the option's syntax).
+   */
+  private static long bytesWithUnit(String text) {
     int i = 0;
     long v = 0;
     while (i < text.length() && Character.isDigit(text.charAt(i))) {
