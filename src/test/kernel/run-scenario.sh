@@ -89,6 +89,9 @@ rm "$OUT/snapshot/iptables.rules.tmp"
 { echo "iptables-save: $(inns fw "$NFK_IPT-save" --version 2>&1 | head -1)"
   case "$NFK_IPT" in *legacy) echo "backend: legacy";; *) echo "backend: nf_tables";; esac
   echo "kernel: $(uname -r)"; } >"$OUT/snapshot/snapshot-info.txt"
+# Which built-in chains iptables-nft has created (nfeval snapshot writes the same file): iptables-save
+# prints the others too, with zero counters, but they see no packet.
+case "$NFK_IPT" in *legacy) ;; *) inns fw nft -j list chains >"$OUT/snapshot/nft-chains.json";; esac
 # Zero again: listing may not create packets, but make the window start here for sure.
 for tbl in $(awk '/^\*/{print substr($0,2)}' "$RULES"); do inns fw "$NFK_IPT" -w -t "$tbl" -Z; done
 

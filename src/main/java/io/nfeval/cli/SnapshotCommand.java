@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
     description = {"Write a snapshot directory of the host this runs on:",
         "iptables.rules (iptables-save -c), ipset.save, ip-addr.json, ip-route.json, ip-rule.json,",
-        "sysctl.txt and snapshot-info.txt. Needs root for iptables-save and ipset."})
+        "sysctl.txt, nft-chains.json (iptables-nft) and snapshot-info.txt. Needs root for iptables-save,",
+        "ipset and nft."})
 final class SnapshotCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "OUTDIR", description = "Directory to write (created if missing).")
   Path outDir;

@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * entries SET targets added at run time survive a ruleset-only reload.
  */
 final class SnapshotReload implements AutoCloseable {
-  /** The files {@link Snapshot#load} reads (iptables.rules, ipsets, and the host model's). */
-  static final List<String> RULE_FILES = List.of("iptables.rules");
+  /** The files {@link Snapshot#load} reads (the ruleset and which of its chains exist, ipsets, the host model). */
+  static final List<String> RULE_FILES = List.of("iptables.rules", "nft-chains.json");
   static final List<String> IPSET_FILES = List.of("ipset.save");
   static final List<String> HOST_FILES = List.of("ip-addr.json", "ip-route.json", "ip-rule.json",
       "sysctl.txt");

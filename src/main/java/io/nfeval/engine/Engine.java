@@ -264,7 +264,25 @@ public final class Engine {
     matchStates = c.matchStates;
     evaluator = new TableEvaluator(c.maxDepth);
     ext = new ExtensionRunner(this);
+    unhooked = new boolean[tables.size()][5];
+    final java.util.Set<String> absent = ruleset.absentBaseChains();
+    if (!absent.isEmpty()) {
+      for (CompiledTable t : tables) {
+        for (Hook hook : Hook.values()) {
+          unhooked[t.id][hook.number()] =
+              absent.contains(io.nfeval.rules.NftBaseChains.key(t.name(), hook.name()));
+        }
+      }
+    }
   }
+
+  /**
+   * Per table id and hook: the built-in chain exists in iptables-save's text but not in the kernel
+   * (Ruleset#absentBaseChains): that table's rules do not run at that hook and count nothing. The NAT
+   * engine still does (null bindings, translation): nf_nat_register_fn hooks it at every hook once any
+   * nat chain exists.
+   */
+  private boolean[][] unhooked;
 
   static boolean needsConntrack(Ruleset rs) {
     for (Table t : rs.tables()) {
@@ -1161,7 +1179,7 @@ public final class Engine {
   }
 
   private int runTable(CompiledTable t, int hook) {
-    if (t == null) {
+    if (t == null || unhooked[t.id][hook]) {
       return XtVerdict.ACCEPT;
     }
     int v = evaluator.run(t, hook, skb, counters[t.id], ext, ext);

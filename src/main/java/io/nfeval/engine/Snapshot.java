@@ -13,7 +13,9 @@ import java.util.List;
 
 /**
  * A host snapshot directory: {@code iptables.rules} (required), {@code ipset.save}, {@code ip-addr.json}
- * and {@code ip-route.json} (required for replay), {@code ip-rule.json}, {@code sysctl.txt}.
+ * and {@code ip-route.json} (required for replay), {@code ip-rule.json}, {@code sysctl.txt}, and
+ * {@code nft-chains.json} ({@code nft -j list chains}: which built-in chains iptables-nft has created,
+ * {@link io.nfeval.rules.NftBaseChains}).
  */
 public final class Snapshot {
   private final Path dir;
@@ -45,7 +47,12 @@ public final class Snapshot {
                 : "ip -j route show table all") + ")", null);
       }
     }
-    final Ruleset rs = RulesetParser.parse(rules, options);
+    Ruleset rs = RulesetParser.parse(rules, options);
+    final Path nftChains = dir.resolve(io.nfeval.rules.NftBaseChains.FILE);
+    if (rulesOverride == null && Files.isRegularFile(nftChains)) {
+      // The chains the kernel has describe this host's ruleset, not a proposed one given instead.
+      rs = rs.withAbsentBaseChains(io.nfeval.rules.NftBaseChains.absent(rs, nftChains));
+    }
     final Path ipsetFile = dir.resolve("ipset.save");
     final IpsetRegistry sets = Files.isRegularFile(ipsetFile) ? IpsetParser.parse(ipsetFile)
         : new IpsetRegistry(List.of());

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Writes a snapshot directory of the running host (or of a network namespace): {@code iptables.rules}
  * ({@code iptables-save -c}), {@code ipset.save}, {@code ip-addr.json}, {@code ip-route.json},
- * {@code ip-rule.json}, {@code sysctl.txt} and {@code snapshot-info.txt} (tool versions, iptables backend).
+ * {@code ip-rule.json}, {@code sysctl.txt}, {@code nft-chains.json} ({@code nft -j list chains}, with
+ * iptables-nft) and {@code snapshot-info.txt} (tool versions, iptables backend).
  * Each file is written to a temporary name and moved into place, so a reader never sees half a file.
  * A tool that is missing or fails is reported on {@code err}; what could be read is kept.
  */
@@ -94,6 +95,11 @@ public final class SnapshotWriter {
       info.add("legacy-tables-present: yes");
     }
     save("ipset.save", false, "ipset", "save");
+    if (version != null && version.contains("nf_tables")) {
+      // Which built-in chains iptables-nft has created (rules.NftBaseChains): iptables-save prints the
+      // others too, as ACCEPT [0:0], yet they see no packet.
+      save("nft-chains.json", false, "nft", "-j", "list", "chains");
+    }
     save("ip-addr.json", true, "ip", "-j", "addr", "show");
     save("ip-route.json", true, "ip", "-j", "route", "show", "table", "all");
     save("ip-rule.json", false, "ip", "-j", "rule", "show");

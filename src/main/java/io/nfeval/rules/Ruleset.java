@@ -1,6 +1,7 @@
 package io.nfeval.rules;
 
 import java.util.List;
+import java.util.Set;
 
 /**
  * A parsed iptables ruleset: what {@code iptables-save} prints, or the state an iptables-restore input
@@ -12,15 +13,37 @@ public final class Ruleset {
   private final List<Diagnostic> diagnostics;
   private final boolean hadCounters;
   private final String file;
+  private final Set<String> absentBaseChains;
 
   public Ruleset(List<Table> tables, Backend backend, List<Diagnostic> diagnostics, boolean hadCounters,
       String file) {
+    this(tables, backend, diagnostics, hadCounters, file, Set.of());
+  }
+
+  private Ruleset(List<Table> tables, Backend backend, List<Diagnostic> diagnostics, boolean hadCounters,
+      String file, Set<String> absentBaseChains) {
     this.tables = List.copyOf(tables);
     this.backend = backend;
     this.diagnostics = List.copyOf(diagnostics);
     this.hadCounters = hadCounters;
     this.file = file;
+    this.absentBaseChains = Set.copyOf(absentBaseChains);
   }
+
+  /**
+   * This ruleset as loaded on a host where the built-in chains {@code absent} ({@code "table/CHAIN"},
+   * {@link NftBaseChains}) do not exist in the kernel.
+   */
+  public Ruleset withAbsentBaseChains(Set<String> absent) {
+    return new Ruleset(tables, backend, diagnostics, hadCounters, file, absent);
+  }
+
+  /**
+   * Built-in chains iptables-save prints but the kernel does not have ({@code "table/CHAIN"}): iptables-nft
+   * creates a built-in chain only when something names it. Such a chain has no hook: it sees no packet.
+   * Empty unless the snapshot says ({@link NftBaseChains}).
+   */
+  public Set<String> absentBaseChains() { return absentBaseChains; }
 
   /** Tables in file order. */
   public List<Table> tables() { return tables; }

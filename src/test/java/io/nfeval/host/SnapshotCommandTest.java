@@ -36,6 +36,13 @@ class SnapshotCommandTest {
       assertThat(Files.readString(out.resolve("iptables.rules"))).contains("--dport 22 -j ACCEPT");
       assertThat(Files.readString(out.resolve("snapshot-info.txt"))).contains("backend: ");
       assertThat(Files.list(out).map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
+      if (Files.readString(out.resolve("snapshot-info.txt")).contains("backend: nf_tables")) {
+        // iptables -A INPUT made filter INPUT only: iptables-save prints FORWARD and OUTPUT too, and
+        // nft-chains.json shows they do not exist.
+        assertThat(out.resolve("nft-chains.json")).exists();
+        assertThat(io.nfeval.engine.Snapshot.load(out, null, io.nfeval.rules.ParseOptions.DEFAULT).ruleset()
+            .absentBaseChains()).containsExactlyInAnyOrder("filter/FORWARD", "filter/OUTPUT");
+      }
       HostModel h = HostModel.load(out);
       assertThat(h.ipForward()).isTrue();
       assertThat(h.rpFilter(h.byName("eth0"))).isEqualTo(2);
