@@ -693,6 +693,44 @@ public final class Engine {
     }
   }
 
+  /**
+   * Broadcasts and multicasts the host sent whose looped-back copy has not come in yet: source,
+   * destination, protocol and device, with the time sent, in a small ring. ip_mc_output clones each
+   * one (dev_loopback_xmit), and the copy comes back on the device it left by within a softirq. An
+   * arrival from one of the host's addresses to a broadcast or multicast address that no sent packet
+   * explains is someone else's packet with a spoofed source, routed as such (martian source), not a
+   * copy, and it tells nothing about the groups local sockets joined.
+   */
+  private final int[] loopPending = new int[4 * 16];
+  private final long[] loopPendingTs = new long[16];
+  private int loopPendingNext;
+
+  private void expectLoopedCopy(NetInterface out) {
+    final int k = loopPendingNext;
+    loopPendingNext = (k + 1) & 15;
+    loopPending[4 * k] = skb.saddr();
+    loopPending[4 * k + 1] = skb.daddr();
+    loopPending[4 * k + 2] = skb.protocol();
+    loopPending[4 * k + 3] = out.index();
+    loopPendingTs[k] = skb.tsNanos;
+  }
+
+  /**
+   * Whether an arrival on {@code in} from {@code src} to {@code dst} is the looped-back copy of a
+   * broadcast or multicast the host sent within the last second (consumed if so).
+   */
+  public boolean takeLoopedCopy(NetInterface in, int src, int dst, int proto, long tsNanos) {
+    for (int k = 0; k < 16; k++) {
+      if (loopPending[4 * k + 3] == in.index() && loopPending[4 * k] == src && loopPending[4 * k + 1] == dst
+          && loopPending[4 * k + 2] == proto && tsNanos - loopPendingTs[k] <= 1_000_000_000L
+          && tsNanos >= loopPendingTs[k]) {
+        loopPending[4 * k + 3] = 0;
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The last packet the host sent: a looped broadcast/multicast copy takes its entry. */
   private int lastSentHandle = -1;
   private int lastSentInfo;
@@ -756,6 +794,7 @@ public final class Engine {
     skb.index = index;
     skb.in = null;
     skb.out = null;
+    headerBeforePostrouting = false;
     info.reset(skb);
     replyPorts.atPacket(index);
   }
@@ -781,6 +820,20 @@ public final class Engine {
   /** The unconfirmed entry the last packet left behind, or -1. */
   private int unconfirmedHandle = -1;
 
+  /** The trigger's header (pSrc ...) was noted before POSTROUTING: keep it (see postrouting). */
+  private boolean headerBeforePostrouting;
+
+  /** Notes the current packet's header as a trigger's: addresses, protocol, TCP/UDP ports. */
+  private void noteHeader() {
+    pSrc = skb.saddr();
+    pDst = skb.daddr();
+    pProto = skb.protocol();
+    final boolean ports = skb.view.l4HeaderPresent()
+        && (pProto == PacketView.IPPROTO_TCP || pProto == PacketView.IPPROTO_UDP);
+    pSport = ports ? skb.view.srcPort() : -1;
+    pDport = ports ? skb.view.dstPort() : -1;
+  }
+
   /** The last packet, as a possible trigger of the kernel's own answer (REJECT, ICMP errors). */
   private boolean triggerValid;
   private int pSrc;
@@ -796,13 +849,10 @@ public final class Engine {
 
   private void rememberTrigger() {
     triggerValid = skb.present >= 20;
-    pSrc = skb.saddr();
-    pDst = skb.daddr();
-    pProto = skb.protocol();
-    final boolean ports = skb.view.l4HeaderPresent()
-        && (pProto == PacketView.IPPROTO_TCP || pProto == PacketView.IPPROTO_UDP);
-    pSport = ports ? skb.view.srcPort() : -1;
-    pDport = ports ? skb.view.dstPort() : -1;
+    if (!headerBeforePostrouting) {
+      noteHeader();
+    }
+    headerBeforePostrouting = false;
     pTcpReset = info.rejectWithTcpReset;
     pStatusAtForward = info.statusAtForward;
     pRejected = info.rejected;
@@ -1042,6 +1092,10 @@ public final class Engine {
   }
 
   private int postrouting(RouteResult rt) {
+    // Whatever the kernel answers about this packet (REJECT, ip_forward's errors and redirects) quotes
+    // the header as it is before POSTROUTING: source NAT comes after every place that answers.
+    noteHeader();
+    headerBeforePostrouting = true;
     skb.hook = Hook.POSTROUTING.number();
     skb.in = null; // ip_output runs POSTROUTING with no input device
     return runHook(Hook.POSTROUTING, false);
@@ -1063,6 +1117,10 @@ public final class Engine {
     rt = info.route;
     if (rt.ok() && rerouted) {
       skb.out = rt.oif(); // re-routed in OUTPUT: POSTROUTING sees the new device
+    }
+    if (rt.ok() && (rt.type() == RouteType.BROADCAST || rt.type() == RouteType.MULTICAST)
+        && skb.out != null) {
+      expectLoopedCopy(skb.out); // ip_mc_output clones it before the original's POSTROUTING
     }
     v = postrouting(rt);
     if (v != XtVerdict.ACCEPT) {

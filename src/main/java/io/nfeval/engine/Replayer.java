@@ -464,7 +464,8 @@ public final class Replayer {
             Disposition.NOT_EVALUATED);
         return;
       }
-      if (host.isHostAddress(v.srcAddr()) && isBroadcastOrMulticast(v.dstAddr(), in)) {
+      if (host.isHostAddress(v.srcAddr()) && isBroadcastOrMulticast(v.dstAddr(), in)
+          && engine.takeLoopedCopy(in, v.srcAddr(), v.dstAddr(), v.protocol(), ts)) {
         engine.arriveLooped(v, in, ts, index); // the host's own broadcast/multicast, looped back
         return;
       }
