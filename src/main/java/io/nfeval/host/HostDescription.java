@@ -18,7 +18,7 @@ final class HostDescription {
   private HostDescription() {}
 
   static HostModel read(Path file) {
-    JsonNode root = SnapshotReader.readJson(file);
+    JsonNode root = io.nfeval.JsonFiles.read(file);
     if (!root.isObject()) {
       throw InputException.ofFile(file, "expected a JSON object with \"interfaces\"", null);
     }

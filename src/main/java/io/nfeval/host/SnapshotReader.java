@@ -1,12 +1,9 @@
 package io.nfeval.host;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nfeval.InputException;
-import java.io.IOException;
+import io.nfeval.JsonFiles;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,8 +21,6 @@ final class SnapshotReader {
   static final String RULE = "ip-rule.json";
   static final String SYSCTL = "sysctl.txt";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private SnapshotReader() {}
 
   static HostModel read(Path dir) {
@@ -37,38 +32,18 @@ final class SnapshotReader {
     Path ruleFile = dir.resolve(RULE);
     Path sysctlFile = dir.resolve(SYSCTL);
     Sysctls sysctls = Files.exists(sysctlFile) ? Sysctls.parse(sysctlFile) : Sysctls.empty();
-    List<NetInterface> ifs = IprouteJson.interfaces(addrFile, readJson(addrFile));
+    List<NetInterface> ifs = IprouteJson.interfaces(addrFile, JsonFiles.read(addrFile));
     Map<String, NetInterface> byName = new HashMap<>();
     for (NetInterface i : ifs) {
       byName.put(i.name(), i);
     }
     TableIds ids = new TableIds();
-    List<Route> routes = IprouteJson.routes(routeFile, readJson(routeFile), byName, ids);
+    List<Route> routes = IprouteJson.routes(routeFile, JsonFiles.read(routeFile), byName, ids);
     List<PolicyRule> rules = null;
     if (Files.exists(ruleFile)) {
-      rules = IprouteJson.rules(ruleFile, readJson(ruleFile), byName, ids);
+      rules = IprouteJson.rules(ruleFile, JsonFiles.read(ruleFile), byName, ids);
     }
     return new HostModel(ifs, routes, rules, sysctls, ids.names());
-  }
-
-  /** Parses a JSON file; a syntax error becomes an InputException with the line Jackson reports. */
-  static JsonNode readJson(Path file) {
-    try {
-      byte[] bytes = Files.readAllBytes(file);
-      JsonNode n = JSON.readTree(bytes);
-      if (n == null || n.isMissingNode()) {
-        throw InputException.ofFile(file, "empty file, expected JSON", null);
-      }
-      return n;
-    } catch (JsonProcessingException e) {
-      long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      String msg = "bad JSON: " + e.getOriginalMessage();
-      throw line > 0 ? InputException.atLine(file, line, msg) : InputException.ofFile(file, msg, e);
-    } catch (NoSuchFileException e) {
-      throw InputException.ofFile(file, "missing", e);
-    } catch (IOException e) {
-      throw InputException.ofFile(file, "cannot read: " + e.getMessage(), e);
-    }
   }
 
   /** Table names to ids: local/main/default/numbers, and names from rt_tables given stable ids. */

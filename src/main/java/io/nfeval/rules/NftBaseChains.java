@@ -1,11 +1,8 @@
 package io.nfeval.rules;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nfeval.InputException;
-import java.io.IOException;
-import java.nio.file.Files;
+import io.nfeval.JsonFiles;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -29,8 +26,6 @@ public final class NftBaseChains {
   /** The snapshot file: output of {@code nft -j list chains}. */
   public static final String FILE = "nft-chains.json";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private NftBaseChains() {}
 
   /** The key of a built-in chain in {@link Ruleset#absentBaseChains()}. */
@@ -49,17 +44,7 @@ public final class NftBaseChains {
     if (rs.backend() == Backend.LEGACY) {
       return Set.of();
     }
-    final JsonNode root;
-    try {
-      root = JSON.readTree(Files.readAllBytes(file));
-    } catch (JsonProcessingException e) {
-      final long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-      final String msg = "bad JSON: " + e.getOriginalMessage();
-      throw line > 0 ? InputException.atLine(file, line, msg) : InputException.ofFile(file, msg, e);
-    } catch (IOException e) {
-      throw InputException.ofFile(file, "cannot read: " + e.getMessage(), e);
-    }
-    final JsonNode items = root == null ? null : root.get("nftables");
+    final JsonNode items = JsonFiles.read(file).get("nftables");
     if (items == null || !items.isArray()) {
       throw InputException.ofFile(file, "not the output of nft -j list chains (no \"nftables\" array)", null);
     }
