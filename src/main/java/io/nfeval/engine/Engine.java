@@ -590,18 +590,10 @@ public final class Engine {
     skb.socketKind = socketKind;
     skb.pktType = PacketView.PACKET_OUTGOING;
     info.entryHook = Hook.OUTPUT;
-    final int src = skb.saddr();
-    final int dst = skb.daddr();
-    final int proto = skb.protocol();
-    if (proto == 2) {
+    if (skb.protocol() == 2) {
       learnIgmpReport(skb.view, outHint);
     }
     final Disposition d = finish(localOut(outHint));
-    lastSentHandle = skb.ctHandle;
-    lastSentInfo = skb.ctInfo;
-    lastSentSrc = src;
-    lastSentDst = dst;
-    lastSentProto = proto;
     sendAnswer(index);
     return d;
   }
@@ -611,8 +603,9 @@ public final class Engine {
    * passes POSTROUTING, then dev_loopback_xmit brings it back in on the same device with its route and
    * conntrack entry kept): POSTROUTING of the clone, PREROUTING, then INPUT without a new routing
    * decision. xt_pkttype sees PACKET_LOOPBACK as multicast or broadcast by the destination.
+   * {@code sent}: the send it copies, from {@link #takeLoopedCopy}.
    */
-  public Disposition arriveLooped(PacketView raw, NetInterface in, long tsNanos, long index) {
+  public Disposition arriveLooped(PacketView raw, NetInterface in, long tsNanos, long index, int sent) {
     if (pendingSwap != null) {
       installPending(index);
     }
@@ -627,10 +620,10 @@ public final class Engine {
     if (skb.pktType == PacketView.PACKET_MULTICAST) {
       joinedGroups.put(groupKey(in.index(), d), 1); // looped back: some local socket joined it
     }
-    if (lastSentHandle >= 0 && lastSentSrc == skb.saddr() && lastSentDst == d
-        && lastSentProto == skb.protocol()) {
-      skb.ctHandle = lastSentHandle; // the clone carries the sent packet's entry (skb_clone)
-      skb.ctInfo = lastSentInfo;
+    final int o = LOOP_STRIDE * sent;
+    if (loopPending[o + 4] >= 0) {
+      skb.ctHandle = loopPending[o + 4]; // the clone carries the sent packet's entry (skb_clone)
+      skb.ctInfo = loopPending[o + 5];
     }
     skb.hook = Hook.POSTROUTING.number();
     skb.in = null;
@@ -695,48 +688,48 @@ public final class Engine {
 
   /**
    * Broadcasts and multicasts the host sent whose looped-back copy has not come in yet: source,
-   * destination, protocol and device, with the time sent, in a small ring. ip_mc_output clones each
+   * destination, protocol, device and conntrack entry (handle, ctinfo), with the time sent, in a small
+   * ring. ip_mc_output clones each
    * one (dev_loopback_xmit), and the copy comes back on the device it left by within a softirq. An
    * arrival from one of the host's addresses to a broadcast or multicast address that no sent packet
    * explains is someone else's packet with a spoofed source, routed as such (martian source), not a
    * copy, and it tells nothing about the groups local sockets joined.
    */
-  private final int[] loopPending = new int[4 * 16];
+  private static final int LOOP_STRIDE = 6;
+  private final int[] loopPending = new int[LOOP_STRIDE * 16];
   private final long[] loopPendingTs = new long[16];
   private int loopPendingNext;
 
   private void expectLoopedCopy(NetInterface out) {
     final int k = loopPendingNext;
     loopPendingNext = (k + 1) & 15;
-    loopPending[4 * k] = skb.saddr();
-    loopPending[4 * k + 1] = skb.daddr();
-    loopPending[4 * k + 2] = skb.protocol();
-    loopPending[4 * k + 3] = out.index();
+    final int o = LOOP_STRIDE * k;
+    loopPending[o] = skb.saddr();
+    loopPending[o + 1] = skb.daddr();
+    loopPending[o + 2] = skb.protocol();
+    loopPending[o + 3] = out.index();
+    loopPending[o + 4] = skb.ctHandle;
+    loopPending[o + 5] = skb.ctInfo;
     loopPendingTs[k] = skb.tsNanos;
   }
 
   /**
-   * Whether an arrival on {@code in} from {@code src} to {@code dst} is the looped-back copy of a
-   * broadcast or multicast the host sent within the last second (consumed if so).
+   * The send an arrival on {@code in} from {@code src} to {@code dst} is the looped-back copy of: a
+   * broadcast or multicast the host sent within the last second (consumed), for {@link #arriveLooped};
+   * -1 when there is none.
    */
-  public boolean takeLoopedCopy(NetInterface in, int src, int dst, int proto, long tsNanos) {
+  public int takeLoopedCopy(NetInterface in, int src, int dst, int proto, long tsNanos) {
     for (int k = 0; k < 16; k++) {
-      if (loopPending[4 * k + 3] == in.index() && loopPending[4 * k] == src && loopPending[4 * k + 1] == dst
-          && loopPending[4 * k + 2] == proto && tsNanos - loopPendingTs[k] <= 1_000_000_000L
+      final int o = LOOP_STRIDE * k;
+      if (loopPending[o + 3] == in.index() && loopPending[o] == src && loopPending[o + 1] == dst
+          && loopPending[o + 2] == proto && tsNanos - loopPendingTs[k] <= 1_000_000_000L
           && tsNanos >= loopPendingTs[k]) {
-        loopPending[4 * k + 3] = 0;
-        return true;
+        loopPending[o + 3] = 0;
+        return k;
       }
     }
-    return false;
+    return -1;
   }
-
-  /** The last packet the host sent: a looped broadcast/multicast copy takes its entry. */
-  private int lastSentHandle = -1;
-  private int lastSentInfo;
-  private int lastSentSrc;
-  private int lastSentDst;
-  private int lastSentProto;
 
   /** Stops building answers: the captures hold the host's own packets. */
   public void capturesHoldHostPackets() {

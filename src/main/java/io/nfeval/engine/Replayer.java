@@ -464,9 +464,10 @@ public final class Replayer {
             Disposition.NOT_EVALUATED);
         return;
       }
-      if (host.isHostAddress(v.srcAddr()) && isBroadcastOrMulticast(v.dstAddr(), in)
-          && engine.takeLoopedCopy(in, v.srcAddr(), v.dstAddr(), v.protocol(), ts)) {
-        engine.arriveLooped(v, in, ts, index); // the host's own broadcast/multicast, looped back
+      final int sent = host.isHostAddress(v.srcAddr()) && isBroadcastOrMulticast(v.dstAddr(), in)
+          ? engine.takeLoopedCopy(in, v.srcAddr(), v.dstAddr(), v.protocol(), ts) : -1;
+      if (sent >= 0) {
+        engine.arriveLooped(v, in, ts, index, sent); // the host's own broadcast/multicast, looped back
         return;
       }
       engine.arrive(v, in, ts, index);
