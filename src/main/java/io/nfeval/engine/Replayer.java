@@ -621,7 +621,11 @@ public final class Replayer {
   private void learn(HostModel host, CapturedPacket p, PacketView v, boolean hostFacts, boolean owners,
       ReplyPortIndex replyPorts, long record) {
     if (!hostFacts && notForHost(host, p)) {
-      return; // most frames a router sees are forwarded: no need to decode them
+      // most frames a router sees are forwarded: read their ports without a full decode
+      if (replyPorts != null) {
+        sendOfForwardedFrame(p, replyPorts);
+      }
+      return;
     }
     if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
         || !v.isIpv4() || !v.l4HeaderPresent()) {
@@ -653,6 +657,37 @@ public final class Replayer {
       replyPorts.add(proto, v.srcAddr(), ports ? v.srcPort() : 0, v.dstAddr(), ports ? v.dstPort() : v.icmpId(),
           p.tsNanos(), record);
     }
+    if (replyPorts != null
+        && (!nflog || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING || v.nflogHook() == PacketView.NF_INET_LOCAL_OUT)
+        && !host.isHostAddress(v.dstAddr())) {
+      // an original direction (forwarded, or the host's own): a connection that may keep its port
+      if (ports) {
+        replyPorts.addSend(proto, v.dstAddr(), v.dstPort(), v.srcPort(), p.tsNanos());
+      } else if (proto == PacketView.IPPROTO_ICMP && IcmpTuple.validNew(v.icmpType())) {
+        replyPorts.addSend(proto, v.dstAddr(), 0, v.icmpId(), p.tsNanos());
+      }
+    }
+  }
+
+  /**
+   * The send {@link ReplyPortIndex#addSend} records for an untagged Ethernet/IPv4 TCP or UDP frame that
+   * {@link #notForHost} skipped, read straight from the frame (first fragments and whole packets only).
+   */
+  private static void sendOfForwardedFrame(CapturedPacket p, ReplyPortIndex replyPorts) {
+    final java.nio.ByteBuffer b = p.buffer();
+    final int o = p.offset() + 14;
+    final int ihl = (b.get(o) & 0x0f) * 4;
+    final int proto = b.get(o + 9) & 0xff;
+    // the buffer's order is the capture file's: read network order byte by byte
+    if (ihl < 20 || p.capLen() < 14 + ihl + 4 || (((b.get(o + 6) & 0x1f) << 8) | (b.get(o + 7) & 0xff)) != 0
+        || (proto != PacketView.IPPROTO_TCP && proto != PacketView.IPPROTO_UDP)) {
+      return;
+    }
+    final int dst = (b.get(o + 16) & 0xff) << 24 | (b.get(o + 17) & 0xff) << 16
+        | (b.get(o + 18) & 0xff) << 8 | (b.get(o + 19) & 0xff);
+    final int sport = (b.get(o + ihl) & 0xff) << 8 | (b.get(o + ihl + 1) & 0xff);
+    final int dport = (b.get(o + ihl + 2) & 0xff) << 8 | (b.get(o + ihl + 3) & 0xff);
+    replyPorts.addSend(proto, dst, dport, sport, p.tsNanos());
   }
 
   /**

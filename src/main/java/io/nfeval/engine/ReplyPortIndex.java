@@ -11,6 +11,11 @@ import java.util.Arrays;
  * the records up to {@value #LOOKAHEAD} packets after the one being evaluated: a fixed horizon, so
  * the answer does not depend on how much of the captures was scanned.
  *
+ * <p>A reply is not taken for a clashing binding when, between that connection's start and the
+ * reply, something sent from the same port to the same remote endpoint: a later connection that kept
+ * its own source port (get_unique_tuple keeps the original tuple when it is free) explains that reply,
+ * and the clashing one went to a port the kernel drew at random.
+ *
  * <p>Filled by a scan of the captures, either complete before the replay, or on demand
  * ({@link #scanOnDemand}): the first clashing binding starts it, and each one scans only as far as
  * its horizon. Most captures never have a clash, and then pay nothing for this.
@@ -49,6 +54,53 @@ public final class ReplyPortIndex implements NatCore.PortHint {
     }
     localAddrs[localCount] = addr;
     return localCount++;
+  }
+
+  /**
+   * Sends to remote endpoints, per protocol (TCP, UDP, ICMP query): (remote address, remote port,
+   * source port or query id) → time stamp of the first and of the last one seen.
+   */
+  private final LongLongMap[] firstSend = {new LongLongMap(-1), new LongLongMap(-1), new LongLongMap(-1)};
+  private final LongLongMap[] lastSend = {new LongLongMap(-1), new LongLongMap(-1), new LongLongMap(-1)};
+
+  private static int sendTable(int proto) {
+    return proto == 6 ? 0 : proto == 17 ? 1 : proto == 1 ? 2 : -1;
+  }
+
+  private static long sendKey(int remoteAddr, int remotePort, int localPort) {
+    return ((remoteAddr & 0xffffffffL) << 32) | ((long) (remotePort & 0xffff) << 16) | (localPort & 0xffff);
+  }
+
+  /**
+   * Records a packet sent to {@code remote:remotePort} from source port (or query id) {@code localPort}:
+   * an original direction that source NAT may keep as it is.
+   */
+  void addSend(int proto, int remoteAddr, int remotePort, int localPort, long tsNanos) {
+    final int t = sendTable(proto);
+    if (t < 0) {
+      return;
+    }
+    final long k = sendKey(remoteAddr, remotePort, localPort);
+    if (firstSend[t].get(k) == -1) {
+      if (entries >= MAX_ENTRIES) {
+        return;
+      }
+      entries++;
+      firstSend[t].put(k, tsNanos);
+    }
+    lastSend[t].put(k, tsNanos);
+  }
+
+  /** Whether a send from {@code localPort} to the remote endpoint may lie in (after, upTo]. */
+  private boolean sentBetween(int proto, int remoteAddr, int remotePort, int localPort, long after,
+      long upTo) {
+    final int t = sendTable(proto);
+    if (t < 0) {
+      return false;
+    }
+    final long k = sendKey(remoteAddr, remotePort, localPort);
+    final long first = firstSend[t].get(k);
+    return first != -1 && first <= upTo && lastSend[t].get(k) > after;
   }
 
   /** Indexes the captures' records up to a given one, on the evaluating thread. */
@@ -152,7 +204,8 @@ public final class ReplyPortIndex implements NatCore.PortHint {
       }
       final long ts = ((long) r[i + 2] << 32) | (r[i + 3] & 0xffffffffL);
       final long record = ((long) r[i + 4] << 32) | (r[i + 5] & 0xffffffffL);
-      if (ts >= nowNanos && ts < bestTs && record <= horizon) {
+      if (ts >= nowNanos && ts < bestTs && record <= horizon
+          && !sentBetween(proto, remoteAddr, remotePort, port, nowNanos, ts)) {
         best = i;
         bestTs = ts;
       }
