@@ -633,6 +633,9 @@ public final class Replayer {
     }
     final int proto = v.protocol();
     final boolean ports = proto == PacketView.IPPROTO_TCP || proto == PacketView.IPPROTO_UDP;
+    if (replyPorts != null && hostAnswer(host, v, replyPorts, p.tsNanos())) {
+      return;
+    }
     // an answer to an ICMP query (echo, timestamp, information, address mask) carries the id the host's
     // NAT chose for a remapped ICMP connection, as a TCP/UDP reply carries the chosen port
     final boolean queryReply = proto == PacketView.IPPROTO_ICMP
@@ -670,6 +673,33 @@ public final class Replayer {
   }
 
   /**
+   * A port unreachable or a TCP reset the host sent from one of its addresses (an outgoing NFLOG record,
+   * or a frame of a capture that holds the host's sends): it refutes the packet it answers as a reply
+   * (see {@link ReplyPortIndex#refute}). True when {@code v} is such an answer.
+   */
+  private static boolean hostAnswer(HostModel host, PacketView v, ReplyPortIndex replyPorts, long ts) {
+    if (v.linkType() == LinkType.NFLOG && v.nflogHook() != PacketView.NF_INET_LOCAL_OUT) {
+      return false;
+    }
+    final int proto = v.protocol();
+    if (proto == PacketView.IPPROTO_ICMP) {
+      if (v.icmpType() != 3 || v.icmpCode() != 3 || v.icmpInnerSrcPort() < 0
+          || v.icmpInnerDstAddr() != v.srcAddr() || !host.isHostAddress(v.srcAddr())) {
+        return false;
+      }
+      replyPorts.refute(v.icmpInnerProtocol(), v.icmpInnerSrcAddr(), v.icmpInnerSrcPort(), v.icmpInnerDstAddr(),
+          v.icmpInnerDstPort(), ts);
+      return true;
+    }
+    if (proto == PacketView.IPPROTO_TCP && (v.tcpFlags() & PacketView.TCP_RST) != 0
+        && host.isHostAddress(v.srcAddr())) {
+      replyPorts.refute(proto, v.dstAddr(), v.dstPort(), v.srcAddr(), v.srcPort(), ts);
+      return false; // a reset is also a send of the host's own
+    }
+    return false;
+  }
+
+  /**
    * The send {@link ReplyPortIndex#addSend} records for an untagged Ethernet/IPv4 TCP or UDP frame that
    * {@link #notForHost} skipped, read straight from the frame (first fragments and whole packets only).
    */
@@ -691,9 +721,9 @@ public final class Replayer {
   }
 
   /**
-   * The reply-port scan's shortcut for untagged Ethernet/IPv4 frames: reads only the destination
-   * address and tells a frame that is not for the host (which {@link #learn} would skip after a full
-   * decode). False when it cannot tell.
+   * The reply-port scan's shortcut for untagged Ethernet/IPv4 frames: reads only the addresses and
+   * tells a frame that is neither for the host nor from it, a forwarded one (whose ports
+   * {@link #sendOfForwardedFrame} reads). False when it cannot tell.
    */
   private static boolean notForHost(HostModel host, CapturedPacket p) {
     if (p.linkType() != LinkType.ETHERNET || p.capLen() < 34) {
@@ -706,7 +736,10 @@ public final class Replayer {
     }
     final int dst = (b.get(o + 30) & 0xff) << 24 | (b.get(o + 31) & 0xff) << 16
         | (b.get(o + 32) & 0xff) << 8 | (b.get(o + 33) & 0xff);
-    return !host.isHostAddress(dst);
+    final int src = (b.get(o + 26) & 0xff) << 24 | (b.get(o + 27) & 0xff) << 16
+        | (b.get(o + 28) & 0xff) << 8 | (b.get(o + 29) & 0xff);
+    // the host's own sends are decoded: their answers refute replies (hostAnswer)
+    return !host.isHostAddress(dst) && !host.isHostAddress(src);
   }
 
   private boolean isBroadcastOrMulticast(int dst, NetInterface in) {

@@ -16,6 +16,9 @@ import java.util.Arrays;
  * its own source port (get_unique_tuple keeps the original tuple when it is free) explains that reply,
  * and the clashing one went to a port the kernel drew at random.
  *
+ * <p>Nor is one the host answered itself (a port unreachable or a reset from the local port): the
+ * kernel delivered that packet locally, so no binding held the port.
+ *
  * <p>Filled by a scan of the captures, either complete before the replay, or on demand
  * ({@link #scanOnDemand}): the first clashing binding starts it, and each one scans only as far as
  * its horizon. Most captures never have a clash, and then pay nothing for this.
@@ -175,6 +178,33 @@ public final class ReplyPortIndex implements NatCore.PortHint {
     used[row] = n + PAIR;
     entries++;
   }
+
+  /**
+   * The host answered a packet from {@code remote:remotePort} to its {@code localAddr:localPort} with
+   * a port unreachable or a reset: the kernel delivered it locally, so no NAT binding owned that port
+   * and it was no reply. Its pair, recorded at most a second before, is not offered.
+   */
+  void refute(int proto, int remoteAddr, int remotePort, int localAddr, int localPort, long tsNanos) {
+    final int row = (int) rowOf.get(key(proto, remoteAddr, remotePort));
+    if (row < 0) {
+      return;
+    }
+    final int[] r = rows[row];
+    final int n = used[row];
+    for (int i = 0; i < n; i += PAIR) {
+      if (r[i] == localAddr && r[i + 1] == localPort) {
+        final long ts = ((long) r[i + 2] << 32) | (r[i + 3] & 0xffffffffL);
+        if (ts <= tsNanos && tsNanos - ts <= REFUTE_NANOS) {
+          r[i + 2] = Integer.MIN_VALUE; // as if claimed
+          r[i + 3] = 0;
+        }
+        return;
+      }
+    }
+  }
+
+  /** How long after a packet the host's answer to it may come and still refute it. */
+  private static final long REFUTE_NANOS = 1_000_000_000L;
 
   @Override
   public int choose(int proto, int natAddr, int remoteAddr, int remotePort, int origPort, int min,

@@ -45,4 +45,20 @@ class ReplyPortIndexTest {
     after.add(UDP, SERVER, 53, NAT, 80, 200, 3);
     assertEquals(80, choose(after, 100));
   }
+
+  @Test
+  void leavesAPacketTheHostRefused() {
+    ReplyPortIndex idx = new ReplyPortIndex();
+    idx.add(UDP, SERVER, 53, NAT, 400, 200, 3);
+    idx.add(UDP, SERVER, 53, NAT, 401, 300, 5);
+    // the host's port unreachable about the first, a millisecond later
+    idx.refute(UDP, SERVER, 53, NAT, 400, 1_000_200);
+    assertEquals(401, choose(idx, 100));
+    // an answer more than a second later refutes nothing
+    ReplyPortIndex late = new ReplyPortIndex();
+    late.add(UDP, SERVER, 53, NAT, 400, 200, 3);
+    late.refute(UDP, SERVER, 53, NAT, 400, 200 + 2_000_000_000L);
+    late.refute(UDP, SERVER, 53, NAT, 402, 300);
+    assertEquals(400, choose(late, 100));
+  }
 }
