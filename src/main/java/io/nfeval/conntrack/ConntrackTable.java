@@ -128,6 +128,7 @@ public final class ConntrackTable {
     private int sweepCursor;
 
     final TcpConntrack tcp;
+    final SctpConntrack sctp;
 
     /** Table for at most {@code max} connections (nf_conntrack_max), kernel default timeouts. */
     public ConntrackTable(int max) {
@@ -159,6 +160,7 @@ public final class ConntrackTable {
         java.util.Arrays.fill(bsHead, -1);
         java.util.Arrays.fill(deferRing, -1);
         tcp = new TcpConntrack(this);
+        sctp = new SctpConntrack(this);
     }
 
     // ------------------------------------------------------------------ queries
@@ -558,6 +560,8 @@ public final class ConntrackTable {
                 return udpPacket(e, p, dir, now);
             case Ct.IPPROTO_ICMP:
                 return icmpPacket(e, p, dir, now);
+            case Ct.IPPROTO_SCTP:
+                return sctp.packet(e, p, dir, now, (conn[e * STRIDE + O_STATUS] & Ct.IPS_CONFIRMED) != 0);
             case Ct.IPPROTO_GRE:
                 if (cfg.greTracker) {
                     return grePacket(e, p, dir, now);
@@ -639,6 +643,7 @@ public final class ConntrackTable {
             case Ct.IPPROTO_TCP:
             case Ct.IPPROTO_UDP:
             case Ct.IPPROTO_UDPLITE:
+            case Ct.IPPROTO_SCTP:
                 innerPorts = (p.innerSport & 0xffff) << 16 | (p.innerDport & 0xffff);
                 break;
             case Ct.IPPROTO_ICMP:
@@ -920,7 +925,7 @@ public final class ConntrackTable {
      * for anything but an enhanced version-1 header, which nfeval does not model) take a packet without one.
      */
     static boolean readsL4Header(int pr) {
-        return pr == Ct.IPPROTO_TCP || pr == Ct.IPPROTO_UDP || pr == Ct.IPPROTO_UDPLITE || pr == 132;
+        return pr == Ct.IPPROTO_TCP || pr == Ct.IPPROTO_UDP || pr == Ct.IPPROTO_UDPLITE || pr == Ct.IPPROTO_SCTP;
     }
 
     static int packetPorts(CtPacket p) {
@@ -928,6 +933,7 @@ public final class ConntrackTable {
             case Ct.IPPROTO_TCP:
             case Ct.IPPROTO_UDP:
             case Ct.IPPROTO_UDPLITE:
+            case Ct.IPPROTO_SCTP:
                 return (p.sport & 0xffff) << 16 | (p.dport & 0xffff);
             case Ct.IPPROTO_ICMP:
                 return IcmpTuple.ports(p.icmpId, p.icmpType, p.icmpCode);
@@ -946,6 +952,7 @@ public final class ConntrackTable {
             case Ct.IPPROTO_TCP:
             case Ct.IPPROTO_UDP:
             case Ct.IPPROTO_UDPLITE:
+            case Ct.IPPROTO_SCTP:
                 return (ports << 16) | (ports >>> 16);
             case Ct.IPPROTO_ICMP:
                 return (ports & 0xffff0000) | IcmpTuple.invertType((ports >>> 8) & 0xff) << 8 | (ports & 0xff);

@@ -44,7 +44,7 @@ public final class CtPacket {
     public int icmpId;
 
     /**
-     * L4 checksum verified (TCP, UDP, ICMP). The kernel only checks it in PRE_ROUTING
+     * L4 checksum verified (TCP, UDP, ICMP; SCTP's CRC32c). The kernel only checks it in PRE_ROUTING
      * (nf_conntrack_checksum=1 default); elsewhere this flag is ignored.
      */
     public boolean l4ChecksumOk = true;
@@ -65,6 +65,16 @@ public final class CtPacket {
     /** The quote is too short to give the inner tuple (nf_ct_get_tuplepr fails). */
     public boolean innerIncomplete;
 
+    /**
+     * SCTP: the packet's bytes from the common header on ({@code sctpOff}) to the end of the datagram as
+     * far as captured ({@code sctpEnd}), which the tracker walks chunk by chunk as
+     * nf_conntrack_proto_sctp.c does; null for other protocols. {@code sctpLen} is the datagram's SCTP
+     * length (skb->len - dataoff), which bounds the walk in the kernel.
+     */
+    public java.nio.ByteBuffer sctpBuf;
+    public int sctpOff;
+    public int sctpEnd;
+    public int sctpLen;
     /** Packet timestamp in nanoseconds (packet time, never wall clock). */
     public long timeNanos;
     /** Ct.HOOK_PRE_ROUTING or Ct.HOOK_LOCAL_OUT. */
@@ -88,6 +98,8 @@ public final class CtPacket {
         l4Truncated = isFragment = innerIncomplete = false;
         innerSrc = innerDst = innerProto = innerSport = innerDport = 0;
         innerIcmpType = innerIcmpCode = innerIcmpId = 0;
+        sctpBuf = null;
+        sctpOff = sctpEnd = sctpLen = 0;
         timeNanos = 0;
         hook = 0;
         zone = 0;

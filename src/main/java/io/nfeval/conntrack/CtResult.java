@@ -31,6 +31,8 @@ public final class CtResult {
     public static final int REASON_NOT_INVERTIBLE = 10;
     public static final int REASON_NOT_IPV4 = 11;
     public static final int REASON_TCP_RST = 12;
+    /** SCTP: chunks that fail do_basic_checks, may not start or do not fit the state, or a wrong tag. */
+    public static final int REASON_SCTP_STATE = 13;
 
     public boolean isInvalid() {
         return ctinfo == Ct.CTINFO_INVALID;

@@ -19,6 +19,14 @@ public final class CtTimeouts {
     public long greReplied = Ct.secs(180);
     /** CONFIG_NF_CT_PROTO_GRE: track GRE with its own timeouts (else as a generic protocol). */
     public boolean greTracker = true;
+    /**
+     * sctp_timeouts[] indexed by SctpConntrack state (CLOSED..HEARTBEAT_SENT); index 0 (NONE) holds
+     * CLOSED's, as nf_conntrack_sctp_init_net sets it.
+     */
+    public final long[] sctp = new long[SctpConntrack.MAX];
+    /** The SCTP states' names in the nf_conntrack_sctp_timeout_* sysctls, by state (NONE has none). */
+    public static final java.util.List<String> SCTP_STATE_NAMES = java.util.List.of("", "closed", "cookie_wait",
+        "cookie_echoed", "established", "shutdown_sent", "shutdown_recd", "shutdown_ack_sent", "heartbeat_sent");
     /** nf_conntrack_generic_timeout. */
     public long generic = Ct.secs(600);
     /** nf_conntrack_tcp_max_retrans. */
@@ -44,5 +52,14 @@ public final class CtTimeouts {
         tcp[TcpConntrack.SYN_SENT2] = Ct.secs(120);
         tcp[TcpConntrack.RETRANS] = Ct.secs(300);
         tcp[TcpConntrack.UNACK] = Ct.secs(300);
+        sctp[SctpConntrack.CLOSED] = Ct.secs(10);
+        sctp[SctpConntrack.COOKIE_WAIT] = Ct.secs(3);
+        sctp[SctpConntrack.COOKIE_ECHOED] = Ct.secs(3);
+        sctp[SctpConntrack.ESTABLISHED] = Ct.secs(210);
+        sctp[SctpConntrack.SHUTDOWN_SENT] = Ct.secs(3);
+        sctp[SctpConntrack.SHUTDOWN_RECD] = Ct.secs(3);
+        sctp[SctpConntrack.SHUTDOWN_ACK_SENT] = Ct.secs(3);
+        sctp[SctpConntrack.HEARTBEAT_SENT] = Ct.secs(30);
+        sctp[SctpConntrack.NONE] = sctp[SctpConntrack.CLOSED];
     }
 }

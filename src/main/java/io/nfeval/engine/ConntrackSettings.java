@@ -39,6 +39,10 @@ final class ConntrackSettings {
     tcp(host, t, TcpConntrack.UNACK, "unacknowledged");
     // tcp_timeout_max_retrans is the RETRANS timeout's sysctl name
     t.tcp[TcpConntrack.RETRANS] = secs(host, "tcp_timeout_max_retrans", t.tcp[TcpConntrack.RETRANS]);
+    for (int s = 1; s < t.sctp.length; s++) {
+      t.sctp[s] = secs(host, "sctp_timeout_" + CtTimeouts.SCTP_STATE_NAMES.get(s), t.sctp[s]);
+    }
+    t.sctp[0] = t.sctp[1]; // NONE's timeout is CLOSED's (nf_conntrack_sctp_init_net)
     return t;
   }
 

@@ -823,8 +823,8 @@ public final class Engine {
     pProto = skb.protocol();
     final boolean ports = skb.view.l4HeaderPresent()
         && (pProto == PacketView.IPPROTO_TCP || pProto == PacketView.IPPROTO_UDP);
-    pSport = ports ? skb.view.srcPort() : -1;
-    pDport = ports ? skb.view.dstPort() : -1;
+    pSport = ports ? skb.view.srcPort() : pProto == PacketView.IPPROTO_SCTP ? skb.view.sctpSrcPort() : -1;
+    pDport = ports ? skb.view.dstPort() : pProto == PacketView.IPPROTO_SCTP ? skb.view.sctpDstPort() : -1;
   }
 
   /** The last packet, as a possible trigger of the kernel's own answer (REJECT, ICMP errors). */
@@ -1327,8 +1327,39 @@ public final class Engine {
       // loopback packets carry CHECKSUM_UNNECESSARY.
       p.l4ChecksumOk = hook != Hook.PREROUTING.number() || !v.l4ChecksumVerifiable()
           || v.l4ChecksumOk() || partialChecksum(v);
+    } else if (p.proto == PacketView.IPPROTO_SCTP && v.sctpHeaderPresent()) {
+      // SCTP is walked by its tracker (nf_conntrack_proto_sctp.c) over the packet's own bytes
+      p.l4Truncated = false;
+      p.sport = v.sctpSrcPort();
+      p.dport = v.sctpDstPort();
+      p.sctpBuf = skb.buffer;
+      p.sctpOff = v.l4Offset();
+      p.sctpLen = v.l4Length();
+      p.sctpEnd = Math.min(v.l4Offset() + v.l4Length(), skb.present);
+      // sctp_error checks the CRC32c in PREROUTING of a packet that arrived without checksum offload
+      // (CHECKSUM_NONE); one sent with offload (CRC32c left to the device) carries 0 there
+      p.l4ChecksumOk = hook != Hook.PREROUTING.number() || p.sctpEnd < v.l4Offset() + v.l4Length()
+          || sctpCrcOk(v.l4Offset(), v.l4Length());
     }
   }
+
+  /** The SCTP packet's CRC32c (RFC 9260 appendix B) is right, or 0 (left to offload). */
+  private boolean sctpCrcOk(int off, int len) {
+    final java.nio.ByteBuffer b = skb.buffer;
+    final int stored = b.getInt(off + 8);
+    if (stored == 0) {
+      return true;
+    }
+    final java.util.zip.CRC32C crc = sctpCrc;
+    crc.reset();
+    for (int i = 0; i < len; i++) {
+      crc.update(i >= 8 && i < 12 ? 0 : b.get(off + i));
+    }
+    // the CRC is stored little-endian in the header (sctp_compute_cksum's cpu_to_le32)
+    return Integer.reverseBytes(stored) == (int) crc.getValue();
+  }
+
+  private final java.util.zip.CRC32C sctpCrc = new java.util.zip.CRC32C();
 
   /**
    * A checksum left for the NIC to finish (CHECKSUM_PARTIAL: the field holds the folded pseudo-header

@@ -26,6 +26,12 @@ final class NatApply {
         PacketWriter.setDstAddr(v, rw.addr);
       }
     }
+    if (rw.hasPort && v.sctpHeaderPresent()) {
+      // sctp_manip_pkt: the port; the kernel then recomputes the CRC32c, which nothing after NAT reads
+      final int off = v.l4Offset() + (rw.manip == NatCore.MANIP_SRC ? 0 : 2);
+      skb.buffer.putShort(off, (short) rw.port);
+      return;
+    }
     if (!rw.hasPort || !v.l4HeaderPresent()) {
       return;
     }

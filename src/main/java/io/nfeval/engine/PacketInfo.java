@@ -1,5 +1,7 @@
 package io.nfeval.engine;
 
+import io.nfeval.packet.PacketView;
+
 import io.nfeval.host.RouteResult;
 
 /** What the engine learned about one packet beyond the skb itself: for trace and summary. */
@@ -66,6 +68,11 @@ public final class PacketInfo {
     origProto = skb.protocol();
     final boolean ports = skb.view.l4HeaderPresent()
         && (origProto == 6 || origProto == 17);
+    if (origProto == PacketView.IPPROTO_SCTP) {
+      origSport = skb.view.sctpSrcPort();
+      origDport = skb.view.sctpDstPort();
+      return;
+    }
     origSport = ports ? skb.view.srcPort() : (origProto == 1 && skb.view.l4HeaderPresent()
         ? skb.view.icmpType() : -1);
     origDport = ports ? skb.view.dstPort() : (origProto == 1 && skb.view.l4HeaderPresent()

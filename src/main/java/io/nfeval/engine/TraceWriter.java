@@ -58,7 +58,7 @@ public final class TraceWriter implements Engine.PacketListener {
     }
     ascii(",\"tuple\":{\"proto\":\"").ascii(Json.protoName(info.origProto)).ascii("\",\"src\":");
     ip(info.origSrc).ascii(",\"dst\":").ip(info.origDst);
-    if (info.origProto == 6 || info.origProto == 17) {
+    if (info.origProto == 6 || info.origProto == 17 || (info.origProto == 132 && info.origSport >= 0)) {
       ascii(",\"sport\":").num(info.origSport).ascii(",\"dport\":").num(info.origDport);
     } else if (info.origProto == 1 && info.origSport >= 0) {
       ascii(",\"type\":").num(info.origSport).ascii(",\"code\":").num(info.origDport);
@@ -82,6 +82,8 @@ public final class TraceWriter implements Engine.PacketListener {
       ascii(",\"nat\":{\"src\":").ip(skb.saddr()).ascii(",\"dst\":").ip(skb.daddr());
       if ((info.origProto == 6 || info.origProto == 17) && skb.view.l4HeaderPresent()) {
         ascii(",\"sport\":").num(skb.view.srcPort()).ascii(",\"dport\":").num(skb.view.dstPort());
+      } else if (info.origProto == 132 && skb.view.sctpHeaderPresent()) {
+        ascii(",\"sport\":").num(skb.view.sctpSrcPort()).ascii(",\"dport\":").num(skb.view.sctpDstPort());
       }
       put((byte) '}');
     }

@@ -226,7 +226,7 @@ public final class NatCore {
     }
 
     static boolean hasPorts(int pr) {
-        return pr == Ct.IPPROTO_TCP || pr == Ct.IPPROTO_UDP || pr == Ct.IPPROTO_UDPLITE;
+        return pr == Ct.IPPROTO_TCP || pr == Ct.IPPROTO_UDP || pr == Ct.IPPROTO_UDPLITE || pr == Ct.IPPROTO_SCTP;
     }
 
     /** nf_nat_icmp_reply_translation results. */
@@ -380,7 +380,7 @@ public final class NatCore {
     /** l4proto->allow_clash. */
     static boolean allowClash(int pr) {
         return pr == Ct.IPPROTO_UDP || pr == Ct.IPPROTO_UDPLITE
-                || (pr != Ct.IPPROTO_TCP && pr != Ct.IPPROTO_ICMP);
+                || (pr != Ct.IPPROTO_TCP && pr != Ct.IPPROTO_ICMP && pr != Ct.IPPROTO_SCTP);
     }
 
     /** NF_NAT_HARDER_THRESH. */

@@ -43,6 +43,7 @@ public final class PacketView {
   public static final int IPPROTO_ICMP = 1;
   public static final int IPPROTO_TCP = 6;
   public static final int IPPROTO_UDP = 17;
+  public static final int IPPROTO_SCTP = 132;
   public static final int IPPROTO_ICMPV6 = 58;
 
   public static final int TCP_FIN = 0x01;
@@ -1128,6 +1129,23 @@ public final class PacketView {
     return l4Len;
   }
 
+  /**
+   * An SCTP common header (ports, verification tag, checksum: 12 bytes) in the datagram and the capture,
+   * of a whole packet or first fragment. SCTP is not decoded further here ({@link #l4HeaderPresent} stays
+   * false): conntrack and {@code -m sctp} walk its chunks themselves.
+   */
+  public boolean sctpHeaderPresent() {
+    return protocol == IPPROTO_SCTP && l4Off >= 0 && fragOffset == 0 && l4Len >= 12 && l4Off + 12 <= l4CapEnd;
+  }
+
+  public int sctpSrcPort() {
+    return sctpHeaderPresent() ? u16(l4Off) : -1;
+  }
+
+  public int sctpDstPort() {
+    return sctpHeaderPresent() ? u16(l4Off + 2) : -1;
+  }
+
   /** True when the fixed TCP/UDP/ICMP header was decoded (not a later fragment, not cut). */
   public boolean l4HeaderPresent() {
     return l4Present;
@@ -1333,7 +1351,7 @@ public final class PacketView {
 
   private boolean innerPorts() {
     final int p = icmpInnerProtocol();
-    return icmpInnerL4Off >= 0 && (p == IPPROTO_TCP || p == IPPROTO_UDP);
+    return icmpInnerL4Off >= 0 && (p == IPPROTO_TCP || p == IPPROTO_UDP || p == IPPROTO_SCTP);
   }
 
   public int icmpInnerSrcPort() {

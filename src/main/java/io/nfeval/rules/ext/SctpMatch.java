@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code -m sctp} ({@code xt_sctp.c}): ports and chunk types. Chunk-type tests are kept as text
- * (parsed, not yet evaluated).
+ * {@code -m sctp} ({@code xt_sctp.c}): ports and chunk types (any, all or only of them, with flag
+ * masks), each with its inversion.
  */
 public final class SctpMatch implements Match {
   public static final ExtSpec<Match> SPEC = new ExtSpec<>("sctp",
