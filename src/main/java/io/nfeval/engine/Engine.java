@@ -1144,9 +1144,19 @@ public final class Engine {
    * state's {@code out} is fixed when NF_HOOK begins); POSTROUTING leaves through the new one.
    */
   private int reroute() {
-    // ip_route_me_harder: a zeroed flowi4 (uid 0) with the packet's protocol and ports dissected
-    final RouteResult rt = flowRouting ? flowRoute(null, 0)
-        : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
+    // ip_route_me_harder: a zeroed flowi4 (uid 0) with the packet's protocol and ports dissected; a
+    // foreign source (REJECT's reset, sent from the address it answers for) routes with ANYSRC
+    final RouteResult rt;
+    if (!host.isHostAddress(skb.saddr())) {
+      final PacketView v = skb.view;
+      final boolean ports = v.l4HeaderPresent() && v.fragmentOffset() == 0
+          && (v.protocol() == PacketView.IPPROTO_TCP || v.protocol() == PacketView.IPPROTO_UDP);
+      rt = host.routeMeHarder(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(), v.tos(), skb.mark,
+          v.protocol(), ports ? v.srcPort() : 0, ports ? v.dstPort() : 0);
+    } else {
+      rt = flowRouting ? flowRoute(null, 0)
+          : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
+    }
     if (!rt.ok()) {
       return XtVerdict.DROP; // ip_route_me_harder failed: the hook drops the packet
     }

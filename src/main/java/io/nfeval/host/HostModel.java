@@ -532,8 +532,29 @@ public final class HostModel {
     return r;
   }
 
+  /**
+   * {@code ip_route_me_harder} (net/ipv4/netfilter.c) for a packet the host sends whose mark, destination
+   * or TOS changed in OUTPUT: an output route from the packet's own source, which may be foreign (REJECT's
+   * reset is sent from the address it answers for): a source whose type is LOCAL or UNICAST
+   * ({@code inet_addr_type_dev_table}) routes with FLOWI_FLAG_ANYSRC, so no device must hold it.
+   */
+  public RouteResult routeMeHarder(RouteResult r, int saddr, int daddr, int tos, int mark, int proto, int sport,
+      int dport) {
+    final int type = addrType(saddr, null);
+    r.flow(proto, sport, dport, 0);
+    r.reset();
+    routeOutput(r, saddr, daddr, tos, mark, null, type == RouteType.LOCAL || type == RouteType.UNICAST);
+    return r;
+  }
+
   /** {@code ip_route_output_key_hash_rcu} and {@code __mkroute_output}. */
   private void routeOutput(RouteResult r, int saddr, int daddr, int tos, int mark, NetInterface oifDev) {
+    routeOutput(r, saddr, daddr, tos, mark, oifDev, false);
+  }
+
+  /** {@code anySrc}: FLOWI_FLAG_ANYSRC, a source no device holds is no error. */
+  private void routeOutput(RouteResult r, int saddr, int daddr, int tos, int mark, NetInterface oifDev,
+      boolean anySrc) {
     final int scope = (tos & 0x01) != 0 ? RouteScope.LINK : RouteScope.UNIVERSE; // RTO_ONLINK
     final int iif = loopbackIndex();
     int oif = oifDev == null ? 0 : oifDev.index();
@@ -556,7 +577,7 @@ public final class HostModel {
         makeOutput(r, saddr, daddr, owner, RouteType.UNSPEC);
         return;
       }
-      if (owner == null) {
+      if (owner == null && !anySrc) {
         r.fail(Errno.ENETUNREACH, RouteResult.Reason.BAD_SOURCE);
         return;
       }
