@@ -10,7 +10,8 @@ routes for every /16 the ruleset's addresses fall in (spread over the interfaces
 rp_filter and the ICMP error rate limit off. The traffic is a seeded scapy program sent from the peers:
 TCP with every flag mix and common options, UDP, ICMP queries, ICMP errors quoting earlier flows, replies
 to earlier flows arriving elsewhere, packets to the firewall's own, broadcast and multicast addresses,
-TTLs 1 and 2, TOS values, IP options, bad checksums and fragments, with source MACs that the ruleset's
+TTLs 1 and 2, TOS values, IP options, bad checksums and fragments, SCTP chunks of every kind with tags
+that sometimes fit (from a random stream of its own: other packets of a seed stay the same), with source MACs that the ruleset's
 -m mac rules name (anonymised XX:XX:.. MACs become 02:00:00:00:00:01) or random ones. Anything the
 kernel refuses in the ruleset makes run-scenario.sh fail with iptables-restore's message.
 
@@ -57,6 +58,37 @@ def l4rand(src, dst):
     else:
         inner = IP(src=dst, dst=src) / UDP(sport=rnd.randrange(1, 65535), dport=rnd.randrange(1, 65535))
     return ICMP(type=rnd.choice([3, 11]), code=rnd.choice([0, 1, 3, 4])) / bytes(inner)[:28]
+rs = random.Random(int(os.environ['SEED']) * 7919 + 132)
+sctp_flows = []
+SCTP_TAGS = [0, 0x1111, 0x2222, 0x3333]
+def sctp_chunk(kind):
+    tag = rs.choice(SCTP_TAGS[1:])
+    return {'init': lambda: SCTPChunkInit(init_tag=tag, a_rwnd=65535, n_out_streams=1, n_in_streams=1, init_tsn=1),
+            'init_ack': lambda: SCTPChunkInitAck(init_tag=tag, a_rwnd=65535, n_out_streams=1, n_in_streams=1, init_tsn=1),
+            'cookie_echo': lambda: SCTPChunkCookieEcho(cookie=b'c' * 8), 'cookie_ack': lambda: SCTPChunkCookieAck(),
+            'data': lambda: SCTPChunkData(tsn=rs.randrange(1 << 32), data=b'd' * rs.randrange(1, 64)),
+            'sack': lambda: SCTPChunkSACK(cumul_tsn_ack=1, a_rwnd=65535),
+            'heartbeat': lambda: SCTPChunkHeartbeatReq(), 'heartbeat_ack': lambda: SCTPChunkHeartbeatAck(),
+            'abort': lambda: SCTPChunkAbort(TCB=rs.choice([0, 1])), 'shutdown': lambda: SCTPChunkShutdown(cumul_tsn_ack=1),
+            'shutdown_ack': lambda: SCTPChunkShutdownAck(),
+            'shutdown_complete': lambda: SCTPChunkShutdownComplete(TCB=rs.choice([0, 1]))}[kind]()
+KINDS = ['init', 'init', 'init_ack', 'cookie_echo', 'cookie_ack', 'data', 'data', 'sack', 'heartbeat', 'heartbeat_ack',
+         'abort', 'shutdown', 'shutdown_ack', 'shutdown_complete']
+def sctp_packet():
+    if sctp_flows and rs.random() < 0.6:
+        f = rs.choice(sctp_flows)
+        src, dst, sp, dp = f if rs.random() < 0.5 else (f[1], f[0], f[3], f[2])
+    else:
+        src = host(*rs.choice(pool)); dst = host(*rs.choice(pool))
+        sp = rs.choice([5000, 3868, rs.randrange(1024, 65535)]); dp = rs.choice([3868, 2905, 5000, rs.randrange(1, 65535)])
+        sctp_flows.append((src, dst, sp, dp))
+    chunks = sctp_chunk(rs.choice(KINDS))
+    if rs.random() < 0.15:
+        chunks = chunks / sctp_chunk(rs.choice(KINDS))
+    p = IP(src=src, dst=dst) / SCTP(sport=sp, dport=dp, tag=rs.choice(SCTP_TAGS)) / chunks
+    if rs.random() < 0.05:
+        p[SCTP].chksum = 0x1234
+    return p
 count = int(os.environ['COUNT'])
 for k in range(count):
     v = rnd.choice(IFX)
@@ -89,6 +121,9 @@ for k in range(count):
             sendp(Ether(src=mac, dst=fwmacs[v]) / fr, iface='p' + v, verbose=0)
         continue
     sendp(Ether(src=mac, dst=fwmacs[v]) / p, iface='p' + v, verbose=0)
+    # SCTP from a stream of its own, so a seed's other packets stay what they were
+    if rs.random() < 0.06:
+        sendp(Ether(src=mac, dst=fwmacs[v]) / sctp_packet(), iface='p' + v, verbose=0)
 print('sent', count)
 PY
 settle 0.5

@@ -128,6 +128,14 @@ final class SctpConntrack {
         return off - p.sctpOff < p.sctpLen && off + 4 <= p.sctpEnd;
     }
 
+    /**
+     * The INIT/INIT_ACK chunk at {@code off} has its whole {@code struct sctp_inithdr} (tag, window,
+     * streams, TSN: 16 bytes after the chunk header) in the datagram, as skb_header_pointer requires.
+     */
+    private static boolean initHeaderAt(CtPacket p, int off) {
+        return off + 20 - p.sctpOff <= p.sctpLen && off + 20 <= p.sctpEnd;
+    }
+
     private static int next(ByteBuffer b, int off) {
         return off + ((u16(b, off + 2) + 3) & ~3);
     }
@@ -194,7 +202,7 @@ final class SctpConntrack {
                 return false;
             }
             if (type == CID_INIT) {
-                if (vtag != 0 || off + 8 > p.sctpEnd) { // 8.5.1 (A); the init header must be there
+                if (vtag != 0 || !initHeaderAt(p, off)) { // 8.5.1 (A); the init header must be there
                     return false;
                 }
                 c[b + vtagSlot(Ct.DIR_REPLY)] = s32(buf, off + 4);
@@ -308,7 +316,7 @@ final class SctpConntrack {
                 return CtResult.REASON_SCTP_STATE;
             }
             if (type == CID_INIT) {
-                if (off + 8 > p.sctpEnd) {
+                if (!initHeaderAt(p, off)) {
                     return CtResult.REASON_SCTP_STATE;
                 }
                 final int initTag = s32(buf, off + 4);
@@ -325,7 +333,7 @@ final class SctpConntrack {
                     ignore = true;
                 }
             } else if (type == CID_INIT_ACK) {
-                if (off + 8 > p.sctpEnd) {
+                if (!initHeaderAt(p, off)) {
                     return CtResult.REASON_SCTP_STATE;
                 }
                 final int initTag = s32(buf, off + 4);
