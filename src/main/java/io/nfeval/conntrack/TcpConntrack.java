@@ -455,10 +455,11 @@ public final class TcpConntrack {
                         newState = oldState;
                     }
                     final int st = c[b + ConntrackTable.O_STATUS];
-                    if ((((st & Ct.IPS_SEEN_REPLY) != 0 && lastIndex(b) == SYN_SET)
+                    // a RST answering the SYN we let through comes from the other side (last_dir != dir)
+                    if ((((st & Ct.IPS_SEEN_REPLY) != 0 && lastIndex(b) == SYN_SET && lastDir(b) != dir)
                             || ((st & Ct.IPS_ASSURED) == 0 && lastIndex(b) == ACK_SET))
                             && ackSeq == lastEnd) {
-                        skipWindow = true; // RST to a SYN/ACK we let through: no window check
+                        skipWindow = true; // RST to a SYN or ACK we let through: no window check
                     } else if (oldState == SYN_SENT && lastIndex(b) == ACK_SET && lastDir(b) == Ct.DIR_REPLY
                             && seq == c[b + ConntrackTable.O_LAST_ACK]) {
                         skipWindow = true; // reset answering a challenge ACK we let through
