@@ -81,6 +81,18 @@ public final class SctpMatch implements Match {
     final int[] flagType;
     final int[] flag;
     final int[] flagMask;
+    /** {@link #map} as 4 words of bits, for the ALL test's pending set (kept in locals, no copy). */
+    final long[] mapBits = new long[4];
+
+    /** Fills {@link #mapBits} from {@link #map}; called once the parse is complete. */
+    Chunks seal() {
+      for (int t = 0; t < 256; t++) {
+        if (map[t]) {
+          mapBits[t >>> 6] |= 1L << (t & 63);
+        }
+      }
+      return this;
+    }
 
     Chunks(int kind, int n) {
       this.kind = kind;
@@ -95,7 +107,7 @@ public final class SctpMatch implements Match {
   private Chunks chunks() {
     Chunks c = chunks;
     if (c == null) {
-      c = parseChunks(chunkTypes);
+      c = parseChunks(chunkTypes).seal();
       chunks = c;
     }
     return c;
@@ -199,7 +211,11 @@ public final class SctpMatch implements Match {
   /** match_packet: 1 match, 0 no match, -1 hot-dropped. */
   private int chunksMatch(PacketContext ctx, io.nfeval.packet.PacketView v, int offset) {
     final Chunks c = chunks();
-    final boolean[] pending = c.kind == ALL ? c.map.clone() : null;
+    // ALL: the chunk types still to be seen, as 4 words of bits (no array copied per packet)
+    long p0 = c.mapBits[0];
+    long p1 = c.mapBits[1];
+    long p2 = c.mapBits[2];
+    long p3 = c.mapBits[3];
     final int len = ctx.length();
     do {
       final int type = PacketBytes.u8(v, offset);
@@ -218,7 +234,13 @@ public final class SctpMatch implements Match {
           }
           case ALL -> {
             if (flagsOk(c, type, flags)) {
-              pending[type] = false;
+              final long bit = ~(1L << (type & 63));
+              switch (type >>> 6) {
+                case 0 -> p0 &= bit;
+                case 1 -> p1 &= bit;
+                case 2 -> p2 &= bit;
+                default -> p3 &= bit;
+              }
             }
           }
           default -> {
@@ -233,12 +255,7 @@ public final class SctpMatch implements Match {
       offset += (clen + 3) & ~3;
     } while (offset < len);
     if (c.kind == ALL) {
-      for (boolean b : pending) {
-        if (b) {
-          return 0;
-        }
-      }
-      return 1;
+      return (p0 | p1 | p2 | p3) == 0 ? 1 : 0;
     }
     return c.kind == ANY ? 0 : 1;
   }

@@ -132,4 +132,23 @@ class TransportMatchTest {
     final Match only = match("-p sctp -m sctp --chunk-types only DATA -j ACCEPT");
     assertThat(eval(only, init)).isTrue();
   }
+
+  @Test
+  void sctpAllChunkTypes() {
+    final Match all = match("-p sctp -m sctp --chunk-types all DATA,SACK -j ACCEPT");
+    final Pkt p = new Pkt();
+    p.proto = 132;
+    // common header, then a DATA chunk (16 bytes) and a SACK chunk (16 bytes)
+    p.l4 = new byte[] {0, 1, 0x13, (byte) 0x88, 0, 0, 0, 1, 0, 0, 0, 0,
+        0, 3, 0, 16, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+        3, 0, 0, 16, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0};
+    assertThat(eval(all, p)).isTrue();
+    p.l4[28] = 4; // the second chunk a HEARTBEAT: SACK missing
+    assertThat(eval(all, p)).isFalse();
+    // a type above 63 in the set (I_DATA, 64) goes to the second word of the pending bits
+    final Match high = match("-p sctp -m sctp --chunk-types all DATA,I_DATA -j ACCEPT");
+    assertThat(eval(high, p)).isFalse();
+    p.l4[28] = 64;
+    assertThat(eval(high, p)).isTrue();
+  }
 }
