@@ -66,10 +66,10 @@ public final class CtPacket {
     public boolean innerIncomplete;
 
     /**
-     * SCTP: the packet's bytes from the common header on ({@code sctpOff}) to the end of the datagram as
-     * far as captured ({@code sctpEnd}), which the tracker walks chunk by chunk as
-     * nf_conntrack_proto_sctp.c does; null for other protocols. {@code sctpLen} is the datagram's SCTP
-     * length (skb->len - dataoff), which bounds the walk in the kernel.
+     * SCTP: the packet's bytes (a big-endian buffer) from the common header on ({@code sctpOff}) to the
+     * end of the datagram as far as captured ({@code sctpEnd}), which the tracker walks chunk by chunk
+     * as nf_conntrack_proto_sctp.c does; null for other protocols. {@code sctpLen} is the datagram's
+     * SCTP length (skb->len - dataoff), which bounds the walk in the kernel.
      */
     public java.nio.ByteBuffer sctpBuf;
     public int sctpOff;

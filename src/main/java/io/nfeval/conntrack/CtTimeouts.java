@@ -19,10 +19,7 @@ public final class CtTimeouts {
     public long greReplied = Ct.secs(180);
     /** CONFIG_NF_CT_PROTO_GRE: track GRE with its own timeouts (else as a generic protocol). */
     public boolean greTracker = true;
-    /**
-     * sctp_timeouts[] indexed by SctpConntrack state (CLOSED..HEARTBEAT_SENT); index 0 (NONE) holds
-     * CLOSED's, as nf_conntrack_sctp_init_net sets it.
-     */
+    /** sctp_timeouts[] indexed by SctpConntrack state (CLOSED..HEARTBEAT_SENT); NONE (0) uses CLOSED's. */
     public final long[] sctp = new long[SctpConntrack.MAX];
     /** The SCTP states' names in the nf_conntrack_sctp_timeout_* sysctls, by state (NONE has none). */
     public static final java.util.List<String> SCTP_STATE_NAMES = java.util.List.of("", "closed", "cookie_wait",
@@ -60,6 +57,5 @@ public final class CtTimeouts {
         sctp[SctpConntrack.SHUTDOWN_RECD] = Ct.secs(3);
         sctp[SctpConntrack.SHUTDOWN_ACK_SENT] = Ct.secs(3);
         sctp[SctpConntrack.HEARTBEAT_SENT] = Ct.secs(30);
-        sctp[SctpConntrack.NONE] = sctp[SctpConntrack.CLOSED];
     }
 }

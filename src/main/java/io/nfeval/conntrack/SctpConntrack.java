@@ -108,12 +108,7 @@ final class SctpConntrack {
     }
 
     private static int u16(ByteBuffer b, int off) {
-        return (b.get(off) & 0xff) << 8 | (b.get(off + 1) & 0xff);
-    }
-
-    private static int s32(ByteBuffer b, int off) {
-        return (b.get(off) & 0xff) << 24 | (b.get(off + 1) & 0xff) << 16 | (b.get(off + 2) & 0xff) << 8
-            | (b.get(off + 3) & 0xff);
+        return b.getShort(off) & 0xffff;
     }
 
     private boolean has(int type) {
@@ -205,7 +200,7 @@ final class SctpConntrack {
                 if (vtag != 0 || !initHeaderAt(p, off)) { // 8.5.1 (A); the init header must be there
                     return false;
                 }
-                c[b + vtagSlot(Ct.DIR_REPLY)] = s32(buf, off + 4);
+                c[b + vtagSlot(Ct.DIR_REPLY)] = buf.getInt(off + 4);
             } else if (type == CID_HEARTBEAT) {
                 c[b + vtagSlot(Ct.DIR_ORIGINAL)] = vtag;
             } else if (type == CID_SHUTDOWN_ACK) {
@@ -233,7 +228,7 @@ final class SctpConntrack {
             return CtResult.REASON_CHECKSUM;
         }
         final ByteBuffer buf = p.sctpBuf;
-        final int vtag = s32(buf, p.sctpOff + 4);
+        final int vtag = buf.getInt(p.sctpOff + 4);
         if (!basicChecks(p)) {
             return CtResult.REASON_SCTP_STATE;
         }
@@ -319,7 +314,7 @@ final class SctpConntrack {
                 if (!initHeaderAt(p, off)) {
                     return CtResult.REASON_SCTP_STATE;
                 }
-                final int initTag = s32(buf, off + 4);
+                final int initTag = buf.getInt(off + 4);
                 // a stale or retransmitted INIT (the peer's tag again) is not recorded
                 if (oldState == NONE || c[peer] != initTag) {
                     if ((c[w] & initOwn) != 0 && (c[w] & initPeer) != 0) {
@@ -336,7 +331,7 @@ final class SctpConntrack {
                 if (!initHeaderAt(p, off)) {
                     return CtResult.REASON_SCTP_STATE;
                 }
-                final int initTag = s32(buf, off + 4);
+                final int initTag = buf.getInt(off + 4);
                 final int v = c[peer];
                 if ((c[w] & initPeer) == 0 && v != 0 && v != initTag) {
                     return CtResult.REASON_SCTP_STATE;
@@ -354,7 +349,8 @@ final class SctpConntrack {
         if (ignore) {
             return 0; // accepted, timeout not refreshed
         }
-        table.refreshAcct(e, dir, p.ipLen, now, table.cfg.sctp[newState]);
+        // timeouts[0], NONE's, is CLOSED's (nf_conntrack_sctp_init_net)
+        table.refreshAcct(e, dir, p.ipLen, now, table.cfg.sctp[newState == NONE ? CLOSED : newState]);
         return 0;
     }
 }

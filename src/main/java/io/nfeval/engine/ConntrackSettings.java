@@ -42,7 +42,6 @@ final class ConntrackSettings {
     for (int s = 1; s < t.sctp.length; s++) {
       t.sctp[s] = secs(host, "sctp_timeout_" + CtTimeouts.SCTP_STATE_NAMES.get(s), t.sctp[s]);
     }
-    t.sctp[0] = t.sctp[1]; // NONE's timeout is CLOSED's (nf_conntrack_sctp_init_net)
     return t;
   }
 

@@ -928,16 +928,20 @@ public final class Engine {
    */
   private RouteResult flowRoute(NetInterface in, int uid) {
     final PacketView v = skb.view;
+    final int ports = flowPorts();
+    return host.route(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(), v.tos(), skb.mark, in, null,
+        v.protocol(), ports >>> 16, ports & 0xffff, uid);
+  }
+
+  /** The flow key's ports (source high, destination low): TCP and UDP's, 0 otherwise and for later fragments. */
+  private int flowPorts() {
+    final PacketView v = skb.view;
     final int proto = v.protocol();
-    int sport = 0;
-    int dport = 0;
     if (v.l4HeaderPresent() && v.fragmentOffset() == 0
         && (proto == PacketView.IPPROTO_TCP || proto == PacketView.IPPROTO_UDP)) {
-      sport = v.srcPort();
-      dport = v.dstPort();
+      return v.srcPort() << 16 | v.dstPort();
     }
-    return host.route(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(), v.tos(), skb.mark, in, null,
-        proto, sport, dport, uid);
+    return 0;
   }
 
   /** Two results, alternated: a reroute's result must not overwrite the one OUTPUT started with. */
@@ -1148,11 +1152,9 @@ public final class Engine {
     // foreign source (REJECT's reset, sent from the address it answers for) routes with ANYSRC
     final RouteResult rt;
     if (!host.isHostAddress(skb.saddr())) {
-      final PacketView v = skb.view;
-      final boolean ports = v.l4HeaderPresent() && v.fragmentOffset() == 0
-          && (v.protocol() == PacketView.IPPROTO_TCP || v.protocol() == PacketView.IPPROTO_UDP);
-      rt = host.routeMeHarder(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(), v.tos(), skb.mark,
-          v.protocol(), ports ? v.srcPort() : 0, ports ? v.dstPort() : 0);
+      final int ports = flowPorts();
+      rt = host.routeMeHarder(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(), skb.view.tos(),
+          skb.mark, skb.view.protocol(), ports >>> 16, ports & 0xffff);
     } else {
       rt = flowRouting ? flowRoute(null, 0)
           : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
@@ -1355,21 +1357,22 @@ public final class Engine {
 
   /** The SCTP packet's CRC32c (RFC 9260 appendix B) is right, or 0 (left to offload). */
   private boolean sctpCrcOk(int off, int len) {
-    final java.nio.ByteBuffer b = skb.buffer;
-    final int stored = b.getInt(off + 8);
+    final int stored = skb.buffer.getInt(off + 8);
     if (stored == 0) {
       return true;
     }
+    // over the whole packet with the checksum field taken as zero
     final java.util.zip.CRC32C crc = sctpCrc;
     crc.reset();
-    for (int i = 0; i < len; i++) {
-      crc.update(i >= 8 && i < 12 ? 0 : b.get(off + i));
-    }
+    crc.update(skb.data, off, 8);
+    crc.update(SCTP_ZERO_CRC, 0, 4);
+    crc.update(skb.data, off + 12, len - 12);
     // the CRC is stored little-endian in the header (sctp_compute_cksum's cpu_to_le32)
     return Integer.reverseBytes(stored) == (int) crc.getValue();
   }
 
   private final java.util.zip.CRC32C sctpCrc = new java.util.zip.CRC32C();
+  private static final byte[] SCTP_ZERO_CRC = new byte[4];
 
   /**
    * A checksum left for the NIC to finish (CHECKSUM_PARTIAL: the field holds the folded pseudo-header

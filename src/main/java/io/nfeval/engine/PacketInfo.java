@@ -1,8 +1,7 @@
 package io.nfeval.engine;
 
-import io.nfeval.packet.PacketView;
-
 import io.nfeval.host.RouteResult;
+import io.nfeval.packet.PacketView;
 
 /** What the engine learned about one packet beyond the skb itself: for trace and summary. */
 public final class PacketInfo {

@@ -708,16 +708,20 @@ public final class Replayer {
     final int o = p.offset() + 14;
     final int ihl = (b.get(o) & 0x0f) * 4;
     final int proto = b.get(o + 9) & 0xff;
-    // the buffer's order is the capture file's: read network order byte by byte
-    if (ihl < 20 || p.capLen() < 14 + ihl + 4 || (((b.get(o + 6) & 0x1f) << 8) | (b.get(o + 7) & 0xff)) != 0
+    if (ihl < 20 || p.capLen() < 14 + ihl + 4 || (be16(b, o + 6) & 0x1fff) != 0
         || (proto != PacketView.IPPROTO_TCP && proto != PacketView.IPPROTO_UDP)) {
       return;
     }
-    final int dst = (b.get(o + 16) & 0xff) << 24 | (b.get(o + 17) & 0xff) << 16
-        | (b.get(o + 18) & 0xff) << 8 | (b.get(o + 19) & 0xff);
-    final int sport = (b.get(o + ihl) & 0xff) << 8 | (b.get(o + ihl + 1) & 0xff);
-    final int dport = (b.get(o + ihl + 2) & 0xff) << 8 | (b.get(o + ihl + 3) & 0xff);
-    replyPorts.addSend(proto, dst, dport, sport, p.tsNanos());
+    replyPorts.addSend(proto, be32(b, o + 16), be16(b, o + ihl + 2), be16(b, o + ihl), p.tsNanos());
+  }
+
+  /** A network-order field of a capture's buffer, whose own order is the capture file's. */
+  private static int be16(java.nio.ByteBuffer b, int off) {
+    return (b.get(off) & 0xff) << 8 | (b.get(off + 1) & 0xff);
+  }
+
+  private static int be32(java.nio.ByteBuffer b, int off) {
+    return be16(b, off) << 16 | be16(b, off + 2);
   }
 
   /**
@@ -734,12 +738,8 @@ public final class Replayer {
     if (b.get(o + 12) != 0x08 || b.get(o + 13) != 0x00 || (b.get(o + 14) & 0xf0) != 0x40) {
       return false;
     }
-    final int dst = (b.get(o + 30) & 0xff) << 24 | (b.get(o + 31) & 0xff) << 16
-        | (b.get(o + 32) & 0xff) << 8 | (b.get(o + 33) & 0xff);
-    final int src = (b.get(o + 26) & 0xff) << 24 | (b.get(o + 27) & 0xff) << 16
-        | (b.get(o + 28) & 0xff) << 8 | (b.get(o + 29) & 0xff);
     // the host's own sends are decoded: their answers refute replies (hostAnswer)
-    return !host.isHostAddress(dst) && !host.isHostAddress(src);
+    return !host.isHostAddress(be32(b, o + 30)) && !host.isHostAddress(be32(b, o + 26));
   }
 
   private boolean isBroadcastOrMulticast(int dst, NetInterface in) {
