@@ -421,6 +421,17 @@ public final class ConntrackTable {
         }
     }
 
+    /**
+     * nf_ct_set_closing: a reset sent for entry {@code h} (nf_send_reset) closes it. Only confirmed TCP
+     * entries change; an entry the rejected packet created itself is still unconfirmed and is left alone.
+     */
+    public void setClosing(int h, long nowNanos) {
+        if (h < 0 || !isConfirmed(h) || proto(h) != 6) {
+            return;
+        }
+        tcp.setClosing(h * STRIDE, nowNanos);
+    }
+
     /** The master connection of an expected entry, or -1. */
     public int master(int h) {
         return master == null ? -1 : master[h];

@@ -681,6 +681,21 @@ public final class TcpConntrack {
         return W_ACCEPT;
     }
 
+    /**
+     * nf_conntrack_tcp_set_closing, called by nf_send_reset (REJECT --reject-with tcp-reset) for the
+     * rejected packet's confirmed entry once its reset is routed: the entry moves to CLOSE and, unless it
+     * was already there or has a fixed timeout, expires after the CLOSE timeout (10 s by default). A
+     * later packet of that flow is then a new connection, judged by the nat table again.
+     */
+    void setClosing(int b, long now) {
+        final int old = state(b);
+        setState(b, CLOSE);
+        if (old == CLOSE || (c[b + ConntrackTable.O_STATUS] & Ct.IPS_FIXED_TIMEOUT) != 0) {
+            return;
+        }
+        ct.setTimeout(b, now + ct.cfg.tcp[CLOSE]);
+    }
+
     /** nf_tcp_handle_invalid: shorten an ASSURED entry's timeout after out-of-window FIN/RST exchanges. */
     private void handleInvalid(int b, int dir, int index, long now) {
         final int st = c[b + ConntrackTable.O_STATUS];

@@ -754,6 +754,7 @@ public final class Engine {
         skb.ctHandle = ctHandle;
         skb.ctInfo = Ct.dir(ctInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
         info.attached = true;
+        closeOnRoute = answers.rst ? ctHandle : -1;
       }
       triggerValid = false;
       finish(localOut(null));
@@ -809,6 +810,9 @@ public final class Engine {
     }
     return d;
   }
+
+  /** The entry whose reset this engine is sending: closed once the reset has a route, or -1. */
+  private int closeOnRoute = -1;
 
   /** The unconfirmed entry the last packet left behind, or -1. */
   private int unconfirmedHandle = -1;
@@ -1106,6 +1110,13 @@ public final class Engine {
     info.route = rt;
     rerouted = false;
     skb.out = outHint != null ? outHint : (rt.ok() ? rt.oif() : null);
+    if (closeOnRoute >= 0) {
+      // nf_send_reset: ip_route_me_harder found the reset a route, then nf_ct_set_closing
+      if (rt.ok()) {
+        conntrack.setClosing(closeOnRoute, skb.tsNanos);
+      }
+      closeOnRoute = -1;
+    }
     attachCandidate();
     int v = runHook(Hook.OUTPUT, false);
     if (v != XtVerdict.ACCEPT) {
@@ -1429,6 +1440,9 @@ public final class Engine {
     skb.ctHandle = pCtHandle;
     skb.ctInfo = Ct.dir(pCtInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
     info.attached = true;
+    if (v.protocol() == PacketView.IPPROTO_TCP) {
+      conntrack.setClosing(pCtHandle, skb.tsNanos); // nf_send_reset's nf_ct_set_closing
+    }
     if (v.icmpType() == 5) {
       info.redirectStatus = pStatusAtForward; // the redirect left before the trigger's FORWARD
     }

@@ -184,4 +184,43 @@ class EngineSemanticsTest {
     assertThat(c).contains("[6:360] -A OUTPUT -p icmp -m conntrack --ctstate RELATED -m icmp --icmp-type 3/3");
     assertThat(c).contains(":OUTPUT ACCEPT [7:400]");
   }
+  /**
+   * nf_send_reset calls nf_ct_set_closing: a reset sent for a packet of a confirmed connection moves it
+   * to CLOSE with the 10 s CLOSE timeout, so the flow's next packet 11 s later is a new connection that
+   * the nat table sees. Here the engine builds the reset itself (a capture of arrivals only).
+   */
+  @Test
+  void aResetClosesTheRejectedPacketsConnection() throws Exception {
+    Engine e = engine(String.join("\n",
+        "*nat",
+        ":PREROUTING ACCEPT [0:0]",
+        ":INPUT ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        ":POSTROUTING ACCEPT [0:0]",
+        "-A PREROUTING -p tcp",
+        "COMMIT",
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "-A INPUT -p tcp -m length --length 100 -j REJECT --reject-with tcp-reset",
+        "-A OUTPUT -p tcp -m tcp --tcp-flags RST RST -m conntrack --ctexpire 0:10",
+        "COMMIT", ""));
+    var eth0 = e.host().byName("eth0");
+    final long s = 1_000_000_000L;
+    // picked up mid-stream (nf_conntrack_tcp_loose), confirmed at INPUT: UNACK timeout, 300 s
+    assertThat(e.arrive(Packets.tcp("198.51.100.7", 40000, "192.0.2.1", 80, 0x18, 100, 1, 20), eth0,
+        s, 0)).isEqualTo(Disposition.DELIVERED);
+    assertThat(e.arrive(Packets.tcp("198.51.100.7", 40000, "192.0.2.1", 80, 0x18, 120, 1, 60), eth0,
+        2 * s, 1)).isEqualTo(Disposition.REJECTED);
+    assertThat(e.arrive(Packets.tcp("198.51.100.7", 40000, "192.0.2.1", 80, 0x18, 120, 1, 20), eth0,
+        13 * s, 2)).isEqualTo(Disposition.DELIVERED);
+    // a first packet rejected: its entry is unconfirmed and stays as it is (here: freed)
+    assertThat(e.arrive(Packets.tcp("198.51.100.7", 40001, "192.0.2.1", 80, 0x18, 100, 1, 60), eth0,
+        14 * s, 3)).isEqualTo(Disposition.REJECTED);
+    String c = counters(e);
+    // the third packet starts a new connection: the entry closed 11 s before has expired
+    assertThat(c).contains("[3:220] -A PREROUTING -p tcp");
+    assertThat(c).contains("[2:80] -A OUTPUT -p tcp -m tcp --tcp-flags RST RST -m conntrack --ctexpire 0:10");
+  }
 }
