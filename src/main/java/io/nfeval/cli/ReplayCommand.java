@@ -139,8 +139,9 @@ final class ReplayCommand implements Callable<Integer> {
       TraceWriter trace = null;
       if (traceOut != null) {
         traceFile = OutputFile.of(traceOut);
-        traceWriter = new io.nfeval.engine.BackgroundOutputStream(
-            Files.newOutputStream(traceFile.writeTo()));
+        traceWriter = traceFile.direct()
+            ? new io.nfeval.engine.BackgroundOutputStream(Files.newOutputStream(traceFile.writeTo()))
+            : io.nfeval.engine.BackgroundOutputStream.toNewFile(traceFile.writeTo());
         trace = new TraceWriter(traceWriter, engine.conntrackEnabled());
       }
       final TraceWriter tw = trace;

@@ -6,8 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BackgroundOutputStreamTest {
 
@@ -31,6 +34,33 @@ class BackgroundOutputStreamTest {
       }
     }
     assertThat(sink.toByteArray()).isEqualTo(expected.toByteArray());
+  }
+
+  /**
+   * A file written with O_DIRECT where the file system allows it (whole 1 MiB chunks), then through the
+   * page cache after a flush (no longer block-aligned) and for the last partial chunk: the same bytes.
+   */
+  @Test
+  void aFileGetsEveryByteWithDirectChunksFlushesAndATail(@TempDir Path dir) throws IOException {
+    for (int flushAt : new int[] {-1, 1200}) {
+      final Path f = dir.resolve("trace-" + flushAt);
+      Files.writeString(f, "old content, longer than nothing");
+      final ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      final Random rnd = new Random(11);
+      try (BackgroundOutputStream out = BackgroundOutputStream.toNewFile(f)) {
+        for (int i = 0; i < 2000; i++) {
+          final byte[] b = new byte[rnd.nextInt(i % 300 == 0 ? 1_300_000 : 3000)];
+          rnd.nextBytes(b);
+          out.write(b, 0, b.length);
+          expected.write(b, 0, b.length);
+          if (i == flushAt) {
+            out.flush();
+            assertThat(Files.size(f)).as("flush delivers everything so far").isEqualTo(expected.size());
+          }
+        }
+      }
+      assertThat(Files.readAllBytes(f)).isEqualTo(expected.toByteArray());
+    }
   }
 
   @Test
