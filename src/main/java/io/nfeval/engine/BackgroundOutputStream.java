@@ -98,11 +98,13 @@ public final class BackgroundOutputStream extends OutputStream {
         ch.close();
         ch = null;
       }
-    } catch (IOException | UnsupportedOperationException e) {
+    } catch (IOException | UnsupportedOperationException | LinkageError e) {
+      // tmpfs and others refuse O_DIRECT (and a runtime without jdk.unsupported lacks the option):
+      // write through the page cache
       if (ch != null) {
         ch.close();
       }
-      ch = null; // tmpfs and others refuse O_DIRECT: write through the page cache
+      ch = null;
     }
     if (ch != null) {
       return new BackgroundOutputStream(null, file, ch, true);
