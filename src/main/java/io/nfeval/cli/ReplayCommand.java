@@ -148,10 +148,7 @@ final class ReplayCommand implements Callable<Integer> {
       if (tw == null) {
         engine.setListener(summary); // summaries add up: replicas may share the packets out
       } else {
-        engine.setListener((skb, d, info) -> {
-          summary.packetDone(skb, d, info);
-          tw.packetDone(skb, d, info);
-        });
+        engine.setListener(new io.nfeval.engine.SummaryAndTrace(summary, tw));
       }
       engine.setNatObserver(summary);
       final Replayer replayer = new Replayer(engine, origins, firstLocal, summary, trace);

@@ -70,8 +70,18 @@ final class ReplayPipeline {
   private volatile boolean cancelled;
   private volatile Throwable producerFailure;
 
+  /**
+   * With several evaluators and a trace: the trace file, to which the decode stage copies each slot's
+   * lines (written there by its evaluator) when it reuses the slot, and the rest at the end.
+   */
+  private final java.io.OutputStream traceOut;
+
   ReplayPipeline(Replayer replayer, int slotCount) {
-    this(new Replayer[] {replayer}, slotCount);
+    this(new Replayer[] {replayer}, slotCount, null);
+  }
+
+  ReplayPipeline(Replayer[] evaluators, int slotCount) {
+    this(evaluators, slotCount, null);
   }
 
   /**
@@ -79,7 +89,11 @@ final class ReplayPipeline {
    * ({@link Replayer.Slot#shard}) and pass over the others; a slot is free again once every evaluator
    * has passed it. Each evaluator is the single writer of its own engine.
    */
-  ReplayPipeline(Replayer[] evaluators, int slotCount) {
+  ReplayPipeline(Replayer[] evaluators, int slotCount, java.io.OutputStream traceOut) {
+    if (traceOut != null && evaluators.length < 2) {
+      throw new IllegalArgumentException("slot traces are for several evaluators");
+    }
+    this.traceOut = traceOut;
     if (Integer.bitCount(slotCount) != 1 || slotCount < 2 * BATCH) {
       throw new IllegalArgumentException("slot count must be a power of two >= " + 2 * BATCH);
     }
@@ -135,6 +149,9 @@ final class ReplayPipeline {
       for (Thread t : others) {
         joinQuietly(t);
       }
+      if (ok && traceOut != null) {
+        drainTraces();
+      }
       Throwable f = producerFailure;
       for (Throwable t : otherFailures) {
         f = f != null ? f : t;
@@ -147,6 +164,30 @@ final class ReplayPipeline {
           throw (Error) f;
         }
         throw new IllegalStateException(f);
+      }
+    }
+  }
+
+  private void writeTrace(Replayer.Slot s) {
+    try {
+      traceOut.write(s.trace, 0, s.traceLen);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      s.traceLen = 0;
+    }
+  }
+
+  /**
+   * The lines still in slots once every evaluator is done, oldest slot first: the ring holds the last
+   * packets in order from the slot after the last one filled.
+   */
+  private void drainTraces() {
+    final long end = (long) SEQ.getAcquire(seq, TAIL);
+    for (long i = Math.max(0, end - slots.length); i < end; i++) {
+      final Replayer.Slot s = slots[(int) i & mask];
+      if (s.traceLen > 0) {
+        writeTrace(s);
       }
     }
   }
@@ -189,6 +230,9 @@ final class ReplayPipeline {
         boolean more = true;
         while (filled < BATCH) {
           final Replayer.Slot s = slots[(int) (tail + filled) & mask];
+          if (s.traceLen > 0) {
+            writeTrace(s); // every evaluator has passed it: its lines come next in packet order
+          }
           if (!reader.next(s.packet)) {
             more = false;
             break;

@@ -20,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  * Nothing is allocated per packet once every traversed rule has been seen.
  */
 public final class TraceWriter implements Engine.PacketListener {
-  private final OutputStream bytesOut;
+  private OutputStream bytesOut;
   private final Writer charsOut;
   private byte[] buf = new byte[1024];
   private int len;
@@ -36,6 +36,24 @@ public final class TraceWriter implements Engine.PacketListener {
     this.bytesOut = out;
     this.charsOut = null;
     this.conntrackOn = conntrackOn;
+  }
+
+  /** The byte stream this trace writes to; null for a character trace. */
+  public OutputStream output() {
+    return bytesOut;
+  }
+
+  /** Writes further lines to {@code out} instead (a byte trace only). */
+  void redirect(OutputStream out) {
+    if (bytesOut == null) {
+      throw new IllegalStateException("a character trace cannot be redirected");
+    }
+    bytesOut = out;
+  }
+
+  /** A writer of the same trace format for another evaluator, writing to {@code out}. */
+  TraceWriter sibling(OutputStream out) {
+    return new TraceWriter(out, conntrackOn);
   }
 
   /** A trace written to characters (tests, in-memory use); the stream constructor is faster. */

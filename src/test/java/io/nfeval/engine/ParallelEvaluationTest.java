@@ -30,14 +30,15 @@ import org.junit.jupiter.api.io.TempDir;
  * decode summary: on random stateless workloads (user chains, CIDRs, ports, multiport, REJECT with
  * the kernel's ICMP answers and their per-destination rate limit) with 2 to 4 evaluators and rings
  * small enough to wrap hundreds of times; and when an NFLOG capture joins in the middle of a run,
- * from which point one engine evaluates in order. Which rulesets qualify is checked rule by rule.
+ * from which point one engine evaluates in order; with a trace, its lines are the same bytes in the
+ * same order. Which rulesets qualify is checked rule by rule.
  */
 class ParallelEvaluationTest {
 
   @Property(tries = 30)
   void shardedEqualsSequentialOnRandomStatelessWorkloads(@ForAll long seed,
       @ForAll @IntRange(min = 2, max = 4) int evaluators,
-      @ForAll @IntRange(min = 0, max = 3) int ringChoice) throws IOException {
+      @ForAll @IntRange(min = 0, max = 3) int ringChoice, @ForAll boolean trace) throws IOException {
     final Random rnd = new Random(seed);
     final Path dir = Files.createTempDirectory("nfeval-par");
     try {
@@ -49,9 +50,9 @@ class ParallelEvaluationTest {
       final Path pcap = dir.resolve("traffic.pcap");
       final int slots = new int[] {64, 128, 256, 1024}[ringChoice];
       final long[] perShard = new long[evaluators];
-      final String sharded = replay(snap, pcap, evaluators, slots, perShard);
-      assertThat(sharded).as("%s; %d evaluators, ring of %d", String.join(" ", args), evaluators, slots)
-          .isEqualTo(replay(snap, pcap, 0, 0, null));
+      final String sharded = replay(snap, pcap, evaluators, slots, perShard, trace);
+      assertThat(sharded).as("%s; %d evaluators, ring of %d, trace %s", String.join(" ", args),
+          evaluators, slots, trace).isEqualTo(replay(snap, pcap, 0, 0, null, trace));
       // the first engine also decodes: from 4 engines on it evaluates none of the packets
       for (int k = Replayer.firstShardEnd(evaluators) > 0 ? 0 : 1; k < evaluators; k++) {
         assertThat(perShard[k]).as("packets evaluated by engine %d of %d", k, evaluators).isPositive();
@@ -84,6 +85,9 @@ class ParallelEvaluationTest {
     assertThat(Long.parseLong(answered.group(1))).as("answers sent")
         .isPositive().isLessThan(Long.parseLong(rejected.group(1)) / 2);
     assertThat(replay(snap, pcap, 2, 256, new long[2])).isEqualTo(sequential);
+    // each answer's trace line follows the line of the packet it answers
+    assertThat(replay(snap, pcap, 2, 256, new long[2], true))
+        .isEqualTo(replay(snap, pcap, 0, 0, null, true));
   }
 
   /**
@@ -121,6 +125,8 @@ class ParallelEvaluationTest {
     final long[] perShard = new long[2];
     final String sharded = replay(snap, mixed, 2, 128, perShard);
     assertThat(sharded).isEqualTo(replay(snap, mixed, 0, 0, null));
+    assertThat(replay(snap, mixed, 2, 128, new long[2], true))
+        .isEqualTo(replay(snap, mixed, 0, 0, null, true));
     assertThat(perShard[1]).as("arrivals before the NFLOG packets shared out").isPositive();
     assertThat(perShard[1]).as("... and none after").isLessThan(3000);
   }
@@ -196,12 +202,24 @@ class ParallelEvaluationTest {
    */
   static String replay(Path snapDir, Path pcap, int evaluators, int slots, long[] perShard)
       throws IOException {
+    return replay(snapDir, pcap, evaluators, slots, perShard, false);
+  }
+
+  /**
+   * {@link #replay(Path, Path, int, int, long[])}, with {@code trace} the trace appended: with several
+   * engines each writes its packets' lines into their slots, which the decode stage copies out in
+   * packet order.
+   */
+  static String replay(Path snapDir, Path pcap, int evaluators, int slots, long[] perShard,
+      boolean trace) throws IOException {
     final Snapshot snap = Snapshot.load(snapDir, null, ParseOptions.DEFAULT);
     final Engine engine = new Engine(snap.ruleset(), snap.host(), snap.ipsets(), new Engine.Options());
     final ReplaySummary summary = new ReplaySummary();
-    engine.setListener(summary);
+    final java.io.ByteArrayOutputStream traceBytes = new java.io.ByteArrayOutputStream();
+    final TraceWriter tw = trace ? new TraceWriter(traceBytes, engine.conntrackEnabled()) : null;
+    engine.setListener(trace ? new SummaryAndTrace(summary, tw) : summary);
     final Replayer replayer = new Replayer(engine, PacketOrigins.fromSnapshot(snapDir, null), 1,
-        summary, null);
+        summary, tw);
     final long n;
     try (CaptureReader r = CaptureReaders.open(pcap, ReaderKind.MMAP, 0)) {
       if (evaluators == 0) {
@@ -212,6 +230,11 @@ class ParallelEvaluationTest {
         System.arraycopy(replayer.lastRunShardPackets, 0, perShard, 0, evaluators);
       }
     }
-    return PipelineDeterminismTest.report(n, engine, summary, replayer);
+    final String report = PipelineDeterminismTest.report(n, engine, summary, replayer);
+    if (trace) {
+      assertThat(traceBytes.size()).as("trace written").isPositive();
+    }
+    return trace ? report + "\n" + traceBytes.toString(java.nio.charset.StandardCharsets.UTF_8)
+        : report;
   }
 }
