@@ -768,6 +768,10 @@ public final class Engine {
     }
     switch (with) {
       case TCP_RESET:
+        final RouteResult r = info.route;
+        if (r != null && r.ok() && (r.type() == RouteType.BROADCAST || r.type() == RouteType.MULTICAST)) {
+          break; // nf_send_reset: no reset for a packet routed as broadcast or multicast (rt_flags)
+        }
         answers.buildReset(skb);
         break;
       case ICMP_NET_UNREACHABLE: answers.buildUnreach(skb, 0, skb.tsNanos); break;

@@ -223,4 +223,26 @@ class EngineSemanticsTest {
     assertThat(c).contains("[3:220] -A PREROUTING -p tcp");
     assertThat(c).contains("[2:80] -A OUTPUT -p tcp -m tcp --tcp-flags RST RST -m conntrack --ctexpire 0:10");
   }
+  /**
+   * nf_send_reset sends nothing for a packet whose route is broadcast or multicast (RTCF_BROADCAST,
+   * RTCF_MULTICAST): a TCP segment to the subnet's broadcast address is rejected without a reset.
+   */
+  @Test
+  void noResetForABroadcastPacket() throws Exception {
+    Engine e = engine(String.join("\n",
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "-A INPUT -p tcp -j REJECT --reject-with tcp-reset",
+        "COMMIT", ""));
+    var eth0 = e.host().byName("eth0");
+    assertThat(e.arrive(Packets.tcp("192.0.2.7", 40000, "192.0.2.255", 80, 0x02, 100, 0, 0), eth0,
+        1_000, 0)).isEqualTo(Disposition.REJECTED);
+    assertThat(e.arrive(Packets.tcp("192.0.2.7", 40001, "192.0.2.1", 80, 0x02, 100, 0, 0), eth0,
+        2_000, 1)).isEqualTo(Disposition.REJECTED);
+    String c = counters(e);
+    assertThat(c).contains("[2:80] -A INPUT -p tcp -j REJECT --reject-with tcp-reset");
+    assertThat(c).contains(":OUTPUT ACCEPT [1:40]"); // the unicast one's reset only
+  }
 }
