@@ -1109,8 +1109,17 @@ public final class Engine {
   private Disposition localOut(NetInterface outHint) {
     skb.hook = Hook.OUTPUT.number();
     skb.localOrigin = true;
-    RouteResult rt = flowRouting ? flowRoute(null, skb.uid < 0 ? 0 : skb.uid)
-        : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
+    RouteResult rt;
+    if (info.generated && !host.isHostAddress(skb.saddr())) {
+      // nf_send_reset: the reset leaves from the address it answers for, routed by
+      // ip_route_me_harder with FLOWI_FLAG_ANYSRC (an output route from a foreign source fails)
+      final int ports = flowPorts();
+      rt = host.routeMeHarder(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(),
+          skb.view.tos(), skb.mark, skb.view.protocol(), ports >>> 16, ports & 0xffff);
+    } else {
+      rt = flowRouting ? flowRoute(null, skb.uid < 0 ? 0 : skb.uid)
+          : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
+    }
     info.route = rt;
     rerouted = false;
     skb.out = outHint != null ? outHint : (rt.ok() ? rt.oif() : null);
