@@ -8,10 +8,10 @@ import io.nfeval.packet.PacketWriter;
 import java.nio.ByteBuffer;
 
 /**
- * Builds the packets the kernel sends in answer to a rejected packet, for captures that do not already
- * contain them (no NFLOG OUTPUT, no --local input): REJECT's TCP RST ({@code nf_send_reset},
- * net/ipv4/netfilter/nf_reject_ipv4.c) and ICMP errors ({@code nf_send_unreach} → {@code icmp_send},
- * net/ipv4/icmp.c) with the kernel's ICMP rate limit (per destination, net.ipv4.icmp_ratelimit ms with
+ * Builds the packets the kernel sends in answer to a rejected or undeliverable packet, for captures that
+ * do not already contain them (no NFLOG OUTPUT, no --local input): REJECT's TCP RST ({@code
+ * nf_send_reset}, net/ipv4/netfilter/nf_reject_ipv4.c) and ICMP errors ({@code nf_send_unreach} and
+ * ip_forward's time exceeded and fragmentation needed → {@code icmp_send}, net/ipv4/icmp.c) with the kernel's ICMP rate limit (per destination, net.ipv4.icmp_ratelimit ms with
  * a burst of 6, loopback exempt; only types in net.ipv4.icmp_ratemask).
  */
 final class Answers {
@@ -94,6 +94,15 @@ final class Answers {
    * a broadcast, or the rate limit).
    */
   boolean buildUnreach(Skb skb, int code, long nowNanos) {
+    return buildIcmpError(skb, 3, code, 0, nowNanos);
+  }
+
+  /**
+   * icmp_send of an error of {@code type}/{@code code} about the packet in {@code skb}, with
+   * {@code info} in the header's second word (the next-hop MTU of a fragmentation-needed error,
+   * ip_forward's ip_exceeds_mtu); false when the kernel would send nothing (see {@link #buildUnreach}).
+   */
+  boolean buildIcmpError(Skb skb, int type, int code, int info, long nowNanos) {
     final PacketView o = skb.view;
     pending = false;
     if (o.fragmentOffset() != 0) {
@@ -107,7 +116,7 @@ final class Answers {
     }
     final int dst = o.srcAddr();
     final int src = sourceFor(skb, dst);
-    if (src == 0 || !allow(dst, 3, nowNanos)) {
+    if (src == 0 || !allow(dst, type, nowNanos)) {
       return false;
     }
     final int quote = Math.min(Math.min(skb.present, skb.len), ICMP_MAX - 28);
@@ -119,8 +128,9 @@ final class Answers {
     bb.put(9, (byte) PacketView.IPPROTO_ICMP);
     bb.putInt(12, src);
     bb.putInt(16, dst);
-    bb.put(20, (byte) 3);
+    bb.put(20, (byte) type);
     bb.put(21, (byte) code);
+    bb.putInt(24, info);
     System.arraycopy(skb.data, 0, buf, 28, quote);
     final int ck = Checksums.finish(Checksums.sum(bb, 20, len - 20, 0));
     bb.putShort(22, (short) ck);
@@ -154,6 +164,77 @@ final class Answers {
     final RouteResult rt = host.route(scratch, 0, dst, 0, 0, null, null);
     return rt.ok() ? rt.prefsrc() : 0;
   }
+
+  /** ip_rt_error_cost and ip_rt_error_burst (net/ipv4/route.c): one error a second, bursts of five. */
+  private static final long ERROR_COST = 1_000_000_000L;
+  private static final long ERROR_BURST = 5 * ERROR_COST;
+  /** inet_getpeer starts a peer's bucket 60 s in the past, so its first count is at the maximum. */
+  private static final long NEW_PEER_AGE = 60 * ERROR_COST;
+
+  /**
+   * ip_error's token bucket per sender (net/ipv4/route.c): whether it lets the routing error's ICMP
+   * message go. It is kept apart from {@link #allow}'s: on this kernel a fresh sender got four routing
+   * errors 0.15 s apart with icmp_ratelimit=0 (kernel scenario forward-errors), which a bucket shared
+   * with icmpv4_xrlim_allow (emptied by each error sent with a zero rate limit) would not allow.
+   */
+  boolean ipErrorAllow(int src, long now) {
+    final long key = src & 0xffffffffL;
+    long tokens = errorTokens.get(key);
+    final long last;
+    if (tokens == NO_PEER) {
+      tokens = 0;
+      last = now - NEW_PEER_AGE;
+    } else {
+      last = errorLast.get(key);
+    }
+    tokens += now - last;
+    if (tokens > ERROR_BURST) {
+      tokens = ERROR_BURST;
+    }
+    errorLast.put(key, now);
+    final boolean send = tokens >= ERROR_COST;
+    errorTokens.put(key, send ? tokens - ERROR_COST : tokens);
+    return send;
+  }
+
+  /** ip_rt_redirect_number, ip_rt_redirect_load (HZ/50) and ip_rt_redirect_silence (load << 10). */
+  private static final int REDIRECT_NUMBER = 9;
+  private static final long REDIRECT_LOAD = 20_000_000L;
+  private static final long REDIRECT_SILENCE = REDIRECT_LOAD << (REDIRECT_NUMBER + 1);
+
+  /**
+   * ip_rt_send_redirect's limit per sender: after 20 ms of silence the count restarts; then each
+   * further redirect waits 20 ms &lt;&lt; (redirects sent so far), and after nine the sender gets no more
+   * until it is silent for ~20 s. Whether this redirect is sent.
+   */
+  boolean redirectAllow(int src, long now) {
+    final long key = src & 0xffffffffL;
+    long sent = redirectsSent.get(key);
+    long last = redirectLast.get(key);
+    if (sent == NO_PEER) {
+      sent = 0;
+      last = now - NEW_PEER_AGE;
+    }
+    if (now - last > REDIRECT_SILENCE) {
+      sent = 0;
+    }
+    boolean send = false;
+    if (sent >= REDIRECT_NUMBER) {
+      last = now;
+    } else if (sent == 0 || now - last > (REDIRECT_LOAD << sent)) {
+      send = true;
+      last = now;
+      sent++;
+    }
+    redirectsSent.put(key, sent);
+    redirectLast.put(key, last);
+    return send;
+  }
+
+  private final LongLongMap redirectsSent = new LongLongMap(NO_PEER);
+  private final LongLongMap redirectLast = new LongLongMap(NO_PEER);
+  private final LongLongMap errorTokens = new LongLongMap(NO_PEER);
+  private final LongLongMap errorLast = new LongLongMap(NO_PEER);
 
   /** icmpv4_xrlim_allow: per-peer token bucket; types outside icmp_ratemask and loopback are free. */
   private boolean allow(int dst, int type, long now) {

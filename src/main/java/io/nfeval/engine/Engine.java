@@ -755,6 +755,9 @@ public final class Engine {
         skb.ctInfo = Ct.dir(ctInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
         info.attached = true;
         closeOnRoute = answers.rst ? ctHandle : -1;
+        if (!answers.rst && answers.view.icmpType() == 5) {
+          info.redirectStatus = pStatusAtForward; // the redirect left before the trigger's FORWARD
+        }
       }
       triggerValid = false;
       finish(localOut(null));
@@ -894,6 +897,10 @@ public final class Engine {
     if (!looped && !rt.ok()) {
       if (!(rt.reason() == RouteResult.Reason.MULTICAST_NOT_JOINED && skb.in != null
           && joinedGroups.get(groupKey(skb.in.index(), skb.daddr())) == 1)) {
+        if (options.generateAnswers && rt.icmpType() >= 0
+            && answers.ipErrorAllow(skb.saddr(), skb.tsNanos)) {
+          answers.buildIcmpError(skb, rt.icmpType(), rt.icmpCode(), 0, skb.tsNanos); // ip_error
+        }
         return Disposition.ROUTING_DROP;
       }
       return input(); // a group a local socket joined (ip_check_mc_rcu), learned from the capture
@@ -1065,6 +1072,9 @@ public final class Engine {
   private Disposition forward(RouteResult rt) {
     // ip_forward: the TTL is checked and decremented before the FORWARD hook.
     if (skb.view.ttl() <= 1) {
+      if (options.generateAnswers) {
+        answers.buildIcmpError(skb, 11, 0, 0, skb.tsNanos); // ICMP_TIME_EXCEEDED, ICMP_EXC_TTL
+      }
       return Disposition.TTL_EXCEEDED;
     }
     // ip_exceeds_mtu: too big for the next link with DF set: ICMP frag needed (the kernel's own
@@ -1075,12 +1085,19 @@ public final class Engine {
     final int mtu = rt.oif() != null ? rt.oif().mtu() : 0;
     final int inMtu = skb.in != null ? skb.in.mtu() : 0;
     if (mtu > 0 && skb.len > mtu && skb.view.dontFragment() && (inMtu <= 0 || skb.len <= inMtu)) {
+      if (options.generateAnswers) {
+        answers.buildIcmpError(skb, 3, 4, mtu, skb.tsNanos); // ICMP_FRAG_NEEDED, the next hop's MTU
+      }
       return Disposition.FRAG_NEEDED;
     }
     // An ICMP redirect (RTCF_DOREDIRECT) is sent here, before FORWARD and before source NAT: its
     // nat check sees the connection as it is now (nf_nat_icmp_reply_translation drops redirects of
     // connections whose NAT is not fully set up or is not null).
     info.statusAtForward = skb.ctHandle >= 0 ? conntrack.status(skb.ctHandle) : -1;
+    if (options.generateAnswers && rt.doRedirect() && answers.redirectAllow(skb.saddr(), skb.tsNanos)) {
+      // ip_rt_send_redirect: ICMP_REDIRECT/ICMP_REDIR_HOST naming the next hop (rt_nexthop)
+      answers.buildIcmpError(skb, 5, 1, rt.gateway() != 0 ? rt.gateway() : skb.daddr(), skb.tsNanos);
+    }
     skb.decrementTtl();
     skb.hook = Hook.FORWARD.number();
     skb.out = rt.oif();

@@ -27,13 +27,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * host's own packets. Each scenario's NFLOG capture is cut down to its PREROUTING records, turned into
  * Ethernet frames (the MAC header NFLOG kept, or one addressed to the input device), and replayed: the
  * engine then builds the kernel's own answers itself (REJECT's resets and ICMP errors, routed as
- * nf_send_reset and icmp_send route them), and the counters must still equal the kernel's. The
+ * nf_send_reset and icmp_send route them; ip_forward's time exceeded, fragmentation needed and
+ * redirects; ip_error's unreachables, each with its rate limit), and the counters must still equal
+ * the kernel's. The
  * scenarios are those whose host packets are all such answers, or which have none; scenarios with
  * traffic from the host's sockets or its TCP stack (which no arrival capture shows) are not here.
  */
 final class ArrivalOnlyKernelTest {
   static Stream<String> scenarios() {
-    return Stream.of("reject-closing", "reject-reroute", "misc-targets", "recent-options", "connlabels",
+    return Stream.of("forward-errors", "nat-icmp-errors", "mangle-targets", "reject-closing",
+        "reject-reroute", "misc-targets", "recent-options", "connlabels",
         "conntrack-timeouts", "ftp-helper", "hashlimit-modes", "ipset-types", "matches-zoo2",
         "more-matches", "other-protocols", "self-inverse-tuples", "tcp-window", "zones-and-ct",
         "zones-icmp-errors");
