@@ -10,9 +10,11 @@ import java.nio.ByteBuffer;
 /**
  * Builds the packets the kernel sends in answer to a rejected or undeliverable packet, for captures that
  * do not already contain them (no NFLOG OUTPUT, no --local input): REJECT's TCP RST ({@code
- * nf_send_reset}, net/ipv4/netfilter/nf_reject_ipv4.c) and ICMP errors ({@code nf_send_unreach} and
- * ip_forward's time exceeded and fragmentation needed → {@code icmp_send}, net/ipv4/icmp.c) with the kernel's ICMP rate limit (per destination, net.ipv4.icmp_ratelimit ms with
- * a burst of 6, loopback exempt; only types in net.ipv4.icmp_ratemask).
+ * nf_send_reset}, net/ipv4/netfilter/nf_reject_ipv4.c) and ICMP errors through {@code icmp_send}
+ * (net/ipv4/icmp.c): REJECT's ({@code nf_send_unreach}), ip_forward's time exceeded, fragmentation
+ * needed and redirects, ip_error's unreachables. ICMP errors pass the kernel's rate limit (per
+ * destination, net.ipv4.icmp_ratelimit ms with a burst of 6, loopback and fragmentation needed exempt;
+ * only types in net.ipv4.icmp_ratemask); redirects and routing errors have their own limits first.
  */
 final class Answers {
   /** ICMP errors carry at most 576 bytes (icmp_send: room = 576 - headers). */
@@ -116,7 +118,7 @@ final class Answers {
     }
     final int dst = o.srcAddr();
     final int src = sourceFor(skb, dst);
-    if (src == 0 || !allow(dst, type, nowNanos)) {
+    if (src == 0 || !allow(dst, type, code, nowNanos)) {
       return false;
     }
     final int quote = Math.min(Math.min(skb.present, skb.len), ICMP_MAX - 28);
@@ -236,9 +238,13 @@ final class Answers {
   private final LongLongMap errorTokens = new LongLongMap(NO_PEER);
   private final LongLongMap errorLast = new LongLongMap(NO_PEER);
 
-  /** icmpv4_xrlim_allow: per-peer token bucket; types outside icmp_ratemask and loopback are free. */
-  private boolean allow(int dst, int type, long now) {
-    if ((rateMask & (1 << type)) == 0 || (dst >>> 24) == 127 || host.isHostAddress(dst)) {
+  /**
+   * icmpv4_xrlim_allow: per-peer token bucket; types outside icmp_ratemask, fragmentation needed
+   * (icmpv4_mask_allow: "Don't limit PMTU discovery") and loopback are free.
+   */
+  private boolean allow(int dst, int type, int code, long now) {
+    if ((rateMask & (1 << type)) == 0 || (type == 3 && code == 4) || (dst >>> 24) == 127
+        || host.isHostAddress(dst)) {
       return true;
     }
     final long key = dst & 0xffffffffL;
