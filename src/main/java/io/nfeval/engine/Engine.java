@@ -614,6 +614,9 @@ public final class Engine {
     info.entryHook = Hook.PREROUTING;
     info.inName = in.name();
     info.looped = true;
+    // dev_loopback_xmit resets the MAC header to the network header: no Ethernet header for xt_mac
+    // (whatever NFLOG's hwaddr read there)
+    skb.hasSourceMac = false;
     final int d = skb.daddr();
     skb.pktType = (d & 0xf0000000) == 0xe0000000 ? PacketView.PACKET_MULTICAST
         : PacketView.PACKET_BROADCAST;
