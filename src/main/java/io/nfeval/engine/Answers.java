@@ -170,7 +170,7 @@ final class Answers {
   /** ip_rt_error_cost and ip_rt_error_burst (net/ipv4/route.c): one error a second, bursts of five. */
   private static final long ERROR_COST = 1_000_000_000L;
   private static final long ERROR_BURST = 5 * ERROR_COST;
-  /** inet_getpeer starts a peer's bucket 60 s in the past, so its first count is at the maximum. */
+  /** inet_getpeer backdates a new peer's rate_last by 60 s. */
   private static final long NEW_PEER_AGE = 60 * ERROR_COST;
 
   /**
@@ -180,23 +180,7 @@ final class Answers {
    * with icmpv4_xrlim_allow (emptied by each error sent with a zero rate limit) would not allow.
    */
   boolean ipErrorAllow(int src, long now) {
-    final long key = src & 0xffffffffL;
-    long tokens = errorTokens.get(key);
-    final long last;
-    if (tokens == NO_PEER) {
-      tokens = 0;
-      last = now - NEW_PEER_AGE;
-    } else {
-      last = errorLast.get(key);
-    }
-    tokens += now - last;
-    if (tokens > ERROR_BURST) {
-      tokens = ERROR_BURST;
-    }
-    errorLast.put(key, now);
-    final boolean send = tokens >= ERROR_COST;
-    errorTokens.put(key, send ? tokens - ERROR_COST : tokens);
-    return send;
+    return takeToken(errorTokens, errorLast, src, now, ERROR_COST, ERROR_BURST);
   }
 
   /** ip_rt_redirect_number, ip_rt_redirect_load (HZ/50) and ip_rt_redirect_silence (load << 10). */
@@ -247,19 +231,28 @@ final class Answers {
         || host.isHostAddress(dst)) {
       return true;
     }
-    final long key = dst & 0xffffffffL;
-    long tokens = peerTokens.get(key);
-    final long last = tokens == NO_PEER ? now : peerLast.get(key);
+    return takeToken(peerTokens, peerLast, dst, now, rateNanos, XRLIM_BURST_FACTOR * rateNanos);
+  }
+
+  /**
+   * A per-address token bucket as inet_peer_xrlim_allow and ip_error keep it (rate_tokens and
+   * rate_last): time since the last packet adds tokens up to {@code burst}, and a message costs
+   * {@code cost}. A new address starts full: inet_getpeer backdates rate_last by 60 s, which fills
+   * every bucket here except icmp_ratelimit's above 10 s (6 x the rate; the kernel's would start at
+   * 60 s there).
+   */
+  private static boolean takeToken(LongLongMap tokensOf, LongLongMap lastOf, int addr, long now,
+      long cost, long burst) {
+    final long key = addr & 0xffffffffL;
+    long tokens = tokensOf.get(key);
     if (tokens == NO_PEER) {
-      tokens = XRLIM_BURST_FACTOR * rateNanos;
+      tokens = burst;
+    } else {
+      tokens = Math.min(burst, tokens + now - lastOf.get(key));
     }
-    tokens += now - last;
-    if (tokens > XRLIM_BURST_FACTOR * rateNanos) {
-      tokens = XRLIM_BURST_FACTOR * rateNanos;
-    }
-    peerLast.put(key, now);
-    final boolean allowed = tokens >= rateNanos;
-    peerTokens.put(key, allowed ? tokens - rateNanos : tokens);
+    lastOf.put(key, now);
+    final boolean allowed = tokens >= cost;
+    tokensOf.put(key, allowed ? tokens - cost : tokens);
     return allowed;
   }
 }

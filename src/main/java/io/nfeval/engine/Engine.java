@@ -1131,11 +1131,9 @@ public final class Engine {
     skb.localOrigin = true;
     RouteResult rt;
     if (info.generated && !host.isHostAddress(skb.saddr())) {
-      // nf_send_reset: the reset leaves from the address it answers for, routed by
-      // ip_route_me_harder with FLOWI_FLAG_ANYSRC (an output route from a foreign source fails)
-      final int ports = flowPorts();
-      rt = host.routeMeHarder(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(),
-          skb.view.tos(), skb.mark, skb.view.protocol(), ports >>> 16, ports & 0xffff);
+      // nf_send_reset: the reset leaves from the address it answers for (an output route from a
+      // foreign source fails)
+      rt = routeMeHarderAnySrc();
     } else {
       rt = flowRouting ? flowRoute(null, skb.uid < 0 ? 0 : skb.uid)
           : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
@@ -1196,9 +1194,7 @@ public final class Engine {
     // foreign source (REJECT's reset, sent from the address it answers for) routes with ANYSRC
     final RouteResult rt;
     if (!host.isHostAddress(skb.saddr())) {
-      final int ports = flowPorts();
-      rt = host.routeMeHarder(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(), skb.view.tos(),
-          skb.mark, skb.view.protocol(), ports >>> 16, ports & 0xffff);
+      rt = routeMeHarderAnySrc();
     } else {
       rt = flowRouting ? flowRoute(null, 0)
           : routes.route(skb.saddr(), skb.daddr(), skb.view.tos(), skb.mark, null);
@@ -1209,6 +1205,16 @@ public final class Engine {
     info.route = rt;
     rerouted = true;
     return XtVerdict.ACCEPT;
+  }
+
+  /**
+   * ip_route_me_harder for a packet sent from a foreign address (REJECT's reset): a zeroed flowi4 with
+   * the packet's protocol and ports, FLOWI_FLAG_ANYSRC since the source is a LOCAL or UNICAST address.
+   */
+  private RouteResult routeMeHarderAnySrc() {
+    final int ports = flowPorts();
+    return host.routeMeHarder(flowScratch[flowScratchNext ^= 1], skb.saddr(), skb.daddr(),
+        skb.view.tos(), skb.mark, skb.view.protocol(), ports >>> 16, ports & 0xffff);
   }
 
   private Disposition dropped(int v) {

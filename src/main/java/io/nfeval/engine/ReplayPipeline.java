@@ -76,14 +76,6 @@ final class ReplayPipeline {
    */
   private final java.io.OutputStream traceOut;
 
-  ReplayPipeline(Replayer replayer, int slotCount) {
-    this(new Replayer[] {replayer}, slotCount, null);
-  }
-
-  ReplayPipeline(Replayer[] evaluators, int slotCount) {
-    this(evaluators, slotCount, null);
-  }
-
   /**
    * Evaluators beyond the first each take the slots the decode stage marked with their number
    * ({@link Replayer.Slot#shard}) and pass over the others; a slot is free again once every evaluator

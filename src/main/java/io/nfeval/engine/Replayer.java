@@ -237,17 +237,11 @@ public final class Replayer {
       final Engine e = engine.replica();
       e.prefetchedRoutes();
       final ReplaySummary s = new ReplaySummary();
-      TraceWriter t = null;
-      if (traceOut != null) {
-        t = trace.sibling(new SlotTraceStream());
-        e.setListener(new SummaryAndTrace(s, t));
-      } else {
-        e.setListener(s);
-      }
+      final SlotTraceStream lines = traceOut != null ? new SlotTraceStream() : null;
+      final TraceWriter t = lines != null ? trace.sibling(lines) : null;
+      e.setListener(t != null ? new SummaryAndTrace(s, t) : s);
       shards[k] = new Replayer(e, origins, firstLocalFile, s, t);
-      if (t != null) {
-        shards[k].slotTrace = (SlotTraceStream) t.output();
-      }
+      shards[k].slotTrace = lines;
     }
     hintIngress = ingressOf;
     if (evaluators == 1) {
