@@ -380,6 +380,68 @@ public final class ConntrackTable {
         }
     }
 
+    /**
+     * nf_ct_seqadj_init: from now on direction {@code dir}'s sequence numbers are {@code off} away from
+     * the other side's (SYNPROXY: the server's ISN against the cookie the client was given); 0 changes
+     * nothing, as in the kernel.
+     */
+    public void seqAdjInit(int h, int dir, int off) {
+        if (off == 0 || seqadj == null) {
+            return;
+        }
+        conn[h * STRIDE + O_STATUS] |= Ct.IPS_SEQ_ADJUST;
+        final int o = 6 * h + 3 * dir;
+        seqadj[o] = 0;
+        seqadj[o + 1] = off;
+        seqadj[o + 2] = off;
+    }
+
+    /** nf_ct_seqadj of direction {@code dir}: correction_pos (0), offset_before (1), offset_after (2). */
+    public int seqAdjWord(int h, int dir, int word) {
+        return seqadj == null ? 0 : seqadj[6 * h + 3 * dir + word];
+    }
+
+    public void setSeqAdjWord(int h, int dir, int word, int value) {
+        seqadj[6 * h + 3 * dir + word] = value;
+    }
+
+    /**
+     * nf_conn_synproxy per slot, allocated by {@link #enableSynproxy}: whether the entry has the
+     * extension (made from SYNPROXY's template), then isn, its and tsoff.
+     */
+    private int[] synproxy;
+    private static final int SYNPROXY_WORDS = 4;
+
+    /** Entries may carry SYNPROXY's extension (a SYNPROXY rule is loaded); adds sequence adjustment. */
+    public void enableSynproxy() {
+        if (synproxy == null) {
+            synproxy = new int[SYNPROXY_WORDS * slots];
+        }
+        if (seqadj == null) {
+            seqadj = new int[6 * slots];
+        }
+    }
+
+    /** Whether the entry was made from SYNPROXY's template (nfct_synproxy). */
+    public boolean hasSynproxy(int h) {
+        return synproxy != null && synproxy[SYNPROXY_WORDS * h] != 0;
+    }
+
+    /** nf_conn_synproxy's isn (0), its (1) or tsoff (2). */
+    public int synproxyWord(int h, int word) {
+        return synproxy[SYNPROXY_WORDS * h + 1 + word];
+    }
+
+    public void setSynproxyWord(int h, int word, int value) {
+        synproxy[SYNPROXY_WORDS * h + 1 + word] = value;
+    }
+
+    /** TCP td_maxwin of seen[dir] (SYNPROXY announces the client's to the server). */
+    public int tcpTdMaxwin(int h, int dir) {
+        final int b = h * STRIDE;
+        return ((conn[b + O_PZ] >>> 16) & 0xff) == Ct.IPPROTO_TCP ? conn[b + O_TCP_SEEN + 4 * dir + 2] : 0;
+    }
+
     /** nf_conn_labels: 128 bits per slot (two longs), allocated by {@link #enableLabels}. */
     private long[] labels;
 
@@ -516,6 +578,12 @@ public final class ConntrackTable {
                     return;
                 }
                 e = initConntrack(p.src, p.dst, ports, p.proto, p.zone, p.helper, now);
+                if (synproxy != null) {
+                    // nf_ct_add_synproxy: an entry made from SYNPROXY's template gets its seqadj and
+                    // synproxy extensions
+                    java.util.Arrays.fill(synproxy, SYNPROXY_WORDS * e, SYNPROXY_WORDS * (e + 1), 0);
+                    synproxy[SYNPROXY_WORDS * e] = p.synproxy ? 1 : 0;
+                }
                 if (e < 0) {
                     r.invalid(CtResult.REASON_NONE);
                     r.drop = true;
@@ -1015,8 +1083,10 @@ public final class ConntrackTable {
                 c[b + O_MARK] = c[m * STRIDE + O_MARK];
             }
         }
-        if (helperOf != null) {
+        if (seqadj != null) {
             java.util.Arrays.fill(seqadj, 6 * e, 6 * e + 6, 0);
+        }
+        if (helperOf != null) {
             java.util.Arrays.fill(helpData, FtpHelper.WORDS * e, FtpHelper.WORDS * (e + 1), 0);
             masterHelper[e] = m >= 0 ? helperOf[m] : 0;
             // "if (!exp && tmpl) __nf_ct_try_assign_helper": an expected connection has no helper of its own

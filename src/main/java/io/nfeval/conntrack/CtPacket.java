@@ -83,6 +83,8 @@ public final class CtPacket {
     public int zone;
     /** The CT template's helper (Ct.HELPER_*), given to a new entry that no expectation claims. */
     public int helper;
+    /** The packet carries SYNPROXY's template (the proxy's own SYN to the server): a new entry gets its extension. */
+    public boolean synproxy;
 
     /** Reset to a neutral state (optional; every field the engine sets is overwritten anyway). */
     public void clear() {
@@ -104,5 +106,6 @@ public final class CtPacket {
         hook = 0;
         zone = 0;
         helper = 0;
+        synproxy = false;
     }
 }

@@ -123,6 +123,10 @@ public final class Engine {
   /** Routing decisions of this run, cached by their inputs. */
   RouteCache routes;
   Answers answers;
+  /** SYNPROXY's proxy and hook, when a SYNPROXY rule is loaded (nf_synproxy_ipv4_init); else null. */
+  Synproxy synproxy;
+  /** The packet being sent is the proxy's SYN to the server, made from SYNPROXY's conntrack template. */
+  boolean synproxyTemplate;
   /** br_netfilter is active (net.bridge.bridge-nf-call-iptables, 1 unless the snapshot says 0). */
   boolean bridgeNf;
   /** Names of the host's bridges (devices that are some other device's master). */
@@ -156,6 +160,7 @@ public final class Engine {
     natCore = new NatCore(conntrack, options.natSeed);
     natCore.setPortHint(replyPorts);
     answers = new Answers(host);
+    enableSynproxyIfUsed(ruleset);
     routes = new RouteCache(host, conntrack.slots());
     routeMemo = options.routeMemo;
     flowRouting = host.routesByFlow();
@@ -175,6 +180,19 @@ public final class Engine {
     // iptables-nft compiles some matches to native nf_tables expressions with their own semantics.
     skb.nfTablesBackend(backend == Backend.NFT);
     skb.ipsets(new RegistryIpSets(ipsets));
+  }
+
+  /** A SYNPROXY rule registers the synproxy hook and gives conntrack entries room for its extension. */
+  private void enableSynproxyIfUsed(Ruleset rs) {
+    if (synproxy == null && usesAny(rs, "\0", "SYNPROXY")) {
+      synproxy = new Synproxy(this);
+      conntrack.enableSynproxy();
+    }
+  }
+
+  /** A port pair (source high, destination low) seen from the other direction. */
+  static int swapPorts(int ports) {
+    return ports << 16 | ports >>> 16;
   }
 
   public void setListener(PacketListener l) {
@@ -299,7 +317,7 @@ public final class Engine {
           }
           switch (r.target().name()) {
             case "CT": case "NOTRACK": case "CONNMARK": case "CONNSECMARK": case "DNAT": case "SNAT":
-            case "MASQUERADE": case "REDIRECT": case "NETMAP":
+            case "MASQUERADE": case "REDIRECT": case "NETMAP": case "SYNPROXY":
               return true;
             default:
               break;
@@ -493,6 +511,7 @@ public final class Engine {
     conntrackOn = s.conntrackOn;
     defragOn = s.defragOn;
     accountIfNeeded(s.ruleset);
+    enableSynproxyIfUsed(s.ruleset);
     skb.engineTables = tables;
     skb.matchStates = matchStates;
     skb.nfTablesBackend(s.backend == Backend.NFT);
@@ -765,6 +784,23 @@ public final class Engine {
       triggerValid = false;
       finish(localOut(null));
     }
+    while (synproxy != null && synproxy.queued()) {
+      // what SYNPROXY sent (synproxy_send_tcp → ip_local_out), for captures without the host's packets
+      final int k = synproxy.next();
+      beginPacket(synproxy.view, skb.tsNanos, index);
+      skb.pktType = PacketView.PACKET_OUTGOING;
+      skb.socketKind = PacketContext.SOCKET_NONE;
+      info.entryHook = Hook.OUTPUT;
+      info.generated = true;
+      if (synproxy.handleOf(k) >= 0) {
+        skb.ctHandle = synproxy.handleOf(k);
+        skb.ctInfo = synproxy.ctInfoOf(k);
+        info.attached = true;
+      }
+      synproxyTemplate = synproxy.templateOf(k);
+      triggerValid = false;
+      finish(localOut(null));
+    }
   }
 
   /** REJECT: build the answer now, from the packet as this hook sees it. */
@@ -799,6 +835,7 @@ public final class Engine {
     skb.in = null;
     skb.out = null;
     headerBeforePostrouting = false;
+    synproxyTemplate = false;
     info.reset(skb);
     replyPorts.atPacket(index);
   }
@@ -1149,6 +1186,9 @@ public final class Engine {
       closeOnRoute = -1;
     }
     attachCandidate();
+    if (synproxy != null) {
+      synproxy.hostPacket(skb, info);
+    }
     int v = runHook(Hook.OUTPUT, false);
     if (v != XtVerdict.ACCEPT) {
       return dropped(v);
@@ -1275,7 +1315,13 @@ public final class Engine {
           v = runTable(security, h);
           break;
         case CONNTRACK_CONFIRM:
-          if (conntrackOn) {
+          if (synproxy != null && conntrackOn) {
+            v = synproxy.hook(skb); // ipv4_synproxy_hook, at NF_IP_PRI_CONNTRACK_CONFIRM - 1
+            if (v == XtVerdict.STOLEN) {
+              v = XtVerdict.DROP;
+            }
+          }
+          if (conntrackOn && v == XtVerdict.ACCEPT) {
             v = confirm();
           }
           break;
@@ -1315,6 +1361,9 @@ public final class Engine {
     }
     fillCtPacket(hook);
     conntrack.lookupOrCreate(ctp, ctr);
+    if (synproxy != null) {
+      synproxy.afterConntrack();
+    }
     if (ctr.unconfirmed && ctr.handle >= 0) {
       routes.forget(ctr.handle); // a new connection in a reused slot
     }
@@ -1345,6 +1394,7 @@ public final class Engine {
     p.hook = hook == Hook.OUTPUT.number() ? Ct.HOOK_LOCAL_OUT : Ct.HOOK_PRE_ROUTING;
     p.zone = skb.templateSet ? templateZone() : 0;
     p.helper = skb.templateHelperId;
+    p.synproxy = synproxyTemplate;
     p.isFragment = v.fragmentOffset() != 0;
     p.l4Truncated = !v.l4HeaderPresent();
     if (v.l4HeaderPresent()) {
@@ -1429,7 +1479,7 @@ public final class Engine {
    * sum). Captures taken inside the kernel (NFLOG, veth peers with tx offload) show such packets; the
    * kernel never verifies them (nf_ip_checksum skips CHECKSUM_PARTIAL), so neither do we.
    */
-  private boolean partialChecksum(PacketView v) {
+  boolean partialChecksum(PacketView v) {
     final int proto = v.protocol();
     if (proto != PacketView.IPPROTO_TCP && proto != PacketView.IPPROTO_UDP) {
       return false;

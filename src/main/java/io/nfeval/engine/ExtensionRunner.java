@@ -12,6 +12,7 @@ import io.nfeval.rules.ext.NfqueueTarget;
 import io.nfeval.rules.ext.NotrackTarget;
 import io.nfeval.rules.ext.RedirectTarget;
 import io.nfeval.rules.ext.RejectTarget;
+import io.nfeval.rules.ext.SynproxyTarget;
 import io.nfeval.rules.ext.Target;
 import io.nfeval.rules.ext.TraceTarget;
 import io.nfeval.rules.ext.XtVerdict;
@@ -100,6 +101,9 @@ final class ExtensionRunner implements TableEvaluator.MatchRunner, TableEvaluato
       // No userspace listener in a replay: nf_queue fails with -ESRCH; --queue-bypass then
       // accepts (continues with the next hook), otherwise the packet is dropped.
       return ((NfqueueTarget) t).bypass() ? XtVerdict.ACCEPT : XtVerdict.QUEUE;
+    }
+    if (t instanceof SynproxyTarget && engine.synproxy != null) {
+      return engine.synproxy.target((SynproxyTarget) t, skb);
     }
     if (t instanceof TraceTarget) {
       skb.log("TRACE", null);

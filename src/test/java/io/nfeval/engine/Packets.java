@@ -30,6 +30,25 @@ final class Packets {
     return finish(b, len);
   }
 
+  /** A TCP segment with {@code options} (a multiple of 4 bytes) and {@code payload} zero bytes. */
+  static PacketView tcp(String src, int sport, String dst, int dport, int flags, long seq, long ack,
+      int window, byte[] options, int payload) {
+    final int len = 20 + 20 + options.length + payload;
+    ByteBuffer b = ByteBuffer.allocate(len);
+    ipHeader(b, len, 6, src, dst, 0, 0x4000);
+    b.putShort(20, (short) sport);
+    b.putShort(22, (short) dport);
+    b.putInt(24, (int) seq);
+    b.putInt(28, (int) ack);
+    b.put(32, (byte) ((5 + options.length / 4) << 4));
+    b.put(33, (byte) flags);
+    b.putShort(34, (short) window);
+    for (int i = 0; i < options.length; i++) {
+      b.put(40 + i, options[i]);
+    }
+    return finish(b, len);
+  }
+
   static PacketView udp(String src, int sport, String dst, int dport, int payload) {
     final int len = 20 + 8 + payload;
     ByteBuffer b = ByteBuffer.allocate(len);

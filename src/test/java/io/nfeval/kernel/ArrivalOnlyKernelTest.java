@@ -39,7 +39,7 @@ final class ArrivalOnlyKernelTest {
         "reject-reroute", "misc-targets", "recent-options", "connlabels",
         "conntrack-timeouts", "ftp-helper", "hashlimit-modes", "ipset-types", "matches-zoo2",
         "more-matches", "other-protocols", "self-inverse-tuples", "tcp-window", "zones-and-ct",
-        "zones-icmp-errors");
+        "zones-icmp-errors", "synproxy");
   }
 
   @ParameterizedTest(name = "{0}")

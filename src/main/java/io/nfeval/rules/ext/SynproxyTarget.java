@@ -46,6 +46,15 @@ public final class SynproxyTarget implements Target {
     ecn = o.has("ecn");
   }
 
+  /**
+   * xt_synproxy_info.options: XT_SYNPROXY_OPT_MSS 0x01, WSCALE 0x02, SACK_PERM 0x04, TIMESTAMP 0x08,
+   * ECN 0x10, one per option given.
+   */
+  public int optionBits() {
+    return (mss >= 0 ? 0x01 : 0) | (wscale >= 0 ? 0x02 : 0) | (sackPerm ? 0x04 : 0) | (timestamp ? 0x08 : 0)
+        | (ecn ? 0x10 : 0);
+  }
+
   /** MSS announced to the client, -1 when not given. */
   public int mss() { return mss; }
   /** Window scale announced, -1 when not given. */
@@ -80,10 +89,12 @@ public final class SynproxyTarget implements Target {
   }
 
   /**
-   * synproxy_tg4: an unreadable TCP header drops; a pure SYN is answered (SYN-ACK with a cookie, traced)
-   * and stolen; a pure ACK carries the cookie back: if valid the proxy sends the SYN to the server and
-   * steals the ACK, else drops it. The cookie's secret is the host's, so its validity is assumed
+   * synproxy_tg4 without an engine around it: an unreadable TCP header drops; a pure SYN is answered
+   * (SYN-ACK with a cookie, traced) and stolen; a pure ACK carries the cookie back: if valid the proxy
+   * sends the SYN to the server and steals the ACK, else drops it. The cookie's validity is assumed
    * ({@link PacketContext#assumeUnknowableMatches()} true = valid) and flagged. Anything else continues.
+   * A replay runs the whole proxy instead (engine.Synproxy: the cookies the host gave, the packets it
+   * sends, the hook that steals the server's SYN-ACK).
    */
   @Override
   public int execute(PacketContext ctx) {
