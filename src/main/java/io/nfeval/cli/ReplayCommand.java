@@ -155,9 +155,10 @@ final class ReplayCommand implements Callable<Integer> {
       final boolean owners = engine.usesMatch("owner");
       final boolean snat = engine.usesSourceNat();
       Replayer.ScanHandle replyPortScan = null;
-      if (owners || engine.hasBridges()) {
-        // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG), the bridge's
-        // MAC table and the ports the kernel chose for clashing source NAT bindings.
+      if (owners || engine.hasBridges() || engine.wantsListeners()) {
+        // A first pass tells listeners' owners (their SYN/ACKs carry no uid in NFLOG), the listeners
+        // themselves (the socket match looks a SYN up before the host answers it), the bridge's MAC
+        // table and the ports the kernel chose for clashing source NAT bindings.
         try (CaptureReader r = new MergingReader(openAll(files, kind))) {
           replayer.prescan(r, owners, snat ? engine.replyPortIndex() : null);
         }

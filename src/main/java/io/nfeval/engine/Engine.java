@@ -127,6 +127,8 @@ public final class Engine {
   Synproxy synproxy;
   /** The packet being sent is the proxy's SYN to the server, made from SYNPROXY's conntrack template. */
   boolean synproxyTemplate;
+  /** The host's TCP sockets, learned from its captured packets, when a socket match or TPROXY needs them. */
+  HostSockets sockets;
   /** br_netfilter is active (net.bridge.bridge-nf-call-iptables, 1 unless the snapshot says 0). */
   boolean bridgeNf;
   /** Names of the host's bridges (devices that are some other device's master). */
@@ -188,6 +190,21 @@ public final class Engine {
       synproxy = new Synproxy(this);
       conntrack.enableSynproxy();
     }
+    if (sockets == null && (usesAny(rs, "socket", "TPROXY"))) {
+      sockets = new HostSockets(host);
+    }
+  }
+
+  /** A first pass saw the host answer a SYN from {@code addr:port}: a listener is there. */
+  public void learnListener(int addr, int port) {
+    if (sockets != null) {
+      sockets.learnListener(addr, port);
+    }
+  }
+
+  /** Whether the socket match or TPROXY want the host's listeners (a first pass learns them). */
+  public boolean wantsListeners() {
+    return sockets != null;
   }
 
   /** A port pair (source high, destination low) seen from the other direction. */
@@ -576,6 +593,9 @@ public final class Engine {
     skb.pktType = pktTypeOf(raw, in);
     info.entryHook = Hook.PREROUTING;
     final Disposition d = finish(prerouting(false));
+    if (skb.sockets != null && d == Disposition.DELIVERED) {
+      skb.sockets.learnArrival(skb.view, skb.tsNanos); // a FIN or reset reached its socket
+    }
     sendAnswer(index);
     return d;
   }
@@ -601,6 +621,7 @@ public final class Engine {
     }
     outHint = current(outHint);
     beginPacket(raw, tsNanos, index);
+    skb.sockets = sockets; // the captures hold the host's packets (NFLOG OUTPUT, --local)
     if (raw.linkType() == io.nfeval.packet.LinkType.NFLOG) {
       skb.mark = raw.mark(); // the socket's SO_MARK, as logged before raw OUTPUT
     }
@@ -756,6 +777,7 @@ public final class Engine {
   /** Stops building answers: the captures hold the host's own packets. */
   public void capturesHoldHostPackets() {
     options.generateAnswers = false;
+    skb.sockets = sockets; // and with them the host's sockets
   }
 
   /**
@@ -1186,8 +1208,10 @@ public final class Engine {
       closeOnRoute = -1;
     }
     attachCandidate();
-    if (synproxy != null) {
-      synproxy.hostPacket(skb, info);
+    final boolean proxied = synproxy != null && synproxy.hostPacket(skb, info);
+    if (sockets != null && !proxied && !info.generated && !info.attached
+        && skb.socketKind != PacketContext.SOCKET_NONE) {
+      sockets.learnSend(skb.view, skb.tsNanos); // sent from one of the host's sockets
     }
     int v = runHook(Hook.OUTPUT, false);
     if (v != XtVerdict.ACCEPT) {

@@ -674,6 +674,11 @@ public final class Replayer {
         && v.hasMac()) {
       engine.learnBridgePort(v.srcMac(), host.byIndex(v.physInIfindex()));
     }
+    if (proto == PacketView.IPPROTO_TCP && hostFacts && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT
+        && (v.tcpFlags() & (PacketView.TCP_SYN | PacketView.TCP_ACK | PacketView.TCP_RST))
+            == (PacketView.TCP_SYN | PacketView.TCP_ACK)) {
+      engine.learnListener(v.srcAddr(), v.srcPort()); // the host answered a SYN from there
+    }
     if (ports && hostFacts && owners && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT && v.uid() >= 0) {
       final long key = ownerKey(proto, v.srcAddr(), v.srcPort());
       if (this.owners.get(key) == NO_OWNER) {

@@ -444,7 +444,7 @@ public final class Skb implements PacketContext {
 
   @Override
   public String ctHelper() {
-    return hasCt() ? io.nfeval.conntrack.Ct.helperName(ct.masterHelper(ctHandle)) : null;
+    return hasCt() ? Ct.helperName(ct.masterHelper(ctHandle)) : null;
   }
 
   @Override
@@ -465,6 +465,45 @@ public final class Skb implements PacketContext {
   @Override
   public int socketKind() {
     return socketKind;
+  }
+
+  /** The host's sockets as its captured packets show them; null when the captures hold none of them. */
+  HostSockets sockets;
+
+  @Override
+  public int socketLookup() {
+    if (sockets == null || view.protocol() != PacketView.IPPROTO_TCP || !view.l4HeaderPresent()
+        || view.fragmentOffset() != 0) {
+      return SOCK_UNKNOWN;
+    }
+    int daddr = daddr();
+    int dport = view.dstPort();
+    // nf_sk_lookup_slow_v4: a reply of a source-NATed connection is looked up by its original source
+    if (ctHandle >= 0 && ctInfo == Ct.CTINFO_ESTABLISHED_REPLY
+        && (ct.status(ctHandle) & Ct.IPS_SRC_NAT_DONE) != 0) {
+      daddr = ct.tupleSrc(ctHandle, Ct.DIR_ORIGINAL);
+      dport = ct.tupleSport(ctHandle, Ct.DIR_ORIGINAL);
+    }
+    return sockets.lookup(saddr(), view.srcPort(), daddr, dport, tsNanos);
+  }
+
+  @Override
+  public int tproxyEstablished() {
+    if (sockets == null || view.protocol() != PacketView.IPPROTO_TCP || !view.l4HeaderPresent()) {
+      return SOCK_UNKNOWN;
+    }
+    if ((view.tcpFlags() & (PacketView.TCP_SYN | PacketView.TCP_ACK)) == PacketView.TCP_SYN) {
+      return SOCK_NONE; // a new connection (or one reopening a TIME_WAIT socket): the listener decides
+    }
+    final int s = sockets.lookup(saddr(), view.srcPort(), daddr(), view.dstPort(), tsNanos);
+    return s == HostSockets.LISTENER ? SOCK_NONE : s;
+  }
+
+  @Override
+  public void tproxyAssigned() {
+    if (sockets != null) {
+      sockets.tproxied(view);
+    }
   }
 
   @Override

@@ -153,12 +153,12 @@ final class Synproxy {
   /**
    * A packet the host sends (from the capture, or built here), before OUTPUT: the proxy's own packets
    * are recognised; the ACK to the server is tracked without the sequence adjustment, which the kernel
-   * sets up only after sending it.
+   * sets up only after sending it. Returns whether the packet is one the proxy sent (it has no socket).
    */
-  void hostPacket(Skb skb, PacketInfo info) {
+  boolean hostPacket(Skb skb, PacketInfo info) {
     final PacketView v = skb.view;
     if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
-      return;
+      return false;
     }
     final int flags = v.tcpFlags() & 0x17;
     final int seq = (int) v.tcpSeq();
@@ -194,8 +194,9 @@ final class Synproxy {
         continue;
       }
       expect[o] = E_NONE;
-      return;
+      return true;
     }
+    return false;
   }
 
   /** After OUTPUT's conntrack: a sequence adjustment held back for the ACK to the server is restored. */

@@ -39,13 +39,13 @@ final class Replays {
       throw InputException.usage("give at least one --pcap or --local capture");
     }
     for (int i = 0; i < engines.size(); i++) {
-      // The first pass replay makes (see ReplayCommand): listeners' owners, the bridge's MAC table and
+      // The first pass replay makes (see ReplayCommand): listeners and their owners, the bridge's MAC table and
       // the ports the kernel chose for clashing source NAT bindings, so that audit and diff count
       // exactly what replay counts.
       final Engine e = engines.get(i);
       final boolean owners = e.usesMatch("owner");
       final boolean snat = e.usesSourceNat();
-      if (owners || snat || e.hasBridges()) {
+      if (owners || snat || e.hasBridges() || e.wantsListeners()) {
         try (CaptureReader r = new MergingReader(open(files, kind, null))) {
           replayers.get(i).prescan(r, owners, snat ? e.replyPortIndex() : null);
         }

@@ -159,6 +159,34 @@ public interface PacketContext {
   /** A full socket of a process: {@link #socketUid()} and {@link #socketGid()} are known. */
   int SOCKET_FULL = 3;
 
+  /** {@link #socketLookup} results: the capture cannot tell. */
+  int SOCK_UNKNOWN = -1;
+  /** No socket. */
+  int SOCK_NONE = 0;
+  /** A connection's socket, not transparent. */
+  int SOCK_FOUND = 1;
+  /** A connection's socket with IP_TRANSPARENT. */
+  int SOCK_TRANSPARENT = 2;
+  /** Only a listener, taken as bound to 0.0.0.0 (flagged). */
+  int SOCK_LISTENER = 3;
+
+  /**
+   * xt_socket's lookup for the arriving segment (nf_sk_lookup_slow_v4): its connection's socket, else a
+   * listener; {@link #SOCK_UNKNOWN} when the captures do not show the host's sockets.
+   */
+  default int socketLookup() {
+    return SOCK_UNKNOWN;
+  }
+
+  /** TPROXY's first lookup: an established socket for the segment's own addresses and ports. */
+  default int tproxyEstablished() {
+    return SOCK_UNKNOWN;
+  }
+
+  /** TPROXY gave the segment's connection to a transparent socket (nf_tproxy_assign_sock). */
+  default void tproxyAssigned() {
+  }
+
   /** What is known of the packet's socket, for xt_owner. */
   int socketKind();
 

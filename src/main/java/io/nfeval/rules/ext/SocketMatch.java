@@ -47,12 +47,32 @@ public final class SocketMatch implements Match {
   }
 
   /**
-   * socket_mt: needs the host's sockets (established and listening), which a capture does not
-   * carry: always assumed.
+   * socket_mt: whether the lookup finds a socket for the segment. A listener bound to 0.0.0.0 counts
+   * only with {@code --nowildcard}; {@code --transparent} wants IP_TRANSPARENT. The host's sockets come
+   * from the captures of its own packets (engine.HostSockets); without them (arrivals only, UDP) the
+   * answer is assumed.
    */
   @Override
   public boolean matches(PacketContext ctx) {
-    ctx.assume("socket");
-    return ctx.assumeUnknowableMatches();
+    final int s = ctx.socketLookup();
+    switch (s) {
+      case PacketContext.SOCK_NONE:
+        return false;
+      case PacketContext.SOCK_FOUND:
+        return !transparent;
+      case PacketContext.SOCK_TRANSPARENT:
+        if (restoreSkmark) {
+          ctx.assume("socket mark"); // sk_mark of a full transparent socket: the skb keeps its mark
+        }
+        return true;
+      case PacketContext.SOCK_LISTENER:
+        // the capture cannot tell a listener's bound address: daemons bind 0.0.0.0, ignored unless
+        // --nowildcard; such a listener is not transparent
+        ctx.assume("socket listener bound to 0.0.0.0");
+        return nowildcard && !transparent;
+      default:
+        ctx.assume("socket");
+        return ctx.assumeUnknowableMatches();
+    }
   }
 }

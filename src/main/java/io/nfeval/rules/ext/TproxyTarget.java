@@ -55,11 +55,23 @@ public final class TproxyTarget implements Target {
    */
   @Override
   public int execute(PacketContext ctx) {
+    // tproxy_tg4: an established socket of the segment's own connection first (the redirect already
+    // happened), else the listener on --on-ip/--on-port, which no capture shows (assumed); either way
+    // only a transparent socket takes the packet, anything else drops it
+    final int established = ctx.tproxyEstablished();
+    if (established == PacketContext.SOCK_TRANSPARENT) {
+      ctx.setMark((ctx.mark() & ~mask) ^ mark);
+      return XtVerdict.ACCEPT;
+    }
+    if (established == PacketContext.SOCK_FOUND) {
+      return XtVerdict.DROP;
+    }
     ctx.assume("TPROXY");
     if (!ctx.assumeUnknowableMatches()) {
       return XtVerdict.DROP;
     }
     ctx.setMark((ctx.mark() & ~mask) ^ mark);
+    ctx.tproxyAssigned();
     return XtVerdict.ACCEPT;
   }
 }

@@ -1,0 +1,232 @@
+package io.nfeval.engine;
+
+import io.nfeval.host.HostModel;
+import io.nfeval.packet.PacketView;
+
+/**
+ * The host's TCP sockets as a capture of its own packets shows them, for {@code -m socket} and
+ * TPROXY's lookups (xt_socket.c nf_sk_lookup_slow_v4, nf_tproxy_ipv4.c): a snapshot lists no sockets.
+ *
+ * <ul>
+ *   <li>A connection's socket (full, request or TIME_WAIT: __inet_lookup_established finds all three)
+ *       exists once the host has sent a TCP segment from it: its SYN when it connects, its SYN-ACK when
+ *       it accepts. It goes with a reset either way; when the host closes second (LAST_ACK) once the
+ *       peer acknowledges the host's FIN; when it closes first, 60 s (TCP_TIMEWAIT_LEN) after the
+ *       peer's FIN (its TIME_WAIT socket is found until then). Kernel scenario socket-lifecycle.</li>
+ *   <li>A listener exists for an address and port the host answered a SYN from (a first pass over the
+ *       captures learns them before the replay, since the lookup of the first SYN comes before the
+ *       host's answer). Only the host's own addresses: a SYN-ACK from a foreign address comes from a
+ *       transparent socket TPROXY gave the connection. A capture cannot tell whether a listener is bound
+ *       to that address or to 0.0.0.0; daemons bind the wildcard, which xt_socket ignores without
+ *       {@code --nowildcard}: assumed, and flagged where it decides.</li>
+ *   <li>Transparent (IP_TRANSPARENT, inherited from the listener) is a socket whose local address is not
+ *       one of the host's, or whose connection TPROXY assigned.</li>
+ * </ul>
+ * Only TCP: a UDP socket's bound address (xt_socket ignores 0.0.0.0) does not show in its packets.
+ */
+final class HostSockets {
+  /** Lookup results. */
+  static final int NONE = 0;
+  static final int FOUND = 1;
+  static final int FOUND_TRANSPARENT = 2;
+  /** A listener (bound, as assumed, to 0.0.0.0). */
+  static final int LISTENER = 3;
+
+  private static final long TIME_WAIT = 60_000_000_000L;
+  private static final int F_TRANSPARENT = 1;
+  private static final int F_FIN_LOCAL = 2;
+  private static final int F_FIN_REMOTE = 4;
+  private static final int F_GONE = 8;
+  /** The host sent its FIN after the peer's: gone once the peer acknowledges it. */
+  private static final int F_LAST_ACK = 16;
+
+  private final HostModel host;
+  // open addressing over (local addr, local port, remote addr, remote port); never shrinks
+  private int capacity = 1 << 10;
+  private int[] local = new int[capacity];
+  private int[] remote = new int[capacity];
+  private int[] ports = new int[capacity];
+  private int[] flags = new int[capacity];
+  private long[] finTime = new long[capacity];
+  /** The acknowledgment number that acknowledges the host's FIN (LAST_ACK). */
+  private int[] finEnd = new int[capacity];
+  private boolean[] used = new boolean[capacity];
+  private int size;
+  /** Listeners: (addr << 16 | port) → 1. */
+  private final LongLongMap listeners = new LongLongMap(0);
+  /** Connections TPROXY assigned (their sockets are transparent): same key layout as the table. */
+  private final LongLongMap tproxied = new LongLongMap(0);
+
+  HostSockets(HostModel host) {
+    this.host = host;
+  }
+
+  private static int hash(int l, int r, int p) {
+    int x = l * 0x9E3779B1 ^ r * 0x85EBCA77 ^ p * 0xC2B2AE3D;
+    return x ^ (x >>> 15);
+  }
+
+  private int find(int l, int r, int p) {
+    final int mask = capacity - 1;
+    for (int i = hash(l, r, p) & mask; used[i]; i = (i + 1) & mask) {
+      if (local[i] == l && remote[i] == r && ports[i] == p) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private int insert(int l, int r, int p) {
+    if (2 * (size + 1) > capacity) {
+      grow();
+    }
+    final int mask = capacity - 1;
+    int i = hash(l, r, p) & mask;
+    while (used[i]) {
+      if (local[i] == l && remote[i] == r && ports[i] == p) {
+        return i;
+      }
+      i = (i + 1) & mask;
+    }
+    used[i] = true;
+    local[i] = l;
+    remote[i] = r;
+    ports[i] = p;
+    flags[i] = 0;
+    finTime[i] = 0;
+    finEnd[i] = 0;
+    size++;
+    return i;
+  }
+
+  private void grow() {
+    final int[] ol = local;
+    final int[] or = remote;
+    final int[] op = ports;
+    final int[] of = flags;
+    final long[] ot = finTime;
+    final int[] oe = finEnd;
+    final boolean[] ou = used;
+    capacity *= 2;
+    local = new int[capacity];
+    remote = new int[capacity];
+    ports = new int[capacity];
+    flags = new int[capacity];
+    finTime = new long[capacity];
+    finEnd = new int[capacity];
+    used = new boolean[capacity];
+    size = 0;
+    for (int i = 0; i < ou.length; i++) {
+      if (ou[i]) {
+        final int k = insert(ol[i], or[i], op[i]);
+        flags[k] = of[i];
+        finTime[k] = ot[i];
+        finEnd[k] = oe[i];
+      }
+    }
+  }
+
+  private static long listenerKey(int addr, int port) {
+    return (addr & 0xffffffffL) << 16 | port;
+  }
+
+  /** A listener on {@code addr:port} (a first pass saw the host answer a SYN from it). */
+  void learnListener(int addr, int port) {
+    if (host.isHostAddress(addr)) {
+      listeners.put(listenerKey(addr, port), 1);
+    }
+  }
+
+  /** TPROXY assigned this arrival's connection to a transparent socket. */
+  void tproxied(PacketView v) {
+    tproxied.put(connKey(v.dstAddr(), v.dstPort(), v.srcAddr(), v.srcPort()), 1);
+  }
+
+  private static long connKey(int l, int lport, int r, int rport) {
+    return ((long) hash(l, r, lport << 16 | rport) << 32) ^ (l & 0xffffffffL) ^ ((long) lport << 40)
+        ^ (r * 31L) ^ rport;
+  }
+
+  /** A TCP segment the host sent from one of its sockets: the socket exists (or ends, with a reset). */
+  void learnSend(PacketView v, long now) {
+    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
+      return;
+    }
+    final int l = v.srcAddr();
+    final int r = v.dstAddr();
+    final int p = v.srcPort() << 16 | v.dstPort();
+    final int f = v.tcpFlags();
+    if ((f & PacketView.TCP_RST) != 0) {
+      final int i = find(l, r, p);
+      if (i >= 0) {
+        flags[i] |= F_GONE;
+      }
+      return;
+    }
+    if ((f & PacketView.TCP_SYN) != 0 && (f & PacketView.TCP_ACK) != 0) {
+      if (host.isHostAddress(l)) {
+        listeners.put(listenerKey(l, v.srcPort()), 1); // learned as it goes when nothing was scanned
+      }
+    }
+    int i = find(l, r, p);
+    if (i < 0 || (flags[i] & F_GONE) != 0 || expired(i, now)) {
+      i = insert(l, r, p);
+      flags[i] = !host.isHostAddress(l) || tproxied.get(connKey(l, v.srcPort(), r, v.dstPort())) == 1
+          ? F_TRANSPARENT : 0;
+      finTime[i] = 0;
+    }
+    if ((f & PacketView.TCP_FIN) != 0 && (flags[i] & F_FIN_LOCAL) == 0) {
+      flags[i] |= F_FIN_LOCAL;
+      if ((flags[i] & F_FIN_REMOTE) != 0) {
+        flags[i] |= F_LAST_ACK;
+        finEnd[i] = (int) v.tcpSeq() + v.tcpPayloadLength() + 1;
+      }
+    }
+  }
+
+  /**
+   * A segment the host's stack received (after its evaluation, whose lookup still found the socket):
+   * a reset ends the socket, the peer's FIN starts TIME_WAIT for a host that closed first, and the
+   * acknowledgment of a LAST_ACK socket's FIN ends it.
+   */
+  void learnArrival(PacketView v, long now) {
+    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
+      return;
+    }
+    final int i = find(v.dstAddr(), v.srcAddr(), v.dstPort() << 16 | v.srcPort());
+    if (i < 0 || (flags[i] & F_GONE) != 0) {
+      return;
+    }
+    final int f = v.tcpFlags();
+    if ((f & PacketView.TCP_RST) != 0) {
+      flags[i] |= F_GONE;
+      return;
+    }
+    if ((flags[i] & F_LAST_ACK) != 0 && (f & PacketView.TCP_ACK) != 0 && (int) v.tcpAck() - finEnd[i] >= 0) {
+      flags[i] |= F_GONE;
+      return;
+    }
+    if ((f & PacketView.TCP_FIN) != 0 && (flags[i] & F_FIN_REMOTE) == 0) {
+      flags[i] |= F_FIN_REMOTE;
+      if ((flags[i] & F_FIN_LOCAL) != 0) {
+        finTime[i] = now; // FIN_WAIT2 → TIME_WAIT
+      }
+    }
+  }
+
+  private boolean expired(int i, long now) {
+    return finTime[i] != 0 && now - finTime[i] > TIME_WAIT;
+  }
+
+  /**
+   * __inet_lookup for a segment arriving from {@code raddr:rport} to {@code laddr:lport}: the
+   * connection's socket, else a listener on the address or the wildcard.
+   */
+  int lookup(int raddr, int rport, int laddr, int lport, long now) {
+    final int i = find(laddr, raddr, lport << 16 | rport);
+    if (i >= 0 && (flags[i] & F_GONE) == 0 && !expired(i, now)) {
+      return (flags[i] & F_TRANSPARENT) != 0 ? FOUND_TRANSPARENT : FOUND;
+    }
+    return listeners.get(listenerKey(laddr, lport)) == 1 ? LISTENER : NONE;
+  }
+}
