@@ -22,6 +22,7 @@ public final class Ct {
     public static final int HELPER_FTP = 1;
     public static final int HELPER_TFTP = 2;
     public static final int HELPER_NETBIOS_NS = 3;
+    public static final int HELPER_SNMP = 4;
 
     /** The helper id of a CT --helper name, 0 for a helper nfeval does not model. */
     public static int helperId(String name) {
@@ -32,6 +33,7 @@ public final class Ct {
             case "ftp": return HELPER_FTP;
             case "tftp": return HELPER_TFTP;
             case "netbios-ns": return HELPER_NETBIOS_NS;
+            case "snmp": return HELPER_SNMP;
             default: return HELPER_NONE;
         }
     }
@@ -42,6 +44,7 @@ public final class Ct {
             case HELPER_FTP: return "ftp";
             case HELPER_TFTP: return "tftp";
             case HELPER_NETBIOS_NS: return "netbios-ns";
+            case HELPER_SNMP: return "snmp";
             default: return null;
         }
     }

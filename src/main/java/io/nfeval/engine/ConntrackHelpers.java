@@ -52,6 +52,12 @@ final class ConntrackHelpers {
       case Ct.HELPER_NETBIOS_NS:
         broadcast(skb, h, ctinfo, 137, NETBIOS_NS_TIMEOUT_NANOS);
         return XtVerdict.ACCEPT;
+      case Ct.HELPER_SNMP:
+        // nf_conntrack_snmp: the same broadcast help for SNMP's port; nf_nat_snmp_basic's rewrite of the
+        // addresses inside a NATed connection's payload keeps the length (not modelled: counters are
+        // the same)
+        broadcast(skb, h, ctinfo, 161, SNMP_TIMEOUT_NANOS);
+        return XtVerdict.ACCEPT;
       default:
         return XtVerdict.ACCEPT;
     }
@@ -96,9 +102,11 @@ final class ConntrackHelpers {
 
   /** nf_conntrack_netbios_ns's timeout module parameter (3 s): its expectations' and master's timeout. */
   private static final long NETBIOS_NS_TIMEOUT_NANOS = 3_000_000_000L;
+  /** nf_conntrack_snmp's timeout module parameter (30 s). */
+  private static final long SNMP_TIMEOUT_NANOS = 30_000_000_000L;
 
   /**
-   * nf_conntrack_broadcast_help (netbios-ns): a query the host itself sends to a subnet-directed broadcast
+   * nf_conntrack_broadcast_help (netbios-ns, snmp): a query the host itself sends to a subnet-directed broadcast
    * address expects answers from any host of that subnet, from the helper's port to the query's source
    * port; the expectation is permanent (it admits every answer until it times out) and the query's
    * connection is given the helper's timeout.
@@ -127,7 +135,7 @@ final class ConntrackHelpers {
         ct.tupleDport(h, Ct.DIR_REPLY), ct.proto(h), Ct.DIR_REPLY, 0, false, true, timeout, 1, now);
     ct.refresh(h, now, timeout);
     if (skb.tracing) {
-      skb.log("netbios-ns helper", "expect answers from " + Inet4.format(daddr & mask) + "/" + Integer.bitCount(mask)
+      skb.log(Ct.helperName(ct.helper(h)) + " helper", "expect answers from " + Inet4.format(daddr & mask) + "/" + Integer.bitCount(mask)
           + ":" + helperPort);
     }
   }
