@@ -195,10 +195,17 @@ public final class Engine {
     }
   }
 
-  /** A first pass saw the host answer a SYN from {@code addr:port}: a listener is there. */
-  public void learnListener(int addr, int port) {
+  /** A first pass saw the host answer a SYN (a SYN-ACK from {@code laddr:lport} to {@code raddr:rport}). */
+  public void learnSynAck(int laddr, int lport, int raddr, int rport) {
     if (sockets != null) {
-      sockets.learnListener(addr, port);
+      sockets.learnSynAck(laddr, lport, raddr, rport);
+    }
+  }
+
+  /** The first pass over the captures is complete. */
+  public void scanned() {
+    if (sockets != null) {
+      sockets.scanned();
     }
   }
 

@@ -56,6 +56,11 @@ final class HostSockets {
   private final LongLongMap listeners = new LongLongMap(0);
   /** Connections TPROXY assigned (their sockets are transparent): same key layout as the table. */
   private final LongLongMap tproxied = new LongLongMap(0);
+  /** Connections a first pass saw the host accept from a foreign address (a transparent socket). */
+  private final LongLongMap transparentAnswers = new LongLongMap(0);
+  /** Some connection was accepted that way: a transparent listener exists. */
+  private boolean transparentListener;
+  private boolean scanned;
 
   HostSockets(HostModel host) {
     this.host = host;
@@ -130,11 +135,39 @@ final class HostSockets {
     return (addr & 0xffffffffL) << 16 | port;
   }
 
-  /** A listener on {@code addr:port} (a first pass saw the host answer a SYN from it). */
-  void learnListener(int addr, int port) {
-    if (host.isHostAddress(addr)) {
-      listeners.put(listenerKey(addr, port), 1);
+  /**
+   * A first pass saw the host answer a SYN from {@code laddr:lport} to {@code raddr:rport}: a listener is
+   * there, or, from a foreign address, a transparent listener TPROXY gave that connection to.
+   */
+  void learnSynAck(int laddr, int lport, int raddr, int rport) {
+    if (host.isHostAddress(laddr)) {
+      listeners.put(listenerKey(laddr, lport), 1);
+    } else {
+      transparentAnswers.put(connKey(laddr, lport, raddr, rport), 1);
+      transparentListener = true;
     }
+  }
+
+  /** The first pass is done: what it did not see did not happen. */
+  void scanned() {
+    scanned = true;
+  }
+
+  /**
+   * TPROXY's listener lookup (--on-ip/--on-port) for a segment from {@code raddr:rport} to
+   * {@code laddr:lport}: no capture shows that listener, but its answers do. A SYN the host answered
+   * from the connection's original destination reached it; otherwise a transparent listener exists if the
+   * host ever answered a TPROXYed SYN (a SYN dropped after TPROXY gets no answer either).
+   * {@link #FOUND_TRANSPARENT}, {@link #NONE}, or -1 when no first pass ran.
+   */
+  int tproxyListener(int raddr, int rport, int laddr, int lport, boolean syn) {
+    if (!scanned) {
+      return -1;
+    }
+    if (syn && transparentAnswers.get(connKey(laddr, lport, raddr, rport)) == 1) {
+      return FOUND_TRANSPARENT;
+    }
+    return transparentListener ? FOUND_TRANSPARENT : NONE;
   }
 
   /** TPROXY assigned this arrival's connection to a transparent socket. */

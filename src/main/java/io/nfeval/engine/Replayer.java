@@ -593,6 +593,7 @@ public final class Replayer {
     while (reader.next(p)) {
       learn(host, p, v, true, owners, replyPorts, record++);
     }
+    engine.scanned();
   }
 
   /**
@@ -677,7 +678,7 @@ public final class Replayer {
     if (proto == PacketView.IPPROTO_TCP && hostFacts && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT
         && (v.tcpFlags() & (PacketView.TCP_SYN | PacketView.TCP_ACK | PacketView.TCP_RST))
             == (PacketView.TCP_SYN | PacketView.TCP_ACK)) {
-      engine.learnListener(v.srcAddr(), v.srcPort()); // the host answered a SYN from there
+      engine.learnSynAck(v.srcAddr(), v.srcPort(), v.dstAddr(), v.dstPort()); // the host answered a SYN
     }
     if (ports && hostFacts && owners && nflog && v.nflogHook() == PacketView.NF_INET_LOCAL_OUT && v.uid() >= 0) {
       final long key = ownerKey(proto, v.srcAddr(), v.srcPort());

@@ -500,6 +500,16 @@ public final class Skb implements PacketContext {
   }
 
   @Override
+  public int tproxyListener() {
+    if (sockets == null || view.protocol() != PacketView.IPPROTO_TCP || !view.l4HeaderPresent()) {
+      return SOCK_UNKNOWN;
+    }
+    final boolean syn = (view.tcpFlags() & (PacketView.TCP_SYN | PacketView.TCP_ACK)) == PacketView.TCP_SYN;
+    final int s = sockets.tproxyListener(saddr(), view.srcPort(), daddr(), view.dstPort(), syn);
+    return s < 0 ? SOCK_UNKNOWN : s;
+  }
+
+  @Override
   public void tproxyAssigned() {
     if (sockets != null) {
       sockets.tproxied(view);

@@ -183,6 +183,14 @@ public interface PacketContext {
     return SOCK_UNKNOWN;
   }
 
+  /**
+   * TPROXY's second lookup, the listener on --on-ip/--on-port: {@link #SOCK_TRANSPARENT} when a
+   * transparent one takes the segment, {@link #SOCK_NONE} when none does.
+   */
+  default int tproxyListener() {
+    return SOCK_UNKNOWN;
+  }
+
   /** TPROXY gave the segment's connection to a transparent socket (nf_tproxy_assign_sock). */
   default void tproxyAssigned() {
   }

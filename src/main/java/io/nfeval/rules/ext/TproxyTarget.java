@@ -56,8 +56,9 @@ public final class TproxyTarget implements Target {
   @Override
   public int execute(PacketContext ctx) {
     // tproxy_tg4: an established socket of the segment's own connection first (the redirect already
-    // happened), else the listener on --on-ip/--on-port, which no capture shows (assumed); either way
-    // only a transparent socket takes the packet, anything else drops it
+    // happened), else the listener on --on-ip/--on-port, known from the host's answers to the SYNs it
+    // took (assumed without a first pass over a capture of the host's packets); either way only a
+    // transparent socket takes the packet, anything else drops it
     final int established = ctx.tproxyEstablished();
     if (established == PacketContext.SOCK_TRANSPARENT) {
       ctx.setMark((ctx.mark() & ~mask) ^ mark);
@@ -65,6 +66,15 @@ public final class TproxyTarget implements Target {
     }
     if (established == PacketContext.SOCK_FOUND) {
       return XtVerdict.DROP;
+    }
+    final int listener = ctx.tproxyListener();
+    if (listener == PacketContext.SOCK_NONE) {
+      return XtVerdict.DROP;
+    }
+    if (listener == PacketContext.SOCK_TRANSPARENT) {
+      ctx.setMark((ctx.mark() & ~mask) ^ mark);
+      ctx.tproxyAssigned();
+      return XtVerdict.ACCEPT;
     }
     ctx.assume("TPROXY");
     if (!ctx.assumeUnknowableMatches()) {
