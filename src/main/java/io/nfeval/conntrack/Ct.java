@@ -23,6 +23,7 @@ public final class Ct {
     public static final int HELPER_TFTP = 2;
     public static final int HELPER_NETBIOS_NS = 3;
     public static final int HELPER_SNMP = 4;
+    public static final int HELPER_IRC = 5;
 
     /** The helper id of a CT --helper name, 0 for a helper nfeval does not model. */
     public static int helperId(String name) {
@@ -34,6 +35,7 @@ public final class Ct {
             case "tftp": return HELPER_TFTP;
             case "netbios-ns": return HELPER_NETBIOS_NS;
             case "snmp": return HELPER_SNMP;
+            case "irc": return HELPER_IRC;
             default: return HELPER_NONE;
         }
     }
@@ -45,6 +47,7 @@ public final class Ct {
             case HELPER_TFTP: return "tftp";
             case HELPER_NETBIOS_NS: return "netbios-ns";
             case HELPER_SNMP: return "snmp";
+            case HELPER_IRC: return "irc";
             default: return null;
         }
     }

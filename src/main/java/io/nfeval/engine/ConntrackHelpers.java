@@ -52,6 +52,8 @@ final class ConntrackHelpers {
       case Ct.HELPER_NETBIOS_NS:
         broadcast(skb, h, ctinfo, 137, NETBIOS_NS_TIMEOUT_NANOS);
         return XtVerdict.ACCEPT;
+      case Ct.HELPER_IRC:
+        return irc(skb, h, ctinfo);
       case Ct.HELPER_SNMP:
         // nf_conntrack_snmp: the same broadcast help for SNMP's port; nf_nat_snmp_basic's rewrite of the
         // addresses inside a NATed connection's payload keeps the length (not modelled: counters are
@@ -140,6 +142,190 @@ final class ConntrackHelpers {
     }
   }
 
+  /** nf_conntrack_irc's expect policy: max_dcc_channels 8, dcc_timeout 300 s. */
+  private static final int IRC_MAX_EXPECTED = 8;
+  private static final long IRC_EXPECT_TIMEOUT_NANOS = 300L * 1_000_000_000L;
+  private static final byte[][] DCC_PROTOS = {
+      "SEND ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+      "CHAT ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+      "MOVE ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+      "TSEND ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+      "SCHAT ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)};
+
+  /**
+   * nf_conntrack_irc.c help(), for the client's packets once traffic went both ways: a {@code PRIVMSG}
+   * whose message (after {@code " :"}) is {@code \1DCC SEND|CHAT|MOVE|TSEND|SCHAT arg ip port} with a
+   * newline somewhere after it expects a TCP connection from anywhere to the client's address (as the
+   * server sees it) and that port, if the ip is the client's own or its NAT address and the port is not 0.
+   * With NAT (nf_nat_irc) the expectation moves to the NAT address (and a free port) and the command is
+   * rewritten, a change of length adjusting the sequence numbers.
+   */
+  private int irc(Skb skb, int h, int ctinfo) {
+    if (ctinfo != Ct.CTINFO_ESTABLISHED) {
+      return XtVerdict.ACCEPT; // the server's packets, and the client's before traffic went both ways
+    }
+    final PacketView v = skb.view;
+    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
+      return XtVerdict.ACCEPT;
+    }
+    int len = v.tcpPayloadLength();
+    if (len <= 0) {
+      return XtVerdict.ACCEPT;
+    }
+    final int captured = v.tcpPayloadCaptured();
+    if (captured < len) {
+      skb.assume("irc helper: payload cut by the capture (parsed as captured)");
+      len = captured;
+    }
+    final java.nio.ByteBuffer b = v.buffer();
+    final int base = v.tcpPayloadOffset();
+    final int limit = base + len;
+    int data = base;
+    while (data < limit - 10) {
+      final int c = b.get(data);
+      if (c == ' ' || c == '\r' || c == '\n') {
+        data++;
+      } else {
+        break;
+      }
+    }
+    if (data < limit - 10) {
+      if (!startsWithIgnoreCase(b, data, "PRIVMSG ")) {
+        return XtVerdict.ACCEPT;
+      }
+      data += 8;
+    }
+    while (data < limit - 26) {
+      if (b.get(data) != ' ' || b.get(data + 1) != ':') {
+        data++;
+        continue;
+      }
+      data += 2;
+      if (b.get(data) != 1 || b.get(data + 1) != 'D' || b.get(data + 2) != 'C' || b.get(data + 3) != 'C'
+          || b.get(data + 4) != ' ') {
+        return XtVerdict.ACCEPT;
+      }
+      data += 5;
+      for (byte[] proto : DCC_PROTOS) {
+        if (!startsWith(b, data, limit, proto)) {
+          continue;
+        }
+        data += proto.length;
+        return dcc(skb, h, b, data, limit);
+      }
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  /** parse_dcc and what follows it: the expectation, through nf_nat_irc when the connection is NATed. */
+  private int dcc(Skb skb, int h, java.nio.ByteBuffer b, int data, int end) {
+    // "while (*data++ != ' ') if (data > data_end - 12) return -1": past the argument
+    while (b.get(data++) != ' ') {
+      if (data > end - 12) {
+        return XtVerdict.ACCEPT;
+      }
+    }
+    int nl = data;
+    while (nl < end && b.get(nl) != '\n') {
+      nl++;
+    }
+    if (nl >= end) {
+      return XtVerdict.ACCEPT; // no newline: simple_strtoul could run past the packet
+    }
+    final int begin = data;
+    long ip = 0;
+    while (data < end && b.get(data) >= '0' && b.get(data) <= '9') {
+      ip = ip * 10 + (b.get(data++) - '0'); // simple_strtoul, truncated to 32 bits by cpu_to_be32
+    }
+    while (data < end && b.get(data) == ' ') {
+      data++;
+    }
+    long port = 0;
+    while (data < end && b.get(data) >= '0' && b.get(data) <= '9') {
+      port = port * 10 + (b.get(data++) - '0');
+    }
+    final int dccIp = (int) ip;
+    final int dccPort = (int) (port & 0xffff);
+    final int matchLen = data - begin;
+    final int dir = Ct.DIR_ORIGINAL;
+    if ((ct.tupleSrc(h, dir) != dccIp && ct.tupleDst(h, 1 - dir) != dccIp) || dccPort == 0) {
+      skb.log("irc helper", "forged DCC command");
+      return XtVerdict.ACCEPT;
+    }
+    final int expDst = ct.tupleDst(h, 1 - dir);
+    final long now = skb.tsNanos;
+    if ((ct.status(h) & Ct.IPS_NAT_MASK) != 0) {
+      // nf_nat_irc: the reply comes from the server, to the NAT address, on a free port
+      final int port2 = natExpect(skb, h, 0, true, expDst, dccPort, 1 - dir, IRC_EXPECT_TIMEOUT_NANOS,
+          IRC_MAX_EXPECTED, now, "irc helper");
+      if (port2 < 0) {
+        return XtVerdict.DROP;
+      }
+      final int newLen = Long.toString(expDst & 0xffffffffL).length() + 1 + Integer.toString(port2).length();
+      ct.seqAdjSet(h, dir, (int) skb.view.tcpSeq(), newLen - matchLen);
+      return XtVerdict.ACCEPT;
+    }
+    final int res = expectations.related(h, 0, true, -1, expDst, dccPort, Ct.IPPROTO_TCP, dir, dccPort, false,
+        IRC_EXPECT_TIMEOUT_NANOS, IRC_MAX_EXPECTED, now);
+    if (res != ExpectationTable.OK) {
+      skb.log("irc helper", "cannot add expectation");
+      return XtVerdict.DROP;
+    }
+    if (skb.tracing) {
+      skb.log("irc helper", "expect any -> " + Inet4.format(expDst) + ":" + dccPort);
+    }
+    return XtVerdict.ACCEPT;
+  }
+
+  private static boolean startsWithIgnoreCase(java.nio.ByteBuffer b, int at, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.toUpperCase((char) (b.get(at + i) & 0xff)) != s.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean startsWith(java.nio.ByteBuffer b, int at, int end, byte[] s) {
+    if (at + s.length > end) {
+      return false;
+    }
+    for (int i = 0; i < s.length; i++) {
+      if (b.get(at + i) != s[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * nf_nat_exp_find_port: registers the expectation (following the master, in direction {@code expDir})
+   * on {@code port} or, when another master expects that, on a random one above it (128 tries); the port,
+   * or -1 after logging "all ports in use".
+   */
+  private int natExpect(Skb skb, int h, int expSrc, boolean anySource, int expDst, int saved, int expDir,
+      long timeout, int maxExpected, long now, String helper) {
+    final int span = 65535 - saved;
+    int attemptsLeft = Math.min(span, 128);
+    int port = saved;
+    while (true) {
+      final int res = expectations.related(h, expSrc, anySource, -1, expDst, port, Ct.IPPROTO_TCP, expDir, saved,
+          true, timeout, maxExpected, now);
+      if (res == ExpectationTable.OK) {
+        if (skb.tracing) {
+          skb.log(helper, "expect " + (anySource ? "any" : Inet4.format(expSrc)) + " -> " + Inet4.format(expDst)
+              + ":" + port);
+        }
+        return port;
+      }
+      if (res != ExpectationTable.EBUSY || --attemptsLeft < 0 || span <= 0) {
+        skb.log(helper, "all ports in use");
+        return -1;
+      }
+      port = saved + (int) Long.remainderUnsigned(next(), span);
+    }
+  }
+
   /** tftp's expect policy: max_expected 1, timeout 5 minutes. */
   private static final long TFTP_EXPECT_TIMEOUT_NANOS = 300L * 1_000_000_000L;
 
@@ -204,28 +390,14 @@ final class ConntrackHelpers {
    * rewritten to that address and port, and a change of length adjusts the sequence numbers.
    */
   private int natFtp(Skb skb, int h, int dir, int seq, int expSrc, int expDst, long now) {
-    final int saved = ftp.port;
     final int newAddr = ct.tupleDst(h, 1 - dir);
-    final int span = 65535 - saved;
-    int attemptsLeft = Math.min(span, 128);
-    int port = saved;
-    while (true) {
-      final int res = expectations.related(h, expSrc, false, -1, expDst, port, Ct.IPPROTO_TCP, 1 - dir, saved,
-          true, FtpHelper.EXPECT_TIMEOUT_NANOS, FtpHelper.MAX_EXPECTED, now);
-      if (res == ExpectationTable.OK) {
-        break;
-      }
-      if (res != ExpectationTable.EBUSY || --attemptsLeft < 0 || span <= 0) {
-        skb.log("ftp helper", "all ports in use");
-        return XtVerdict.DROP;
-      }
-      port = saved + (int) Long.remainderUnsigned(next(), span);
+    final int port = natExpect(skb, h, expSrc, false, expDst, ftp.port, 1 - dir, FtpHelper.EXPECT_TIMEOUT_NANOS,
+        FtpHelper.MAX_EXPECTED, now, "ftp helper");
+    if (port < 0) {
+      return XtVerdict.DROP;
     }
     final int newLen = FtpHelper.formattedLength(ftp.type, newAddr, port);
     ct.seqAdjSet(h, dir, seq, newLen - ftp.matchLen);
-    if (skb.tracing) {
-      skb.log("ftp helper", "expect " + Inet4.format(expSrc) + " -> " + Inet4.format(expDst) + ":" + port);
-    }
     return XtVerdict.ACCEPT;
   }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nfeval.host.HostModel;
 import io.nfeval.ipset.IpsetRegistry;
+import io.nfeval.packet.LinkType;
+import io.nfeval.packet.PacketView;
 import io.nfeval.rules.ParseOptions;
 import io.nfeval.rules.Ruleset;
 import io.nfeval.rules.RulesetParser;
@@ -46,47 +48,14 @@ class SynproxyEngineTest {
       "-A FORWARD -m conntrack --ctstate INVALID -j DROP",
       "COMMIT", "");
 
-  /** A packet the engine sent itself, as it left POSTROUTING. */
-  record Sent(ByteBuffer bytes, String ctstate, Disposition d) {
-    int u8(int o) {
-      return bytes.get(o) & 0xff;
-    }
-
-    int u16(int o) {
-      return bytes.getShort(o) & 0xffff;
+  /** A packet the engine sent itself, as it left POSTROUTING: its bytes, decoded. */
+  record Sent(PacketView v, String ctstate, Disposition d) {
+    int len() {
+      return v.ipLength();
     }
 
     int s32(int o) {
-      return bytes.getInt(o);
-    }
-
-    int len() {
-      return u16(2);
-    }
-
-    int flags() {
-      return u8(33);
-    }
-
-    /** The TCP option {@code kind}'s offset in the packet, or -1. */
-    int option(int kind) {
-      final int end = 20 + (u8(32) >> 4) * 4;
-      int p = 40;
-      while (p < end) {
-        final int k = u8(p);
-        if (k == 0) {
-          return -1;
-        }
-        if (k == 1) {
-          p++;
-          continue;
-        }
-        if (k == kind) {
-          return p;
-        }
-        p += u8(p + 1);
-      }
-      return -1;
+      return v.buffer().getInt(v.offset() + o);
     }
   }
 
@@ -119,7 +88,10 @@ class SynproxyEngineTest {
       if (info.generated) {
         final byte[] copy = new byte[skb.len];
         System.arraycopy(skb.data, 0, copy, 0, skb.len);
-        sent.add(new Sent(ByteBuffer.wrap(copy), TraceWriter.ctName(skb.ctInfo), d));
+        final PacketView v = new PacketView();
+        v.wrap(ByteBuffer.wrap(copy), 0, copy.length, copy.length, LinkType.IPV4);
+        v.decode();
+        sent.add(new Sent(v, TraceWriter.ctName(skb.ctInfo), d));
       }
     });
     final var eth0 = host.byName("eth0");
@@ -132,20 +104,19 @@ class SynproxyEngineTest {
     assertThat(sent).hasSize(1);
     final Sent synack = sent.get(0);
     assertThat(synack.len()).isEqualTo(60);
-    assertThat(synack.s32(12)).isEqualTo(Packets.ip("10.0.0.2"));
-    assertThat(synack.u16(20)).isEqualTo(80);
-    assertThat(synack.u16(22)).isEqualTo(40000);
-    assertThat(synack.flags()).isEqualTo(0x12);
-    assertThat(synack.s32(28)).isEqualTo((int) isn + 1);
-    assertThat(synack.u16(34)).isZero(); // window 0
-    assertThat(synack.u16(synack.option(2) + 2)).isEqualTo(1460);
-    assertThat(synack.u8(synack.option(3) + 2)).isEqualTo(7); // the target's --wscale
-    final int ts = synack.option(8);
-    final int synackTsval = synack.s32(ts + 2);
+    assertThat(synack.v().srcAddr()).isEqualTo(Packets.ip("10.0.0.2"));
+    assertThat(synack.v().srcPort()).isEqualTo(80);
+    assertThat(synack.v().dstPort()).isEqualTo(40000);
+    assertThat(synack.v().tcpFlags()).isEqualTo(0x12);
+    assertThat(synack.v().tcpAck()).isEqualTo(isn + 1);
+    assertThat(synack.v().tcpWindow()).isZero(); // window 0
+    assertThat(synack.v().tcpMss()).isEqualTo(1460);
+    assertThat(synack.v().tcpWindowScale()).isEqualTo(7); // the target's --wscale
+    final int synackTsval = (int) synack.v().tcpTsVal();
     assertThat(synackTsval & 0x3f).isEqualTo(10 | 0x10); // the client's wscale and SACK in the cookie
-    assertThat(synack.s32(ts + 6)).isEqualTo(1000);
+    assertThat(synack.v().tcpTsEcr()).isEqualTo(1000);
     assertThat(synack.ctstate()).isEqualTo("INVALID"); // untracked SYN: nothing attached
-    final int cookie = synack.s32(24);
+    final int cookie = (int) synack.v().tcpSeq();
 
     // the client's ACK with the cookie: stolen, the proxy's SYN to the server opens the connection
     assertThat(e.arrive(Packets.tcp("192.0.2.7", 40000, "10.0.0.2", 80, 0x10, isn + 1,
@@ -154,14 +125,14 @@ class SynproxyEngineTest {
     assertThat(sent).hasSize(2);
     final Sent syn = sent.get(1);
     assertThat(syn.len()).isEqualTo(60);
-    assertThat(syn.s32(12)).isEqualTo(Packets.ip("192.0.2.7"));
-    assertThat(syn.flags()).isEqualTo(0x02);
-    assertThat(syn.s32(24)).isEqualTo((int) isn);
-    assertThat(syn.s32(28)).isEqualTo(cookie); // relays the cookie to the hook
-    assertThat(syn.u16(34)).isEqualTo(63);
-    assertThat(syn.u16(syn.option(2) + 2)).isEqualTo(1460);
-    assertThat(syn.u8(syn.option(3) + 2)).isEqualTo(10); // the client's, from the timestamp cookie
-    assertThat(syn.option(4)).isPositive();
+    assertThat(syn.v().srcAddr()).isEqualTo(Packets.ip("192.0.2.7"));
+    assertThat(syn.v().tcpFlags()).isEqualTo(0x02);
+    assertThat(syn.v().tcpSeq()).isEqualTo(isn);
+    assertThat(syn.s32(28)).isEqualTo(cookie); // relays the cookie to the hook (ACK flag clear)
+    assertThat(syn.v().tcpWindow()).isEqualTo(63);
+    assertThat(syn.v().tcpMss()).isEqualTo(1460);
+    assertThat(syn.v().tcpWindowScale()).isEqualTo(10); // the client's, from the timestamp cookie
+    assertThat(syn.v().tcpSackPermitted()).isTrue();
     assertThat(syn.ctstate()).isEqualTo("NEW");
     assertThat(syn.d()).isEqualTo(Disposition.SENT);
 
@@ -178,19 +149,19 @@ class SynproxyEngineTest {
     assertThat(sent).hasSize(4);
     final Sent toServer = sent.get(2);
     assertThat(toServer.len()).isEqualTo(52);
-    assertThat(toServer.s32(12)).isEqualTo(Packets.ip("192.0.2.7"));
-    assertThat(toServer.flags()).isEqualTo(0x10);
-    assertThat(toServer.s32(24)).isEqualTo((int) isn + 1);
-    assertThat(toServer.s32(28)).isEqualTo((int) server + 1);
-    assertThat(toServer.s32(toServer.option(8) + 2)).isEqualTo(1001);
-    assertThat(toServer.s32(toServer.option(8) + 6)).isEqualTo(5000);
+    assertThat(toServer.v().srcAddr()).isEqualTo(Packets.ip("192.0.2.7"));
+    assertThat(toServer.v().tcpFlags()).isEqualTo(0x10);
+    assertThat(toServer.v().tcpSeq()).isEqualTo(isn + 1);
+    assertThat(toServer.v().tcpAck()).isEqualTo(server + 1);
+    assertThat(toServer.v().tcpTsVal()).isEqualTo(1001);
+    assertThat(toServer.v().tcpTsEcr()).isEqualTo(5000);
     assertThat(toServer.ctstate()).isEqualTo("ESTABLISHED");
     final Sent toClient = sent.get(3);
     assertThat(toClient.len()).isEqualTo(52);
-    assertThat(toClient.s32(12)).isEqualTo(Packets.ip("10.0.0.2"));
-    assertThat(toClient.s32(24)).isEqualTo((int) server + 1);
-    assertThat(toClient.s32(28)).isEqualTo((int) isn + 1);
-    assertThat(toClient.u16(34)).isEqualTo(65160 >> 7);
+    assertThat(toClient.v().srcAddr()).isEqualTo(Packets.ip("10.0.0.2"));
+    assertThat(toClient.v().tcpSeq()).isEqualTo(server + 1);
+    assertThat(toClient.v().tcpAck()).isEqualTo(isn + 1);
+    assertThat(toClient.v().tcpWindow()).isEqualTo(65160 >> 7);
     assertThat(toClient.ctstate()).isEqualTo("ESTABLISHED_REPLY");
 
     // data in the cookie's sequence space passes: conntrack translates the acknowledgment
