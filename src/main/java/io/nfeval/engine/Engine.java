@@ -162,7 +162,7 @@ public final class Engine {
     natCore = new NatCore(conntrack, options.natSeed);
     natCore.setPortHint(replyPorts);
     answers = new Answers(host);
-    enableSynproxyIfUsed(ruleset);
+    enableSynproxyAndSockets(ruleset);
     routes = new RouteCache(host, conntrack.slots());
     routeMemo = options.routeMemo;
     flowRouting = host.routesByFlow();
@@ -184,8 +184,11 @@ public final class Engine {
     skb.ipsets(new RegistryIpSets(ipsets));
   }
 
-  /** A SYNPROXY rule registers the synproxy hook and gives conntrack entries room for its extension. */
-  private void enableSynproxyIfUsed(Ruleset rs) {
+  /**
+   * A SYNPROXY rule registers the synproxy hook and gives conntrack entries room for its extension; a
+   * socket match or TPROXY rule makes the engine keep the host's sockets as its packets show them.
+   */
+  private void enableSynproxyAndSockets(Ruleset rs) {
     if (synproxy == null && usesAny(rs, "\0", "SYNPROXY")) {
       synproxy = new Synproxy(this);
       conntrack.enableSynproxy();
@@ -535,7 +538,7 @@ public final class Engine {
     conntrackOn = s.conntrackOn;
     defragOn = s.defragOn;
     accountIfNeeded(s.ruleset);
-    enableSynproxyIfUsed(s.ruleset);
+    enableSynproxyAndSockets(s.ruleset);
     skb.engineTables = tables;
     skb.matchStates = matchStates;
     skb.nfTablesBackend(s.backend == Backend.NFT);
@@ -865,6 +868,9 @@ public final class Engine {
     skb.out = null;
     headerBeforePostrouting = false;
     synproxyTemplate = false;
+    if (synproxy != null) {
+      synproxy.afterConntrack(); // an adjustment held back for a packet that never reached conntrack
+    }
     info.reset(skb);
     replyPorts.atPacket(index);
   }

@@ -224,7 +224,7 @@ final class Synproxy {
     if (v.l4ChecksumVerifiable() && !v.l4ChecksumOk() && !engine.partialChecksum(v)) {
       return XtVerdict.DROP; // nf_ip_checksum
     }
-    if (!parseOptions(v)) {
+    if (!parseOptions(skb)) {
       return XtVerdict.DROP;
     }
     final int flags = v.tcpFlags();
@@ -363,7 +363,7 @@ final class Synproxy {
         ct.setSynproxyWord(h, 2, 0);
         // fall through
       case TcpConntrack.SYN_SENT:
-        if (!parseOptions(v)) {
+        if (!parseOptions(skb)) {
           return XtVerdict.DROP;
         }
         if (!syn && ack && dir == Ct.DIR_ORIGINAL) {
@@ -379,7 +379,7 @@ final class Synproxy {
         if (!syn || !ack) {
           break;
         }
-        if (!parseOptions(v)) {
+        if (!parseOptions(skb)) {
           return XtVerdict.DROP;
         }
         if ((options & OPT_TIMESTAMP) != 0) {
@@ -416,7 +416,8 @@ final class Synproxy {
   private int tsval;
   private int tsecr;
 
-  private boolean parseOptions(PacketView v) {
+  private boolean parseOptions(Skb skb) {
+    final PacketView v = skb.view;
     options = 0;
     mssOption = 0;
     wscale = 0;
@@ -428,8 +429,13 @@ final class Synproxy {
     if (length < 0) {
       return false;
     }
-    if (start + length > v.offset() + v.capLen()) {
-      return false; // skb_header_pointer fails
+    if (start + length > v.l4Offset() + v.l4Length()) {
+      return false; // skb_header_pointer fails: the options run past the packet
+    }
+    final int captured = v.offset() + v.capLen() - start;
+    if (captured < length) {
+      skb.assume("SYNPROXY: TCP options cut by the capture (parsed as captured)");
+      length = Math.max(0, captured);
     }
     int p = start;
     while (length > 0) {
