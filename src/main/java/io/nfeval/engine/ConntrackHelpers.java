@@ -164,19 +164,11 @@ final class ConntrackHelpers {
     if (ctinfo != Ct.CTINFO_ESTABLISHED) {
       return XtVerdict.ACCEPT; // the server's packets, and the client's before traffic went both ways
     }
+    final int len = payloadToParse(skb, "irc helper: payload");
+    if (len == 0) {
+      return XtVerdict.ACCEPT;
+    }
     final PacketView v = skb.view;
-    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
-      return XtVerdict.ACCEPT;
-    }
-    int len = v.tcpPayloadLength();
-    if (len <= 0) {
-      return XtVerdict.ACCEPT;
-    }
-    final int captured = v.tcpPayloadCaptured();
-    if (captured < len) {
-      skb.assume("irc helper: payload cut by the capture (parsed as captured)");
-      len = captured;
-    }
     final java.nio.ByteBuffer b = v.buffer();
     final int base = v.tcpPayloadOffset();
     final int limit = base + len;
@@ -277,6 +269,27 @@ final class ConntrackHelpers {
     return XtVerdict.ACCEPT;
   }
 
+  /**
+   * How much of the TCP segment's payload a helper parses: all of it, or what the capture holds (flagged
+   * as {@code what} cut by the capture); 0 for none.
+   */
+  private static int payloadToParse(Skb skb, String what) {
+    final PacketView v = skb.view;
+    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
+      return 0;
+    }
+    final int len = v.tcpPayloadLength();
+    if (len <= 0) {
+      return 0;
+    }
+    final int captured = v.tcpPayloadCaptured();
+    if (captured < len) {
+      skb.assume(what + " cut by the capture (parsed as captured)");
+      return Math.max(0, captured);
+    }
+    return len;
+  }
+
   private static boolean startsWithIgnoreCase(java.nio.ByteBuffer b, int at, String s) {
     for (int i = 0; i < s.length(); i++) {
       if (Character.toUpperCase((char) (b.get(at + i) & 0xff)) != s.charAt(i)) {
@@ -333,22 +346,11 @@ final class ConntrackHelpers {
     if (ctinfo != Ct.CTINFO_ESTABLISHED && ctinfo != Ct.CTINFO_ESTABLISHED_REPLY) {
       return XtVerdict.ACCEPT; // "Until there's been traffic both ways, don't look in packets."
     }
+    final int len = payloadToParse(skb, "ftp helper: control connection payload");
+    if (len == 0) {
+      return XtVerdict.ACCEPT;
+    }
     final PacketView v = skb.view;
-    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
-      return XtVerdict.ACCEPT;
-    }
-    int len = v.tcpPayloadLength();
-    if (len <= 0) {
-      return XtVerdict.ACCEPT;
-    }
-    final int captured = v.tcpPayloadCaptured();
-    if (captured < len) {
-      skb.assume("ftp helper: control connection payload cut by the capture (parsed as captured)");
-      len = captured;
-      if (len == 0) {
-        return XtVerdict.ACCEPT;
-      }
-    }
     final int dir = Ct.dir(ctinfo);
     final int seq = (int) v.tcpSeq();
     final int r = ftp.help(h, dir, v.buffer(), v.tcpPayloadOffset(), len, seq);
