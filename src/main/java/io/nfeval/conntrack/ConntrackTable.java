@@ -346,6 +346,15 @@ public final class ConntrackTable {
         return helperOf == null ? 0 : helperOf[h];
     }
 
+    /** Word {@code i} of the entry's helper's private data (nfct_help_data), 0 for a new entry. */
+    public int helperWord(int h, int i) {
+        return helpData[FtpHelper.WORDS * h + i];
+    }
+
+    public void setHelperWord(int h, int i, int value) {
+        helpData[FtpHelper.WORDS * h + i] = value;
+    }
+
     /** The helper of an expected entry's master (what {@code -m helper} compares), 0 when none. */
     public int masterHelper(int h) {
         return masterHelper == null || master[h] < 0 ? 0 : masterHelper[h];

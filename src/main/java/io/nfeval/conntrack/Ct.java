@@ -24,6 +24,7 @@ public final class Ct {
     public static final int HELPER_NETBIOS_NS = 3;
     public static final int HELPER_SNMP = 4;
     public static final int HELPER_IRC = 5;
+    public static final int HELPER_SANE = 6;
 
     /** The helper id of a CT --helper name, 0 for a helper nfeval does not model. */
     public static int helperId(String name) {
@@ -36,6 +37,7 @@ public final class Ct {
             case "netbios-ns": return HELPER_NETBIOS_NS;
             case "snmp": return HELPER_SNMP;
             case "irc": return HELPER_IRC;
+            case "sane": return HELPER_SANE;
             default: return HELPER_NONE;
         }
     }
@@ -48,6 +50,7 @@ public final class Ct {
             case HELPER_NETBIOS_NS: return "netbios-ns";
             case HELPER_SNMP: return "snmp";
             case HELPER_IRC: return "irc";
+            case HELPER_SANE: return "sane";
             default: return null;
         }
     }

@@ -54,6 +54,8 @@ final class ConntrackHelpers {
         return XtVerdict.ACCEPT;
       case Ct.HELPER_IRC:
         return irc(skb, h, ctinfo);
+      case Ct.HELPER_SANE:
+        return sane(skb, h, ctinfo);
       case Ct.HELPER_SNMP:
         // nf_conntrack_snmp: the same broadcast help for SNMP's port; nf_nat_snmp_basic's rewrite of the
         // addresses inside a NATed connection's payload keeps the length (not modelled: counters are
@@ -140,6 +142,72 @@ final class ConntrackHelpers {
       skb.log(Ct.helperName(ct.helper(h)) + " helper", "expect answers from " + Inet4.format(daddr & mask) + "/" + Integer.bitCount(mask)
           + ":" + helperPort);
     }
+  }
+
+  /** nf_conntrack_sane's expect policy: max_expected 1, timeout 5 minutes; its one word of state. */
+  private static final long SANE_EXPECT_TIMEOUT_NANOS = 300L * 1_000_000_000L;
+  private static final int SANE_STATE_START_REQUESTED = 1;
+
+  /**
+   * nf_conntrack_sane.c help(): the client's 8-byte request with RPC code SANE_NET_START (7) makes the
+   * server's next reply interesting; a reply with status SANE_STATUS_SUCCESS (0) and a zero word then
+   * names the port of the data connection: expected from the client to the server on that port, from
+   * any source port. Any other request resets the state. No NAT part exists for sane.
+   */
+  private int sane(Skb skb, int h, int ctinfo) {
+    if (ctinfo != Ct.CTINFO_ESTABLISHED && ctinfo != Ct.CTINFO_ESTABLISHED_REPLY) {
+      return XtVerdict.ACCEPT; // "Until there's been traffic both ways, don't look in packets."
+    }
+    final PacketView v = skb.view;
+    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
+      return XtVerdict.ACCEPT;
+    }
+    final int datalen = v.tcpPayloadLength();
+    if (datalen <= 0) {
+      return XtVerdict.ACCEPT;
+    }
+    final java.nio.ByteBuffer b = v.buffer();
+    final int at = v.tcpPayloadOffset();
+    final boolean cut = v.tcpPayloadCaptured() < Math.min(datalen, 8);
+    if (Ct.dir(ctinfo) == Ct.DIR_ORIGINAL) {
+      if (datalen != 8) {
+        return XtVerdict.ACCEPT;
+      }
+      if (cut) {
+        skb.assume("sane helper: request cut by the capture (taken as another command)");
+        ct.setHelperWord(h, 0, 0);
+        return XtVerdict.ACCEPT;
+      }
+      ct.setHelperWord(h, 0, b.getInt(at) == 7 ? SANE_STATE_START_REQUESTED : 0);
+      return XtVerdict.ACCEPT;
+    }
+    if (ct.helperWord(h, 0) != SANE_STATE_START_REQUESTED) {
+      return XtVerdict.ACCEPT;
+    }
+    ct.setHelperWord(h, 0, 0);
+    if (datalen < 8) {
+      return XtVerdict.ACCEPT;
+    }
+    if (cut) {
+      skb.assume("sane helper: NET_START reply cut by the capture (taken as unsuccessful)");
+      return XtVerdict.ACCEPT;
+    }
+    if (b.getInt(at) != 0 || b.getShort(at + 4) != 0) {
+      return XtVerdict.ACCEPT; // unsuccessful, or not a port it understands
+    }
+    final int port = b.getShort(at + 6) & 0xffff;
+    final int src = ct.tupleSrc(h, Ct.DIR_ORIGINAL);
+    final int dst = ct.tupleDst(h, Ct.DIR_ORIGINAL);
+    final int res = expectations.related(h, src, false, -1, dst, port, Ct.IPPROTO_TCP, Ct.DIR_ORIGINAL, port,
+        false, SANE_EXPECT_TIMEOUT_NANOS, 1, skb.tsNanos);
+    if (res != ExpectationTable.OK) {
+      skb.log("sane helper", "cannot add expectation");
+      return XtVerdict.DROP;
+    }
+    if (skb.tracing) {
+      skb.log("sane helper", "expect " + Inet4.format(src) + " -> " + Inet4.format(dst) + ":" + port);
+    }
+    return XtVerdict.ACCEPT;
   }
 
   /** nf_conntrack_irc's expect policy: max_dcc_channels 8, dcc_timeout 300 s. */
