@@ -94,14 +94,7 @@ final class ConntrackHelpers {
     final boolean nat = (ct.status(h) & Ct.IPS_NAT_MASK) != 0;
     final int res = expectations.related(h, src, false, -1, dst, dport, Ct.IPPROTO_UDP, Ct.DIR_REPLY,
         ct.tupleSport(h, Ct.DIR_ORIGINAL), nat, TFTP_EXPECT_TIMEOUT_NANOS, 1, skb.tsNanos);
-    if (res != ExpectationTable.OK) {
-      skb.log("tftp helper", "cannot add expectation");
-      return XtVerdict.DROP;
-    }
-    if (skb.tracing) {
-      skb.log("tftp helper", "expect " + Inet4.format(src) + " -> " + Inet4.format(dst) + ":" + dport);
-    }
-    return XtVerdict.ACCEPT;
+    return registered(skb, res, "tftp helper", false, src, dst, dport);
   }
 
   /** nf_conntrack_netbios_ns's timeout module parameter (3 s): its expectations' and master's timeout. */
@@ -200,14 +193,7 @@ final class ConntrackHelpers {
     final int dst = ct.tupleDst(h, Ct.DIR_ORIGINAL);
     final int res = expectations.related(h, src, false, -1, dst, port, Ct.IPPROTO_TCP, Ct.DIR_ORIGINAL, port,
         false, SANE_EXPECT_TIMEOUT_NANOS, 1, skb.tsNanos);
-    if (res != ExpectationTable.OK) {
-      skb.log("sane helper", "cannot add expectation");
-      return XtVerdict.DROP;
-    }
-    if (skb.tracing) {
-      skb.log("sane helper", "expect " + Inet4.format(src) + " -> " + Inet4.format(dst) + ":" + port);
-    }
-    return XtVerdict.ACCEPT;
+    return registered(skb, res, "sane helper", false, src, dst, port);
   }
 
   /** nf_conntrack_irc's expect policy: max_dcc_channels 8, dcc_timeout 300 s. */
@@ -327,12 +313,21 @@ final class ConntrackHelpers {
     }
     final int res = expectations.related(h, 0, true, -1, expDst, dccPort, Ct.IPPROTO_TCP, dir, dccPort, false,
         IRC_EXPECT_TIMEOUT_NANOS, IRC_MAX_EXPECTED, now);
+    return registered(skb, res, "irc helper", true, 0, expDst, dccPort);
+  }
+
+  /**
+   * The helper's verdict once nf_ct_expect_related answered {@code res}: a registered expectation is
+   * traced and the packet goes on; one that could not be registered drops the packet ("cannot add
+   * expectation").
+   */
+  private static int registered(Skb skb, int res, String helper, boolean anySource, int src, int dst, int port) {
     if (res != ExpectationTable.OK) {
-      skb.log("irc helper", "cannot add expectation");
+      skb.log(helper, "cannot add expectation");
       return XtVerdict.DROP;
     }
     if (skb.tracing) {
-      skb.log("irc helper", "expect any -> " + Inet4.format(expDst) + ":" + dccPort);
+      skb.log(helper, "expect " + (anySource ? "any" : Inet4.format(src)) + " -> " + Inet4.format(dst) + ":" + port);
     }
     return XtVerdict.ACCEPT;
   }
@@ -443,14 +438,7 @@ final class ConntrackHelpers {
     }
     final int res = expectations.related(h, expSrc, false, -1, expDst, ftp.port, Ct.IPPROTO_TCP, dir,
         ftp.port, false, FtpHelper.EXPECT_TIMEOUT_NANOS, FtpHelper.MAX_EXPECTED, now);
-    if (res != ExpectationTable.OK) {
-      skb.log("ftp helper", "cannot add expectation");
-      return XtVerdict.DROP;
-    }
-    if (skb.tracing) {
-      skb.log("ftp helper", "expect " + Inet4.format(expSrc) + " -> " + Inet4.format(expDst) + ":" + ftp.port);
-    }
-    return XtVerdict.ACCEPT;
+    return registered(skb, res, "ftp helper", false, expSrc, expDst, ftp.port);
   }
 
   /**
