@@ -254,8 +254,7 @@ final class Synproxy {
       sSeq[s] = (int) v.tcpSeq();
       sTime[s] = skb.tsNanos;
       sCookieKnown[s] = false;
-      final int mss = cookieMss(mssEncode);
-      sCookie[s] = cookieFor(client, server, ports, (int) v.tcpSeq(), mss);
+      sCookie[s] = cookieFor(client, server, ports, (int) v.tcpSeq(), cookieMssIndex(mssEncode));
       if (engine.options.generateAnswers) {
         sendClientSynack(skb, sCookie[s]);
       } else {
@@ -491,7 +490,8 @@ final class Synproxy {
     }
   }
 
-  private static int cookieMss(int clientMss) {
+  /** __cookie_v4_init_sequence's MSS index: the largest msstab entry the client's MSS reaches. */
+  private static int cookieMssIndex(int clientMss) {
     int i = MSSTAB.length - 1;
     while (i > 0 && clientMss < MSSTAB[i]) {
       i--;

@@ -17,17 +17,7 @@ final class Packets {
 
   static PacketView tcp(String src, int sport, String dst, int dport, int flags, long seq, long ack,
       int payload) {
-    final int len = 20 + 20 + payload;
-    ByteBuffer b = ByteBuffer.allocate(len);
-    ipHeader(b, len, 6, src, dst, 0, 0);
-    b.putShort(20, (short) sport);
-    b.putShort(22, (short) dport);
-    b.putInt(24, (int) seq);
-    b.putInt(28, (int) ack);
-    b.put(32, (byte) 0x50);
-    b.put(33, (byte) flags);
-    b.putShort(34, (short) 64240);
-    return finish(b, len);
+    return tcp(src, sport, dst, dport, flags, seq, ack, 64240, new byte[0], payload);
   }
 
   /** A TCP segment with {@code options} (a multiple of 4 bytes) and {@code payload} zero bytes. */
@@ -35,7 +25,7 @@ final class Packets {
       int window, byte[] options, int payload) {
     final int len = 20 + 20 + options.length + payload;
     ByteBuffer b = ByteBuffer.allocate(len);
-    ipHeader(b, len, 6, src, dst, 0, 0x4000);
+    ipHeader(b, len, 6, src, dst, 0, 0);
     b.putShort(20, (short) sport);
     b.putShort(22, (short) dport);
     b.putInt(24, (int) seq);
