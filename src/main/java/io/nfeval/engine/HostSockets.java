@@ -33,29 +33,37 @@ final class HostSockets {
   static final int LISTENER = 3;
 
   private static final long TIME_WAIT = 60_000_000_000L;
+  /**
+   * How long TPROXY's assignment of a connection waits for the host's first segment from it: the host
+   * answers a SYN at once, and a SYN retransmitted later is assigned again.
+   */
+  private static final long PENDING = 120_000_000_000L;
   private static final int F_TRANSPARENT = 1;
   private static final int F_FIN_LOCAL = 2;
   private static final int F_FIN_REMOTE = 4;
-  private static final int F_GONE = 8;
+  /** TPROXY assigned the connection; the host has not sent from its socket yet (no socket found). */
+  private static final int F_PENDING = 8;
   /** The host sent its FIN after the peer's: gone once the peer acknowledges it. */
   private static final int F_LAST_ACK = 16;
+  private static final int MIN_CAPACITY = 1 << 10;
 
   private final HostModel host;
-  // open addressing over (local addr, local port, remote addr, remote port); never shrinks
-  private int capacity = 1 << 10;
+  // open addressing with linear probing over (local addr, local port, remote addr, remote port). A socket
+  // that goes is removed at once; TIME_WAIT sockets past their 60 s and stale TPROXY assignments are
+  // dropped when the table fills, so it holds what the host has open, not every connection it ever had.
+  private int capacity = MIN_CAPACITY;
   private int[] local = new int[capacity];
   private int[] remote = new int[capacity];
   private int[] ports = new int[capacity];
   private int[] flags = new int[capacity];
-  private long[] finTime = new long[capacity];
+  /** The peer's FIN that started TIME_WAIT, or when TPROXY assigned a pending connection. */
+  private long[] since = new long[capacity];
   /** The acknowledgment number that acknowledges the host's FIN (LAST_ACK). */
   private int[] finEnd = new int[capacity];
   private boolean[] used = new boolean[capacity];
   private int size;
   /** Listeners: (addr << 16 | port) → 1. */
   private final LongLongMap listeners = new LongLongMap(0);
-  /** Connections TPROXY assigned (their sockets are transparent): same key layout as the table. */
-  private final LongLongMap tproxied = new LongLongMap(0);
   /** Connections a first pass saw the host accept from a foreign address (a transparent socket). */
   private final LongLongMap transparentAnswers = new LongLongMap(0);
   /** Some connection was accepted that way: a transparent listener exists. */
@@ -81,16 +89,18 @@ final class HostSockets {
     return -1;
   }
 
-  private int insert(int l, int r, int p) {
+  /** A fresh entry for a key {@link #find} did not find. */
+  private int insert(int l, int r, int p, long now) {
     if (2 * (size + 1) > capacity) {
-      grow();
+      rebuild(now);
     }
+    return place(l, r, p);
+  }
+
+  private int place(int l, int r, int p) {
     final int mask = capacity - 1;
     int i = hash(l, r, p) & mask;
     while (used[i]) {
-      if (local[i] == l && remote[i] == r && ports[i] == p) {
-        return i;
-      }
       i = (i + 1) & mask;
     }
     used[i] = true;
@@ -98,37 +108,94 @@ final class HostSockets {
     remote[i] = r;
     ports[i] = p;
     flags[i] = 0;
-    finTime[i] = 0;
+    since[i] = 0;
     finEnd[i] = 0;
     size++;
     return i;
   }
 
-  private void grow() {
+  /**
+   * An entry with these flags and time that nothing can find any more at {@code now}: a TIME_WAIT socket
+   * past its 60 s, or a TPROXY assignment the host never answered.
+   */
+  private static boolean stale(int f, long since, long now) {
+    if ((f & F_PENDING) != 0) {
+      return now - since > PENDING;
+    }
+    return since != 0 && now - since > TIME_WAIT;
+  }
+
+  /**
+   * The table is half full: drop the stale entries, then size it for what is left (at most a quarter
+   * full, so that the next rebuild is as many insertions away as the table holds: amortised O(1)).
+   */
+  private void rebuild(long now) {
+    int live = 0;
+    for (int i = 0; i < capacity; i++) {
+      if (used[i] && !stale(flags[i], since[i], now)) {
+        live++;
+      }
+    }
+    int n = MIN_CAPACITY;
+    while (n < 4 * (live + 1)) {
+      n *= 2;
+    }
     final int[] ol = local;
     final int[] or = remote;
     final int[] op = ports;
     final int[] of = flags;
-    final long[] ot = finTime;
+    final long[] ot = since;
     final int[] oe = finEnd;
     final boolean[] ou = used;
-    capacity *= 2;
-    local = new int[capacity];
-    remote = new int[capacity];
-    ports = new int[capacity];
-    flags = new int[capacity];
-    finTime = new long[capacity];
-    finEnd = new int[capacity];
-    used = new boolean[capacity];
+    capacity = n;
+    local = new int[n];
+    remote = new int[n];
+    ports = new int[n];
+    flags = new int[n];
+    since = new long[n];
+    finEnd = new int[n];
+    used = new boolean[n];
     size = 0;
     for (int i = 0; i < ou.length; i++) {
-      if (ou[i]) {
-        final int k = insert(ol[i], or[i], op[i]);
+      if (ou[i] && !stale(of[i], ot[i], now)) {
+        final int k = place(ol[i], or[i], op[i]);
         flags[k] = of[i];
-        finTime[k] = ot[i];
+        since[k] = ot[i];
         finEnd[k] = oe[i];
       }
     }
+  }
+
+  /** Removes entry {@code i}, shifting back the entries of its probe run (no tombstones). */
+  private void remove(int i) {
+    final int mask = capacity - 1;
+    int hole = i;
+    for (int j = (i + 1) & mask; used[j]; j = (j + 1) & mask) {
+      final int home = hash(local[j], remote[j], ports[j]) & mask;
+      // j may fill the hole unless its home lies cyclically in (hole, j]
+      final boolean stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (!stays) {
+        local[hole] = local[j];
+        remote[hole] = remote[j];
+        ports[hole] = ports[j];
+        flags[hole] = flags[j];
+        since[hole] = since[j];
+        finEnd[hole] = finEnd[j];
+        hole = j;
+      }
+    }
+    used[hole] = false;
+    size--;
+  }
+
+  /** Entries in the table (sockets, TIME_WAIT sockets not yet dropped, pending TPROXY assignments). */
+  int size() {
+    return size;
+  }
+
+  /** Slots the table holds. */
+  int capacity() {
+    return capacity;
   }
 
   private static long listenerKey(int addr, int port) {
@@ -170,14 +237,29 @@ final class HostSockets {
     return transparentListener ? FOUND_TRANSPARENT : NONE;
   }
 
-  /** TPROXY assigned this arrival's connection to a transparent socket. */
-  void tproxied(PacketView v) {
-    tproxied.put(connKey(v.dstAddr(), v.dstPort(), v.srcAddr(), v.srcPort()), 1);
-  }
-
   private static long connKey(int l, int lport, int r, int rport) {
     return ((long) hash(l, r, lport << 16 | rport) << 32) ^ (l & 0xffffffffL) ^ ((long) lport << 40)
         ^ (r * 31L) ^ rport;
+  }
+
+  /**
+   * TPROXY assigned this arrival's connection to a transparent socket, whose first segment the host has
+   * yet to send. A SYN that TPROXY gave the listener in place of a TIME_WAIT socket ended that socket
+   * (nf_tproxy_handle_time_wait4).
+   */
+  void tproxied(PacketView v, long now) {
+    final int l = v.dstAddr();
+    final int r = v.srcAddr();
+    final int p = v.dstPort() << 16 | v.srcPort();
+    int i = find(l, r, p);
+    if (i < 0) {
+      i = insert(l, r, p, now);
+    } else if ((flags[i] & F_PENDING) == 0 && since[i] == 0) {
+      return; // an open socket keeps what it is
+    }
+    flags[i] = F_PENDING;
+    since[i] = now;
+    finEnd[i] = 0;
   }
 
   /** A TCP segment the host sent from one of its sockets: the socket exists (or ends, with a reset). */
@@ -189,10 +271,10 @@ final class HostSockets {
     final int r = v.dstAddr();
     final int p = v.srcPort() << 16 | v.dstPort();
     final int f = v.tcpFlags();
+    int i = find(l, r, p);
     if ((f & PacketView.TCP_RST) != 0) {
-      final int i = find(l, r, p);
       if (i >= 0) {
-        flags[i] |= F_GONE;
+        remove(i);
       }
       return;
     }
@@ -201,12 +283,16 @@ final class HostSockets {
         listeners.put(listenerKey(l, v.srcPort()), 1); // learned as it goes when nothing was scanned
       }
     }
-    int i = find(l, r, p);
-    if (i < 0 || (flags[i] & F_GONE) != 0 || expired(i, now)) {
-      i = insert(l, r, p);
-      flags[i] = !host.isHostAddress(l) || tproxied.get(connKey(l, v.srcPort(), r, v.dstPort())) == 1
-          ? F_TRANSPARENT : 0;
-      finTime[i] = 0;
+    if (i < 0) {
+      i = insert(l, r, p, now);
+      flags[i] = host.isHostAddress(l) ? 0 : F_TRANSPARENT;
+    } else if ((flags[i] & F_PENDING) != 0) {
+      flags[i] = F_TRANSPARENT; // TPROXY's connection: the socket inherits IP_TRANSPARENT
+      since[i] = 0;
+    } else if (expired(i, now)) {
+      flags[i] = host.isHostAddress(l) ? 0 : F_TRANSPARENT;
+      since[i] = 0;
+      finEnd[i] = 0;
     }
     if ((f & PacketView.TCP_FIN) != 0 && (flags[i] & F_FIN_LOCAL) == 0) {
       flags[i] |= F_FIN_LOCAL;
@@ -227,28 +313,29 @@ final class HostSockets {
       return;
     }
     final int i = find(v.dstAddr(), v.srcAddr(), v.dstPort() << 16 | v.srcPort());
-    if (i < 0 || (flags[i] & F_GONE) != 0) {
+    if (i < 0 || (flags[i] & F_PENDING) != 0) {
       return;
     }
     final int f = v.tcpFlags();
     if ((f & PacketView.TCP_RST) != 0) {
-      flags[i] |= F_GONE;
+      remove(i);
       return;
     }
     if ((flags[i] & F_LAST_ACK) != 0 && (f & PacketView.TCP_ACK) != 0 && (int) v.tcpAck() - finEnd[i] >= 0) {
-      flags[i] |= F_GONE;
+      remove(i);
       return;
     }
     if ((f & PacketView.TCP_FIN) != 0 && (flags[i] & F_FIN_REMOTE) == 0) {
       flags[i] |= F_FIN_REMOTE;
       if ((flags[i] & F_FIN_LOCAL) != 0) {
-        finTime[i] = now; // FIN_WAIT2 → TIME_WAIT
+        since[i] = now; // FIN_WAIT2 → TIME_WAIT
       }
     }
   }
 
+  /** A TIME_WAIT socket past its 60 s (TCP_TIMEWAIT_LEN). */
   private boolean expired(int i, long now) {
-    return finTime[i] != 0 && now - finTime[i] > TIME_WAIT;
+    return (flags[i] & F_PENDING) == 0 && since[i] != 0 && now - since[i] > TIME_WAIT;
   }
 
   /**
@@ -257,7 +344,7 @@ final class HostSockets {
    */
   int lookup(int raddr, int rport, int laddr, int lport, long now) {
     final int i = find(laddr, raddr, lport << 16 | rport);
-    if (i >= 0 && (flags[i] & F_GONE) == 0 && !expired(i, now)) {
+    if (i >= 0 && (flags[i] & F_PENDING) == 0 && !expired(i, now)) {
       return (flags[i] & F_TRANSPARENT) != 0 ? FOUND_TRANSPARENT : FOUND;
     }
     return listeners.get(listenerKey(laddr, lport)) == 1 ? LISTENER : NONE;

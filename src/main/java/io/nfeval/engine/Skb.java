@@ -512,7 +512,7 @@ public final class Skb implements PacketContext {
   @Override
   public void tproxyAssigned() {
     if (sockets != null) {
-      sockets.tproxied(view);
+      sockets.tproxied(view, tsNanos);
     }
   }
 
