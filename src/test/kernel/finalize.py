@@ -72,9 +72,9 @@ def raw_entering(rules_path):
             m = re.match(r"^:(\S+) (\S+) \[(\d+):(\d+)\]", line)
             if m:
                 policy[m.group(1)] = int(m.group(3))
-            m = re.match(r"^\[(\d+):(\d+)\] -A (\S+) (.*)$", line)
+            m = re.match(r"^\[(\d+):(\d+)\] -A (\S+)(?: (.*))?$", line)
             if m and m.group(3) not in first_rule:
-                first_rule[m.group(3)] = (int(m.group(1)), m.group(4))
+                first_rule[m.group(3)] = (int(m.group(1)), m.group(4) or "")
     out = {}
     for chain in ("PREROUTING", "OUTPUT"):
         if chain not in policy:
