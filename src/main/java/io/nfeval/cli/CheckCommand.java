@@ -6,7 +6,6 @@ import io.nfeval.rules.Ruleset;
 import io.nfeval.rules.RulesetParser;
 import io.nfeval.ipset.IpsetParser;
 import io.nfeval.ipset.IpsetRegistry;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashSet;
@@ -61,26 +60,15 @@ final class CheckCommand implements Callable<Integer> {
 
   /** Interface names from {@code ip -j addr} output (the "ifname" fields). */
   static Set<String> interfaces(Path file) {
-    final String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw InputException.ofFile(file, "cannot read: " + e.getMessage(), e);
+    final com.fasterxml.jackson.databind.JsonNode root = io.nfeval.JsonFiles.read(file);
+    if (!root.isArray()) {
+      throw InputException.ofFile(file, "expected a JSON array (ip -j addr)", null);
     }
     final Set<String> out = new LinkedHashSet<>();
-    try {
-      final com.fasterxml.jackson.databind.JsonNode root =
-          new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
-      if (root == null || !root.isArray()) {
-        throw InputException.ofFile(file, "expected a JSON array (ip -j addr)", null);
+    for (com.fasterxml.jackson.databind.JsonNode n : root) {
+      if (n.hasNonNull("ifname")) {
+        out.add(n.get("ifname").asText());
       }
-      for (com.fasterxml.jackson.databind.JsonNode n : root) {
-        if (n.hasNonNull("ifname")) {
-          out.add(n.get("ifname").asText());
-        }
-      }
-    } catch (IOException e) {
-      throw InputException.ofFile(file, "bad JSON: " + e.getMessage(), e);
     }
     return out;
   }

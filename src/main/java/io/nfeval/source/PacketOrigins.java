@@ -1,11 +1,9 @@
 package io.nfeval.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nfeval.InputException;
 import io.nfeval.packet.LinkType;
 import io.nfeval.packet.PacketView;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -42,13 +40,8 @@ public final class PacketOrigins {
     if (!Files.isRegularFile(f)) {
       return new PacketOrigins(new int[0], new String[0], defaultIn);
     }
-    final JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(f.toFile());
-    } catch (IOException e) {
-      throw InputException.ofFile(f, "not valid JSON: " + e.getMessage(), e);
-    }
-    if (root == null || !root.isArray()) {
+    final JsonNode root = io.nfeval.JsonFiles.read(f);
+    if (!root.isArray()) {
       throw InputException.ofFile(f, "expected the JSON array of `ip -j addr`", null);
     }
     int[] idx = new int[root.size()];
