@@ -25,7 +25,10 @@ final class RouteCache {
   static final int PREFETCHED_SLOTS = 1 << 19;
 
   private final int slots;
-  /** Ints per slot in {@link #keys}: source, destination, TOS, mark, input device + 1 (-1: empty), pool index. */
+  /**
+   * Ints per slot in {@link #keys}: source, destination, TOS, mark, input device + 2 (0: empty, so that a
+   * new table is empty as the JVM hands it over, without a pass over its megabytes), pool index.
+   */
   private static final int STRIDE = 8;
   /** Distinct decisions kept; when full, the cache starts over (never seen on real hosts). */
   private static final int POOL = 4096;
@@ -46,7 +49,9 @@ final class RouteCache {
    * all of them), so only TOS and device need checking; the entry's line is prefetched with the
    * conntrack entry, where the shared table above would miss once its keys no longer fit in cache.
    */
-  private final int[] memo;
+  private int[] memo = EMPTY;
+  private final int connections;
+  private static final int[] EMPTY = new int[0];
   private static final int MEMO_VALID = 0x80000000;
 
   RouteCache(HostModel host, int connections) {
@@ -61,18 +66,28 @@ final class RouteCache {
     this.host = host;
     this.slots = slots;
     this.keys = new int[slots * STRIDE];
-    this.memo = new int[4 * Math.max(1, connections)];
-    clear();
+    this.connections = Math.max(1, connections);
   }
 
+  /** The pool is full: start over (never seen on real hosts). */
   private void clear() {
-    for (int i = 0; i < slots; i++) {
-      keys[i * STRIDE + 4] = -1;
-    }
+    java.util.Arrays.fill(keys, 0);
     pooled = 0;
     java.util.Arrays.fill(pool, null); // handed-out decisions stay as they are
     java.util.Arrays.fill(poolIndex, 0);
     java.util.Arrays.fill(memo, 0);
+  }
+
+  /**
+   * The per-connection memo, allocated when a connection first routes through it: a replay without
+   * conntrack never does (4 ints per conntrack slot, megabytes on a host with a large nf_conntrack_max).
+   */
+  private int[] memo() {
+    int[] m = memo;
+    if (m.length == 0) {
+      m = memo = new int[4 * connections];
+    }
+    return m;
   }
 
   /**
@@ -82,6 +97,7 @@ final class RouteCache {
   RouteResult routeOf(int ref, int s, int d, int t, NetInterface in) {
     final int dev = in == null ? 0 : in.index() + 1;
     final int k = 2 * ref;
+    final int[] memo = memo();
     final int m = memo[k];
     if ((m & MEMO_VALID) != 0 && ((m >>> 16) & 0xff) == t && memo[k + 1] == dev) {
       return pool[m & 0xffff];
@@ -95,13 +111,17 @@ final class RouteCache {
   /** A new connection took handle {@code handle}: its directions start without a decision. */
   void forget(int handle) {
     final int k = 4 * handle;
-    memo[k] = 0;
-    memo[k + 2] = 0;
+    final int[] memo = this.memo;
+    if (memo.length != 0) {
+      memo[k] = 0;
+      memo[k + 2] = 0;
+    }
   }
 
   /** Reads what {@link #routeOf} will read for {@code ref} (a prefetch; see ConntrackTable#touch). */
   int touch(int ref) {
-    return memo[2 * ref];
+    final int[] memo = this.memo;
+    return memo.length != 0 ? memo[2 * ref] : 0;
   }
 
   /**
@@ -133,7 +153,7 @@ final class RouteCache {
     final int dev = in == null ? 0 : in.index() + 1;
     final int k = keyOf(slots, s, d, t, m, in);
     final int[] key = keys;
-    if (key[k + 4] == dev && key[k] == s && key[k + 1] == d && key[k + 2] == t && key[k + 3] == m) {
+    if (key[k + 4] == dev + 2 && key[k] == s && key[k + 1] == d && key[k + 2] == t && key[k + 3] == m) {
       return key[k + 5];
     }
     host.route(scratch, s, d, t, m, in, null);
@@ -154,7 +174,7 @@ final class RouteCache {
     key[k + 1] = d;
     key[k + 2] = t;
     key[k + 3] = m;
-    key[k + 4] = dev;
+    key[k + 4] = dev + 2;
     key[k + 5] = p;
     return p;
   }
