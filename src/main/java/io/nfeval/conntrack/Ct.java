@@ -25,6 +25,7 @@ public final class Ct {
     public static final int HELPER_SNMP = 4;
     public static final int HELPER_IRC = 5;
     public static final int HELPER_SANE = 6;
+    public static final int HELPER_AMANDA = 7;
 
     /** The helper id of a CT --helper name, 0 for a helper nfeval does not model. */
     public static int helperId(String name) {
@@ -38,6 +39,7 @@ public final class Ct {
             case "snmp": return HELPER_SNMP;
             case "irc": return HELPER_IRC;
             case "sane": return HELPER_SANE;
+            case "amanda": return HELPER_AMANDA;
             default: return HELPER_NONE;
         }
     }
@@ -51,6 +53,7 @@ public final class Ct {
             case HELPER_SNMP: return "snmp";
             case HELPER_IRC: return "irc";
             case HELPER_SANE: return "sane";
+            case HELPER_AMANDA: return "amanda";
             default: return null;
         }
     }

@@ -56,6 +56,8 @@ final class ConntrackHelpers {
         return irc(skb, h, ctinfo);
       case Ct.HELPER_SANE:
         return sane(skb, h, ctinfo);
+      case Ct.HELPER_AMANDA:
+        return amanda(skb, h, ctinfo);
       case Ct.HELPER_SNMP:
         // nf_conntrack_snmp: the same broadcast help for SNMP's port; nf_nat_snmp_basic's rewrite of the
         // addresses inside a NATed connection's payload keeps the length (not modelled: counters are
@@ -194,6 +196,111 @@ final class ConntrackHelpers {
     final int res = expectations.related(h, src, false, -1, dst, port, Ct.IPPROTO_TCP, Ct.DIR_ORIGINAL, port,
         false, SANE_EXPECT_TIMEOUT_NANOS, 1, skb.tsNanos);
     return registered(skb, res, "sane helper", false, src, dst, port);
+  }
+
+  /**
+   * nf_conntrack_amanda's expect policy (max_expected 4, one per keyword; timeout 180 s) and master_timeout
+   * (300 s). Kernel scenario amanda-helper: a fifth port evicts the first.
+   */
+  private static final int AMANDA_MAX_EXPECTED = 4;
+  private static final long AMANDA_EXPECT_TIMEOUT_NANOS = 180L * 1_000_000_000L;
+  private static final long AMANDA_MASTER_TIMEOUT_NANOS = 300L * 1_000_000_000L;
+  private static final byte[] AMANDA_CONNECT = "CONNECT ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[][] AMANDA_PORTS = {
+      "DATA ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+      "MESG ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+      "INDEX ".getBytes(java.nio.charset.StandardCharsets.US_ASCII),
+      "STATE ".getBytes(java.nio.charset.StandardCharsets.US_ASCII)};
+
+  /**
+   * nf_conntrack_amanda.c amanda_help(), for the replies of a UDP conversation the Amanda server opened to
+   * a client's port 10080: each gives the master the helper's 5-minute timeout; a reply with
+   * {@code CONNECT } and a newline after it names, between the two, the ports of the data, message, index
+   * and state connections ({@code DATA n}, {@code MESG n}, {@code INDEX n}, {@code STATE n}, each searched
+   * for on its own, five digits at most). Each expects a TCP connection from the server to the client on that port, from
+   * any source port; a port that reads as 0 (truncated to 16 bits) ends the list. With NAT (nf_nat_amanda)
+   * the expectation follows the master on that or a free port; the new number's text is written into the
+   * reply (a different length changes the reply's bytes: not modelled, flagged).
+   */
+  private int amanda(Skb skb, int h, int ctinfo) {
+    if (Ct.dir(ctinfo) == Ct.DIR_ORIGINAL) {
+      return XtVerdict.ACCEPT; // "Only look at packets from the Amanda server": the client's replies
+    }
+    final long now = skb.tsNanos;
+    ct.refresh(h, now, AMANDA_MASTER_TIMEOUT_NANOS);
+    final PacketView v = skb.view;
+    if (v.protocol() != PacketView.IPPROTO_UDP || !v.l4HeaderPresent() || v.l4Length() <= 8) {
+      return XtVerdict.ACCEPT; // no data
+    }
+    final java.nio.ByteBuffer b = v.buffer();
+    final int dataoff = v.l4Offset() + 8;
+    int end = v.l4Offset() + v.l4Length(); // skb->len: the IP datagram, whatever the UDP length says
+    if (v.l4CapturedEnd() < end) {
+      skb.assume("amanda helper: reply cut by the capture (searched as captured)");
+      end = Math.max(dataoff, v.l4CapturedEnd());
+    }
+    int start = find(b, dataoff, end, AMANDA_CONNECT);
+    if (start < 0) {
+      return XtVerdict.ACCEPT;
+    }
+    start += AMANDA_CONNECT.length;
+    int stop = start;
+    while (stop < end && b.get(stop) != '\n') {
+      stop++;
+    }
+    if (stop >= end) {
+      return XtVerdict.ACCEPT;
+    }
+    final int src = ct.tupleSrc(h, Ct.DIR_ORIGINAL);
+    final int dst = ct.tupleDst(h, Ct.DIR_ORIGINAL);
+    final boolean nat = (ct.status(h) & Ct.IPS_NAT_MASK) != 0;
+    int verdict = XtVerdict.ACCEPT; // a port that cannot be expected drops the reply; the others still are
+    for (byte[] keyword : AMANDA_PORTS) {
+      int off = find(b, start, stop, keyword);
+      if (off < 0) {
+        continue;
+      }
+      off += keyword.length;
+      final int len = Math.min(5, stop - off);
+      int digits = 0;
+      long value = 0;
+      while (digits < len && b.get(off + digits) >= '0' && b.get(off + digits) <= '9') {
+        value = value * 10 + (b.get(off + digits) - '0'); // simple_strtoul
+        digits++;
+      }
+      final int port = (int) (value & 0xffff); // htons() of the unsigned long keeps 16 bits
+      if (port == 0) {
+        break;
+      }
+      if (nat) {
+        final int port2 = natExpect(skb, h, src, false, dst, port, Ct.DIR_ORIGINAL, AMANDA_EXPECT_TIMEOUT_NANOS,
+            AMANDA_MAX_EXPECTED, now, "amanda helper");
+        if (port2 < 0) {
+          verdict = XtVerdict.DROP;
+          continue;
+        }
+        if (Integer.toString(port2).length() != digits) {
+          skb.assume("amanda helper: NAT port " + port2 + " rewrites the reply to another length (bytes as captured)");
+        }
+        continue;
+      }
+      final int res = expectations.related(h, src, false, -1, dst, port, Ct.IPPROTO_TCP, Ct.DIR_ORIGINAL, port,
+          false, AMANDA_EXPECT_TIMEOUT_NANOS, AMANDA_MAX_EXPECTED, now);
+      if (registered(skb, res, "amanda helper", false, src, dst, port) != XtVerdict.ACCEPT) {
+        verdict = XtVerdict.DROP;
+      }
+    }
+    return verdict;
+  }
+
+  /** textsearch over [from, to): where {@code s} starts, or -1. */
+  private static int find(java.nio.ByteBuffer b, int from, int to, byte[] s) {
+    for (int i = from; i + s.length <= to; i++) {
+      if (startsWith(b, i, to, s)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** nf_conntrack_irc's expect policy: max_dcc_channels 8, dcc_timeout 300 s. */

@@ -1737,7 +1737,7 @@ public final class Engine {
       if (helper != null) {
         skb.templateHelperId = Ct.helperId(helper);
         if (skb.templateHelperId == Ct.HELPER_NONE) {
-          skb.assume("CT --helper " + helper + " (only ftp, tftp, irc, sane, netbios-ns and snmp are modelled: no expectations)");
+          skb.assume("CT --helper " + helper + " (only ftp, tftp, irc, sane, amanda, netbios-ns and snmp are modelled: no expectations)");
         } else if (helpers == null) {
           helpers = new ConntrackHelpers(this);
         }
