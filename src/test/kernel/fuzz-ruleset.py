@@ -15,7 +15,8 @@ that sometimes fit (from a random stream of its own: other packets of a seed sta
 -m mac rules name (anonymised XX:XX:.. MACs become 02:00:00:00:00:01) or random ones. Anything the
 kernel refuses in the ruleset makes run-scenario.sh fail with iptables-restore's message.
 
-Rulesets of the shared corpus are not copied: the scenario directory reads the ruleset it was built from
+A scenario's sets come along: an `ipset` file beside the ruleset (or --ipset FILE) is copied into the
+scenario and its members join the address and port pools. Rulesets of the shared corpus are not copied: the scenario directory reads the ruleset it was built from
 only when built. This found the generic-protocol conntrack fix (other-protocols) on a 5,556-rule
 firewall; see README.md.
 """
@@ -136,7 +137,10 @@ def main():
     a.add_argument('scenario')
     a.add_argument('--seed', type=int, default=1)
     a.add_argument('--count', type=int, default=1000)
+    a.add_argument('--ipset', help="ipset restore input the ruleset's sets need (default: an 'ipset' file beside it)")
     args = a.parse_args()
+    ipset = args.ipset or os.path.join(os.path.dirname(os.path.abspath(args.ruleset)), 'ipset')
+    ipset = open(ipset).read() if os.path.isfile(ipset) else None
     src = open(args.ruleset, encoding='utf-8', errors='replace').read()
     os.makedirs(args.scenario, exist_ok=True)
     out, table = [], None
@@ -166,6 +170,15 @@ def main():
     ports = sorted(set(int(p) for p in re.findall(r'--[sd]port (\d+)', src))
                    | set(int(p) for m in re.findall(r'--[sd]ports ([\d,:]+)', src) for p in re.split('[,:]', m) if p)
                    | {22, 53, 80, 123, 443})
+    if ipset is not None:
+        # the sets go along, and their members join the pools so that random traffic hits them
+        with open(os.path.join(args.scenario, 'ipset'), 'w') as f:
+            f.write(ipset)
+        members = re.findall(r'^add \S+ (\S+)', ipset, re.M)
+        addrs = sorted(set(addrs) | set((a, l or '32') for m in members
+                                        for a, l in re.findall(r'(\d+\.\d+\.\d+\.\d+)(?:/(\d+))?', m)))
+        ports = sorted(set(ports) | set(int(p) for m in members for p in re.findall(r':(\d+)', m)
+                                        if int(p) < 65536))
     with open(os.path.join(args.scenario, 'pools.py'), 'w') as f:
         f.write('ADDRS=%r\nPORTS=%r\nIFACES=%r\n' % (addrs, ports, ifaces))
     n = len(ifaces)
