@@ -16,12 +16,20 @@ import java.util.List;
  * Feeds the same captures, merged by timestamp as {@code nfeval replay} does, to one or more replayers
  * in a single pass (the audit has one; the diff feeds the current and the proposed ruleset packet by
  * packet). Returns the first error of a broken capture after everything before it was evaluated.
+ *
+ * <p>A single replayer runs as {@code nfeval replay} runs it: a decode thread feeding the evaluator
+ * (Replayer#run with threads; identical results, see PipelineDeterminismTest), and the ports the
+ * kernel chose for clashing source NAT bindings learned from a second reader only when a binding
+ * clashes, rather than in a pass over every capture first.
  */
 final class Replays {
   /** Called after every packet was fed to all replayers. */
   interface AfterPacket {
     void done(long index);
   }
+
+  /** Threads of a single replayer's run: the decode stage and the evaluator, as replay's default. */
+  private static final int THREADS = 2;
 
   private Replays() {
   }
@@ -38,37 +46,51 @@ final class Replays {
     if (files.isEmpty()) {
       throw InputException.usage("give at least one --pcap or --local capture");
     }
-    for (int i = 0; i < engines.size(); i++) {
-      // The first pass replay makes (see ReplayCommand): listeners and their owners, the bridge's MAC table and
-      // the ports the kernel chose for clashing source NAT bindings, so that audit and diff count
-      // exactly what replay counts.
-      final Engine e = engines.get(i);
-      final boolean owners = e.usesMatch("owner");
-      final boolean snat = e.usesSourceNat();
-      if (owners || snat || e.hasBridges() || e.wantsListeners()) {
-        try (CaptureReader r = new MergingReader(open(files, kind, null))) {
-          replayers.get(i).prescan(r, owners, snat ? e.replyPortIndex() : null);
+    final List<Replayer.ScanHandle> scans = new ArrayList<>();
+    try {
+      for (int i = 0; i < engines.size(); i++) {
+        // The first pass replay makes (see ReplayCommand): listeners and their owners, the bridge's MAC
+        // table and the ports the kernel chose for clashing source NAT bindings, so that audit and diff
+        // count exactly what replay counts.
+        final Engine e = engines.get(i);
+        final boolean owners = e.usesMatch("owner");
+        final boolean snat = e.usesSourceNat();
+        if (owners || e.hasBridges() || e.wantsListeners()) {
+          try (CaptureReader r = new MergingReader(open(files, kind, null))) {
+            replayers.get(i).prescan(r, owners, snat ? e.replyPortIndex() : null);
+          }
+        } else if (snat) {
+          scans.add(replayers.get(i).scanReplyPortsOnDemand(new MergingReader(open(files, kind, null)),
+              e.replyPortIndex()));
         }
       }
-    }
-    final InputException[] openError = new InputException[1];
-    final List<CaptureReader> readers = open(files, kind, openError);
-    if (readers.isEmpty() && openError[0] != null) {
-      throw openError[0];
-    }
-    final CapturedPacket p = new CapturedPacket();
-    long n = 0;
-    try (MergingReader r = new MergingReader(readers)) {
-      while (r.next(p)) {
-        for (Replayer rp : replayers) {
-          rp.feed(p, n);
-        }
-        if (after != null) {
-          after.done(n);
-        }
-        n++;
+      final InputException[] openError = new InputException[1];
+      final List<CaptureReader> readers = open(files, kind, openError);
+      if (readers.isEmpty() && openError[0] != null) {
+        throw openError[0];
       }
-      return openError[0] != null ? openError[0] : r.error();
+      try (MergingReader r = new MergingReader(readers)) {
+        if (replayers.size() == 1 && after == null) {
+          replayers.get(0).run(r, null, THREADS);
+        } else {
+          final CapturedPacket p = new CapturedPacket();
+          long n = 0;
+          while (r.next(p)) {
+            for (Replayer rp : replayers) {
+              rp.feed(p, n);
+            }
+            if (after != null) {
+              after.done(n);
+            }
+            n++;
+          }
+        }
+        return openError[0] != null ? openError[0] : r.error();
+      }
+    } finally {
+      for (Replayer.ScanHandle h : scans) {
+        h.close();
+      }
     }
   }
 
