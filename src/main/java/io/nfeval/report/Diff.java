@@ -24,8 +24,9 @@ import java.util.TreeMap;
 
 /**
  * {@code nfeval diff}: what a proposed ruleset would change. Two engines — the snapshot's current
- * ruleset and the proposed one, same host — are fed the same captured packets in one pass, each with its
- * own conntrack; every packet whose verdict or NAT rewrite differs is counted and its flow listed
+ * ruleset and the proposed one, same host — are fed the same captured packets, each with its own
+ * conntrack, on two threads ({@link Replays#runPair}: each engine sees the packets in capture order, as a
+ * lockstep feed would show them); every packet whose verdict or NAT rewrite differs is counted and its flow listed
  * (bounded) with the deciding rule on each side. Then the rule texts are compared ({@link RuleChanges})
  * and the filter tables statically ({@link StaticDiff}).
  */
@@ -66,11 +67,17 @@ public final class Diff {
       final Side a = new Side(cur, q);
       final Side b = new Side(next, q);
       final Changes ch = new Changes();
-      err = Replays.run(Replays.files(q.pcaps(), q.locals()), q.reader(), List.of(a.engine, b.engine),
-          List.of(a.replayer, b.replayer), n -> {
-            ch.compare(a, b);
-            a.reset();
-            b.reset();
+      err = Replays.runPair(Replays.files(q.pcaps(), q.locals()), q.reader(), List.of(a.engine, b.engine),
+          List.of(a.replayer, b.replayer), new Replays.PairSink() {
+            @Override
+            public void before(int side, long index) {
+              (side == 0 ? a : b).begin(index);
+            }
+
+            @Override
+            public void done(long index) {
+              ch.compare(a.outcome(index), b.outcome(index));
+            }
           });
       ch.toJson(traffic);
       changedPackets = ch.changedPackets;
@@ -95,24 +102,15 @@ public final class Diff {
     return new Result(ordered, changed, err);
   }
 
-  /** One ruleset's engine, and what it did with the packet just fed. */
+  /** One ruleset's engine, and what it did with the packets fed lately (one {@link Outcome} each). */
   private static final class Side implements Engine.PacketListener {
     final Engine engine;
     final Replayer replayer;
     final List<CompiledTable> tables;
     int filterId = -1;
-    boolean have;
-    Disposition verdict;
-    String nat;
-    int table;
-    int entry;
-    int proto;
-    int src;
-    int dst;
-    int sport;
-    int dport;
-    String inName;
-    long ts;
+    /** The last {@link Replays#PAIR_AHEAD} packets' outcomes, by packet index. */
+    private final Outcome[] ring = new Outcome[Replays.PAIR_AHEAD];
+    private Outcome cur;
 
     Side(Snapshot s, Request q) {
       final Engine.Options o = copy(q.engineOptions());
@@ -130,37 +128,48 @@ public final class Diff {
           filterId = t.id();
         }
       }
+      for (int i = 0; i < ring.length; i++) {
+        ring[i] = new Outcome(this);
+      }
+      cur = ring[0];
     }
 
-    void reset() {
-      have = false;
+    /** Packet {@code index} is about to be fed: its outcome starts empty. */
+    void begin(long index) {
+      cur = ring[(int) (index % ring.length)];
+      cur.have = false;
+    }
+
+    Outcome outcome(long index) {
+      return ring[(int) (index % ring.length)];
     }
 
     @Override
     public void packetDone(Skb skb, Disposition d, PacketInfo info) {
-      if (have || info.generated) {
+      final Outcome o = cur;
+      if (o.have || info.generated) {
         return;
       }
-      have = true;
-      verdict = d;
-      proto = info.origProto;
-      src = info.origSrc;
-      dst = info.origDst;
-      sport = info.origSport;
-      dport = info.origDport;
-      inName = info.inName;
-      ts = skb.nowNanos();
+      o.have = true;
+      o.verdict = d;
+      o.proto = info.origProto;
+      o.src = info.origSrc;
+      o.dst = info.origDst;
+      o.sport = info.origSport;
+      o.dport = info.origDport;
+      o.inName = info.inName;
+      o.ts = skb.nowNanos();
       final int fs = skb.ip().srcAddr();
       final int fd = skb.ip().dstAddr();
-      final boolean ports = (proto == 6 || proto == 17) && skb.ip().l4HeaderPresent();
-      final int fsp = ports ? skb.ip().srcPort() : sport;
-      final int fdp = ports ? skb.ip().dstPort() : dport;
-      if (fs != src || fd != dst || fsp != sport || fdp != dport) {
-        nat = Json.ipString(fs) + (ports ? ":" + fsp : "") + " -> " + Json.ipString(fd) + (ports ? ":" + fdp : "");
+      final boolean ports = (o.proto == 6 || o.proto == 17) && skb.ip().l4HeaderPresent();
+      final int fsp = ports ? skb.ip().srcPort() : o.sport;
+      final int fdp = ports ? skb.ip().dstPort() : o.dport;
+      if (fs != o.src || fd != o.dst || fsp != o.sport || fdp != o.dport) {
+        o.nat = Json.ipString(fs) + (ports ? ":" + fsp : "") + " -> " + Json.ipString(fd) + (ports ? ":" + fdp : "");
       } else {
-        nat = null;
+        o.nat = null;
       }
-      table = -1;
+      o.table = -1;
       final int n = skb.traceLength();
       int k = -1;
       if (n > 0) {
@@ -173,16 +182,37 @@ public final class Diff {
             }
           }
         }
-        table = skb.traceTableAt(k);
-        entry = skb.traceEntryAt(k);
+        o.table = skb.traceTableAt(k);
+        o.entry = skb.traceEntryAt(k);
       }
+    }
+  }
+
+  /** What one side did with one packet: its first evaluated (not generated) packet's verdict. */
+  private static final class Outcome {
+    private final Side side;
+    boolean have;
+    Disposition verdict;
+    String nat;
+    int table;
+    int entry;
+    int proto;
+    int src;
+    int dst;
+    int sport;
+    int dport;
+    String inName;
+    long ts;
+
+    Outcome(Side side) {
+      this.side = side;
     }
 
     String decidedBy() {
       if (table < 0) {
         return null;
       }
-      final CompiledTable t = tables.get(table);
+      final CompiledTable t = side.tables.get(table);
       final io.nfeval.rules.Chain ch = t.chain(t.chainOf(entry));
       if (t.kind(entry) == CompiledTable.RULE) {
         return t.name() + " " + ch.name() + " #" + t.rule(entry).number() + ": " + t.rule(entry).save();
@@ -220,7 +250,7 @@ public final class Diff {
     final Map<String, Long> byChange = new TreeMap<>();
     final Map<Long, ObjectNode> flows = new LinkedHashMap<>();
 
-    void compare(Side a, Side b) {
+    void compare(Outcome a, Outcome b) {
       if (!a.have && !b.have) {
         return; // not evaluated on either side (malformed, not IPv4)
       }
@@ -229,7 +259,7 @@ public final class Diff {
         return;
       }
       changedPackets++;
-      final Side s = a.have ? a : b;
+      final Outcome s = a.have ? a : b;
       final String change = (a.have ? a.verdict.label() : "-") + (a.have && a.nat != null ? " (nat)" : "")
           + " -> " + (b.have ? b.verdict.label() : "-") + (b.have && b.nat != null ? " (nat)" : "");
       byChange.merge(change, 1L, Long::sum);

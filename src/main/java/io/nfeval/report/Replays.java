@@ -46,24 +46,8 @@ final class Replays {
     if (files.isEmpty()) {
       throw InputException.usage("give at least one --pcap or --local capture");
     }
-    final List<Replayer.ScanHandle> scans = new ArrayList<>();
+    final List<Replayer.ScanHandle> scans = firstPasses(files, kind, engines, replayers);
     try {
-      for (int i = 0; i < engines.size(); i++) {
-        // The first pass replay makes (see ReplayCommand): listeners and their owners, the bridge's MAC
-        // table and the ports the kernel chose for clashing source NAT bindings, so that audit and diff
-        // count exactly what replay counts.
-        final Engine e = engines.get(i);
-        final boolean owners = e.usesMatch("owner");
-        final boolean snat = e.usesSourceNat();
-        if (owners || e.hasBridges() || e.wantsListeners()) {
-          try (CaptureReader r = new MergingReader(open(files, kind, null))) {
-            replayers.get(i).prescan(r, owners, snat ? e.replyPortIndex() : null);
-          }
-        } else if (snat) {
-          scans.add(replayers.get(i).scanReplyPortsOnDemand(new MergingReader(open(files, kind, null)),
-              e.replyPortIndex()));
-        }
-      }
       final InputException[] openError = new InputException[1];
       final List<CaptureReader> readers = open(files, kind, openError);
       if (readers.isEmpty() && openError[0] != null) {
@@ -91,6 +75,152 @@ final class Replays {
       for (Replayer.ScanHandle h : scans) {
         h.close();
       }
+    }
+  }
+
+  /**
+   * The first pass replay makes (see ReplayCommand): listeners and their owners, the bridge's MAC table
+   * and the ports the kernel chose for clashing source NAT bindings, so that audit and diff count exactly
+   * what replay counts. Returns the on-demand reply-port scans to close after the run.
+   */
+  private static List<Replayer.ScanHandle> firstPasses(List<Path> files, ReaderKind kind, List<Engine> engines,
+      List<Replayer> replayers) {
+    final List<Replayer.ScanHandle> scans = new ArrayList<>();
+    for (int i = 0; i < engines.size(); i++) {
+      final Engine e = engines.get(i);
+      final boolean owners = e.usesMatch("owner");
+      final boolean snat = e.usesSourceNat();
+      if (owners || e.hasBridges() || e.wantsListeners()) {
+        try (CaptureReader r = new MergingReader(open(files, kind, null))) {
+          replayers.get(i).prescan(r, owners, snat ? e.replyPortIndex() : null);
+        }
+      } else if (snat) {
+        scans.add(replayers.get(i).scanReplyPortsOnDemand(new MergingReader(open(files, kind, null)),
+            e.replyPortIndex()));
+      }
+    }
+    return scans;
+  }
+
+  /** What {@link #runPair} tells its caller. */
+  interface PairSink {
+    /** Side {@code side} (0 or 1) is about to be fed packet {@code index} (on that side's thread). */
+    void before(int side, long index);
+
+    /** Packet {@code index} went through both sides (on the calling thread, in packet order). */
+    void done(long index);
+  }
+
+  /** Packets one side may run ahead of the other in {@link #runPair}. */
+  static final int PAIR_AHEAD = 4096;
+
+  /**
+   * Feeds the captures to two replayers at once, each over its own reader: side 0 on a second thread,
+   * side 1 on this one, which calls {@code sink.done(n)} once packet {@code n} went through both. Each side
+   * evaluates every packet in capture order against its own engine, exactly as a lockstep feed would;
+   * side 0 stays at most {@link #PAIR_AHEAD} packets ahead (the sink keeps that many results per side).
+   */
+  static InputException runPair(List<Path> files, ReaderKind kind, List<Engine> engines, List<Replayer> replayers,
+      PairSink sink) {
+    return runPair(files, kind, engines, replayers, sink, PAIR_AHEAD);
+  }
+
+  /** {@link #runPair} with side 0 at most {@code ahead} packets ahead (tests use small values). */
+  static InputException runPair(List<Path> files, ReaderKind kind, List<Engine> engines, List<Replayer> replayers,
+      PairSink sink, int ahead) {
+    if (files.isEmpty()) {
+      throw InputException.usage("give at least one --pcap or --local capture");
+    }
+    final List<Replayer.ScanHandle> scans = firstPasses(files, kind, engines, replayers);
+    final java.util.concurrent.atomic.AtomicLong fed0 = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong compared = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    final Throwable[] failure = new Throwable[1]; // written before fed0's last store, read after its load
+    final Thread other = new Thread(() -> {
+      try (MergingReader r = new MergingReader(open(files, kind, null))) {
+        final CapturedPacket p = new CapturedPacket();
+        long n = 0;
+        while (!stop.get() && r.next(p)) {
+          for (int idle = 0; n - compared.get() >= ahead && !stop.get(); ) {
+            idle = idle(idle);
+          }
+          sink.before(0, n);
+          replayers.get(0).feed(p, n);
+          fed0.set(++n);
+        }
+      } catch (Throwable t) {
+        failure[0] = t;
+      } finally {
+        fed0.set(Long.MAX_VALUE); // nothing more comes: the other side stops waiting
+      }
+    }, "nfeval-diff-current");
+    other.setDaemon(true);
+    try {
+      final InputException[] openError = new InputException[1];
+      final List<CaptureReader> readers = open(files, kind, openError);
+      if (readers.isEmpty() && openError[0] != null) {
+        throw openError[0];
+      }
+      other.start();
+      try (MergingReader r = new MergingReader(readers)) {
+        final CapturedPacket p = new CapturedPacket();
+        long n = 0;
+        while (r.next(p)) {
+          sink.before(1, n);
+          replayers.get(1).feed(p, n);
+          for (int idle = 0; fed0.get() <= n; ) {
+            idle = idle(idle);
+          }
+          if (failure[0] != null) {
+            break;
+          }
+          sink.done(n);
+          compared.set(++n);
+        }
+        stop.set(true);
+        join(other);
+        if (failure[0] instanceof RuntimeException) {
+          throw (RuntimeException) failure[0];
+        }
+        if (failure[0] instanceof Error) {
+          throw (Error) failure[0];
+        }
+        if (failure[0] != null) {
+          throw new IllegalStateException(failure[0]);
+        }
+        return openError[0] != null ? openError[0] : r.error();
+      }
+    } finally {
+      stop.set(true);
+      for (Replayer.ScanHandle h : scans) {
+        h.close();
+      }
+    }
+  }
+
+  private static int idle(int n) {
+    if (n < 64) {
+      Thread.onSpinWait();
+    } else if (n < 80) {
+      Thread.yield();
+    } else {
+      java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+    }
+    return n + 1;
+  }
+
+  private static void join(Thread t) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        t.join();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
