@@ -3,7 +3,6 @@ package io.nfeval.engine;
 import io.nfeval.source.CaptureReader;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Replay in stages over a ring of preallocated {@link Replayer.Slot}s: the decode stage reads captured
@@ -136,10 +135,10 @@ final class ReplayPipeline {
         cancelled = true;
       }
       if (decoder != null) {
-        joinQuietly(decoder);
+        Backoff.join(decoder);
       }
       for (Thread t : others) {
-        joinQuietly(t);
+        Backoff.join(t);
       }
       if (ok && traceOut != null) {
         drainTraces();
@@ -213,7 +212,7 @@ final class ReplayPipeline {
         if (tail + BATCH - headCache > capacity) {
           headCache = slowestHead();
           if (tail + resume - headCache > capacity) {
-            idle = idle(idle);
+            idle = Backoff.idle(idle);
             continue;
           }
         }
@@ -288,7 +287,7 @@ final class ReplayPipeline {
           }
           continue;
         }
-        idle = idle(idle);
+        idle = Backoff.idle(idle);
         continue;
       }
       idle = 0;
@@ -332,33 +331,6 @@ final class ReplayPipeline {
       if (p.shard == k) {
         ev.prefetch(p, Replayer.PREFETCH_ENTRY);
       }
-    }
-  }
-
-  /** Spin, then yield, then park: the other stage is usually only a moment behind. */
-  private static int idle(int n) {
-    if (n < 32) {
-      Thread.onSpinWait();
-    } else if (n < 40) {
-      Thread.yield();
-    } else {
-      LockSupport.parkNanos(n < 60 ? 10_000 : 100_000);
-    }
-    return n + 1;
-  }
-
-  private static void joinQuietly(Thread t) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        t.join();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
     }
   }
 }

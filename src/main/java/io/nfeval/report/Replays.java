@@ -1,6 +1,7 @@
 package io.nfeval.report;
 
 import io.nfeval.InputException;
+import io.nfeval.engine.Backoff;
 import io.nfeval.engine.Engine;
 import io.nfeval.engine.Replayer;
 import io.nfeval.source.CaptureReader;
@@ -142,7 +143,7 @@ final class Replays {
         long n = 0;
         while (!stop.get() && r.next(p)) {
           for (int idle = 0; n - compared.get() >= ahead && !stop.get(); ) {
-            idle = idle(idle);
+            idle = Backoff.idle(idle);
           }
           sink.before(0, n);
           replayers.get(0).feed(p, n);
@@ -169,7 +170,7 @@ final class Replays {
           sink.before(1, n);
           replayers.get(1).feed(p, n);
           for (int idle = 0; fed0.get() <= n; ) {
-            idle = idle(idle);
+            idle = Backoff.idle(idle);
           }
           if (failure[0] != null) {
             break;
@@ -178,7 +179,7 @@ final class Replays {
           compared.set(++n);
         }
         stop.set(true);
-        join(other);
+        Backoff.join(other);
         if (failure[0] instanceof RuntimeException) {
           throw (RuntimeException) failure[0];
         }
@@ -195,32 +196,6 @@ final class Replays {
       for (Replayer.ScanHandle h : scans) {
         h.close();
       }
-    }
-  }
-
-  private static int idle(int n) {
-    if (n < 64) {
-      Thread.onSpinWait();
-    } else if (n < 80) {
-      Thread.yield();
-    } else {
-      java.util.concurrent.locks.LockSupport.parkNanos(20_000);
-    }
-    return n + 1;
-  }
-
-  private static void join(Thread t) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        t.join();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
     }
   }
 
