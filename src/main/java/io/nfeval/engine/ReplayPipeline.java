@@ -135,10 +135,10 @@ final class ReplayPipeline {
         cancelled = true;
       }
       if (decoder != null) {
-        Backoff.join(decoder);
+        StageThreads.join(decoder);
       }
       for (Thread t : others) {
-        Backoff.join(t);
+        StageThreads.join(t);
       }
       if (ok && traceOut != null) {
         drainTraces();
@@ -148,13 +148,7 @@ final class ReplayPipeline {
         f = f != null ? f : t;
       }
       if (ok && f != null) {
-        if (f instanceof RuntimeException) {
-          throw (RuntimeException) f;
-        }
-        if (f instanceof Error) {
-          throw (Error) f;
-        }
-        throw new IllegalStateException(f);
+        StageThreads.rethrow(f);
       }
     }
   }
@@ -212,7 +206,7 @@ final class ReplayPipeline {
         if (tail + BATCH - headCache > capacity) {
           headCache = slowestHead();
           if (tail + resume - headCache > capacity) {
-            idle = Backoff.idle(idle);
+            idle = StageThreads.idle(idle);
             continue;
           }
         }
@@ -287,7 +281,7 @@ final class ReplayPipeline {
           }
           continue;
         }
-        idle = Backoff.idle(idle);
+        idle = StageThreads.idle(idle);
         continue;
       }
       idle = 0;

@@ -2,9 +2,12 @@ package io.nfeval.engine;
 
 import java.util.concurrent.locks.LockSupport;
 
-/** Waiting between threads of one run: the replay pipeline's stages, diff's two rulesets. */
-public final class Backoff {
-  private Backoff() {}
+/**
+ * The threads of one run's stages (the replay pipeline's, diff's two rulesets'): waiting for one another,
+ * joining, and handing a stage's failure to the caller.
+ */
+public final class StageThreads {
+  private StageThreads() {}
 
   /**
    * One step of waiting, the {@code n}-th in a row: spin, then yield, then park. The other side is
@@ -35,5 +38,16 @@ public final class Backoff {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Throws a stage's failure on the caller's thread: unchecked as it is, anything else wrapped. */
+  public static void rethrow(Throwable f) {
+    if (f instanceof RuntimeException) {
+      throw (RuntimeException) f;
+    }
+    if (f instanceof Error) {
+      throw (Error) f;
+    }
+    throw new IllegalStateException(f);
   }
 }

@@ -44,8 +44,7 @@ public final class Audit {
     engine.setNatObserver(collector);
     final Replayer replayer = new Replayer(engine, PacketOrigins.fromSnapshot(q.snapshot(), q.in()),
         q.pcaps().size(), summary, null);
-    final InputException err = Replays.run(Replays.files(q.pcaps(), q.locals()), q.reader(),
-        List.of(engine), List.of(replayer), null);
+    final InputException err = Replays.run(Replays.files(q.pcaps(), q.locals()), q.reader(), engine, replayer);
     final AuditCollector.Inputs inputs = new AuditCollector.Inputs(name(q.snapshot()),
         q.pcaps().stream().map(Audit::name).toList(), q.locals().stream().map(Audit::name).toList());
     final ObjectNode data = collector.toJson(inputs, snap.ruleset(), replayer.decodeSummary(),

@@ -1,9 +1,9 @@
 package io.nfeval.report;
 
 import io.nfeval.InputException;
-import io.nfeval.engine.Backoff;
 import io.nfeval.engine.Engine;
 import io.nfeval.engine.Replayer;
+import io.nfeval.engine.StageThreads;
 import io.nfeval.source.CaptureReader;
 import io.nfeval.source.CaptureReaders;
 import io.nfeval.source.CapturedPacket;
@@ -14,21 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Feeds the same captures, merged by timestamp as {@code nfeval replay} does, to one or more replayers
- * in a single pass (the audit has one; the diff feeds the current and the proposed ruleset packet by
- * packet). Returns the first error of a broken capture after everything before it was evaluated.
+ * Feeds the same captures, merged by timestamp as {@code nfeval replay} does, to the audit's replayer
+ * ({@link #run}) or to diff's two ({@link #runPair}: the current and the proposed ruleset, a thread each).
+ * Returns the first error of a broken capture after everything before it was evaluated.
  *
- * <p>A single replayer runs as {@code nfeval replay} runs it: a decode thread feeding the evaluator
- * (Replayer#run with threads; identical results, see PipelineDeterminismTest), and the ports the
- * kernel chose for clashing source NAT bindings learned from a second reader only when a binding
- * clashes, rather than in a pass over every capture first.
+ * <p>Both make replay's first pass, and the audit's replayer runs as {@code nfeval replay} runs it: a
+ * decode thread feeding the evaluator (Replayer#run with threads; identical results, see
+ * PipelineDeterminismTest), the ports the kernel chose for clashing source NAT bindings learned from a
+ * second reader only when a binding clashes.
  */
 final class Replays {
-  /** Called after every packet was fed to all replayers. */
-  interface AfterPacket {
-    void done(long index);
-  }
-
   /** Threads of a single replayer's run: the decode stage and the evaluator, as replay's default. */
   private static final int THREADS = 2;
 
@@ -41,41 +36,20 @@ final class Replays {
     return files;
   }
 
-  /** Runs every packet through every replayer; returns the capture error, or null. */
-  static InputException run(List<Path> files, ReaderKind kind, List<Engine> engines, List<Replayer> replayers,
-      AfterPacket after) {
-    if (files.isEmpty()) {
-      throw InputException.usage("give at least one --pcap or --local capture");
-    }
-    final List<Replayer.ScanHandle> scans = firstPasses(files, kind, engines, replayers);
+  /**
+   * Runs every packet through the replayer as {@code nfeval replay} does (a decode thread feeding its
+   * evaluator); returns the capture error, or null.
+   */
+  static InputException run(List<Path> files, ReaderKind kind, Engine engine, Replayer replayer) {
+    final List<Replayer.ScanHandle> scans = firstPasses(files, kind, List.of(engine), List.of(replayer));
     try {
       final InputException[] openError = new InputException[1];
-      final List<CaptureReader> readers = open(files, kind, openError);
-      if (readers.isEmpty() && openError[0] != null) {
-        throw openError[0];
-      }
-      try (MergingReader r = new MergingReader(readers)) {
-        if (replayers.size() == 1 && after == null) {
-          replayers.get(0).run(r, null, THREADS);
-        } else {
-          final CapturedPacket p = new CapturedPacket();
-          long n = 0;
-          while (r.next(p)) {
-            for (Replayer rp : replayers) {
-              rp.feed(p, n);
-            }
-            if (after != null) {
-              after.done(n);
-            }
-            n++;
-          }
-        }
+      try (MergingReader r = new MergingReader(openReaders(files, kind, openError))) {
+        replayer.run(r, null, THREADS);
         return openError[0] != null ? openError[0] : r.error();
       }
     } finally {
-      for (Replayer.ScanHandle h : scans) {
-        h.close();
-      }
+      close(scans);
     }
   }
 
@@ -84,8 +58,11 @@ final class Replays {
    * and the ports the kernel chose for clashing source NAT bindings, so that audit and diff count exactly
    * what replay counts. Returns the on-demand reply-port scans to close after the run.
    */
-  private static List<Replayer.ScanHandle> firstPasses(List<Path> files, ReaderKind kind, List<Engine> engines,
+  static List<Replayer.ScanHandle> firstPasses(List<Path> files, ReaderKind kind, List<Engine> engines,
       List<Replayer> replayers) {
+    if (files.isEmpty()) {
+      throw InputException.usage("give at least one --pcap or --local capture");
+    }
     final List<Replayer.ScanHandle> scans = new ArrayList<>();
     for (int i = 0; i < engines.size(); i++) {
       final Engine e = engines.get(i);
@@ -129,9 +106,6 @@ final class Replays {
   /** {@link #runPair} with side 0 at most {@code ahead} packets ahead (tests use small values). */
   static InputException runPair(List<Path> files, ReaderKind kind, List<Engine> engines, List<Replayer> replayers,
       PairSink sink, int ahead) {
-    if (files.isEmpty()) {
-      throw InputException.usage("give at least one --pcap or --local capture");
-    }
     final List<Replayer.ScanHandle> scans = firstPasses(files, kind, engines, replayers);
     final java.util.concurrent.atomic.AtomicLong fed0 = new java.util.concurrent.atomic.AtomicLong();
     final java.util.concurrent.atomic.AtomicLong compared = new java.util.concurrent.atomic.AtomicLong();
@@ -143,7 +117,7 @@ final class Replays {
         long n = 0;
         while (!stop.get() && r.next(p)) {
           for (int idle = 0; n - compared.get() >= ahead && !stop.get(); ) {
-            idle = Backoff.idle(idle);
+            idle = StageThreads.idle(idle);
           }
           sink.before(0, n);
           replayers.get(0).feed(p, n);
@@ -158,10 +132,7 @@ final class Replays {
     other.setDaemon(true);
     try {
       final InputException[] openError = new InputException[1];
-      final List<CaptureReader> readers = open(files, kind, openError);
-      if (readers.isEmpty() && openError[0] != null) {
-        throw openError[0];
-      }
+      final List<CaptureReader> readers = openReaders(files, kind, openError);
       other.start();
       try (MergingReader r = new MergingReader(readers)) {
         final CapturedPacket p = new CapturedPacket();
@@ -170,7 +141,7 @@ final class Replays {
           sink.before(1, n);
           replayers.get(1).feed(p, n);
           for (int idle = 0; fed0.get() <= n; ) {
-            idle = Backoff.idle(idle);
+            idle = StageThreads.idle(idle);
           }
           if (failure[0] != null) {
             break;
@@ -179,24 +150,34 @@ final class Replays {
           compared.set(++n);
         }
         stop.set(true);
-        Backoff.join(other);
-        if (failure[0] instanceof RuntimeException) {
-          throw (RuntimeException) failure[0];
-        }
-        if (failure[0] instanceof Error) {
-          throw (Error) failure[0];
-        }
+        StageThreads.join(other);
         if (failure[0] != null) {
-          throw new IllegalStateException(failure[0]);
+          StageThreads.rethrow(failure[0]);
         }
         return openError[0] != null ? openError[0] : r.error();
       }
     } finally {
       stop.set(true);
-      for (Replayer.ScanHandle h : scans) {
-        h.close();
-      }
+      close(scans);
     }
+  }
+
+  static void close(List<Replayer.ScanHandle> scans) {
+    for (Replayer.ScanHandle h : scans) {
+      h.close();
+    }
+  }
+
+  /**
+   * The captures' readers; the first that cannot be opened is kept in {@code error} (the others still
+   * replay), and thrown when none opens.
+   */
+  static List<CaptureReader> openReaders(List<Path> files, ReaderKind kind, InputException[] error) {
+    final List<CaptureReader> readers = open(files, kind, error);
+    if (readers.isEmpty() && error[0] != null) {
+      throw error[0];
+    }
+    return readers;
   }
 
   private static List<CaptureReader> open(List<Path> files, ReaderKind kind, InputException[] error) {

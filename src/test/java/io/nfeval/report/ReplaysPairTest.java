@@ -2,12 +2,15 @@ package io.nfeval.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nfeval.InputException;
 import io.nfeval.engine.Engine;
 import io.nfeval.engine.ReplaySummary;
 import io.nfeval.engine.Replayer;
 import io.nfeval.engine.Snapshot;
 import io.nfeval.kernel.KernelScenarios;
 import io.nfeval.rules.ParseOptions;
+import io.nfeval.source.CapturedPacket;
+import io.nfeval.source.MergingReader;
 import io.nfeval.source.PacketOrigins;
 import io.nfeval.source.ReaderKind;
 import java.nio.file.Files;
@@ -70,15 +73,24 @@ class ReplaysPairTest {
     final List<Path> files = List.of(data.resolve("capture.pcap"));
     final Path proposed = flipped(snapshot);
 
+    // the reference: both engines fed each packet in turn on this thread, after replay's first pass
     final Side a0 = new Side(snapshot, null);
     final Side b0 = new Side(snapshot, proposed);
     final long[] lockstep = new long[1];
-    Replays.run(files, ReaderKind.MMAP, List.of(a0.engine, b0.engine), List.of(a0.replayer, b0.replayer),
-        n -> {
-          a0.index = n + 1;
-          b0.index = n + 1;
-          lockstep[0] = n + 1;
-        });
+    final List<Replayer.ScanHandle> scans = Replays.firstPasses(files, ReaderKind.MMAP,
+        List.of(a0.engine, b0.engine), List.of(a0.replayer, b0.replayer));
+    try (MergingReader r = new MergingReader(Replays.openReaders(files, ReaderKind.MMAP, new InputException[1]))) {
+      final CapturedPacket p = new CapturedPacket();
+      while (r.next(p)) {
+        a0.index = lockstep[0];
+        b0.index = lockstep[0];
+        a0.replayer.feed(p, lockstep[0]);
+        b0.replayer.feed(p, lockstep[0]);
+        lockstep[0]++;
+      }
+    } finally {
+      Replays.close(scans);
+    }
     assertThat(lockstep[0]).isPositive();
     assertThat(a0.seen).isNotEqualTo(b0.seen); // the flip changes something
 
