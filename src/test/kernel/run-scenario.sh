@@ -122,7 +122,7 @@ inns fw ip -j maddr show >"$OUT/snapshot/ip-maddr.json"
 # Bridge forwarding database (which MAC is behind which bridge port: decides --physdev-out of
 # bridged frames); written only when the namespace has a bridge.
 if inns fw ip -j link show type bridge | grep -q ifname; then inns fw bridge -j fdb show >"$OUT/snapshot/bridge-fdb.json"; fi
-inns fw sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.(ip_forward|ip_local_port_range|icmp_ratelimit|icmp_ratemask|icmp_msgs_|conf\.[^.]+\.(rp_filter|forwarding|send_redirects|accept_local|route_localnet|accept_redirects|log_martians|proxy_arp))|^net\.bridge\.bridge-nf-call-(iptables|arptables|ip6tables) |^net\.netfilter\.nf_conntrack_(checksum|tcp_loose|tcp_be_liberal|tcp_ignore_invalid_rst|tcp_max_retrans|acct|helper|udp_timeout|udp_timeout_stream|tcp_timeout_(established|syn_sent|syn_recv|time_wait|close|fin_wait|close_wait|last_ack|unacknowledged)|icmp_timeout|generic_timeout|max) ' >"$OUT/snapshot/sysctl.txt" || true
+inns fw sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.(ip_forward|ip_local_port_range|icmp_ratelimit|icmp_ratemask|icmp_msgs_|conf\.[^.]+\.(rp_filter|forwarding|send_redirects|accept_local|route_localnet|accept_redirects|log_martians|proxy_arp))|^net\.bridge\.bridge-nf-call-(iptables|arptables|ip6tables) |^net\.netfilter\.nf_conntrack_(checksum|tcp_loose|tcp_be_liberal|tcp_ignore_invalid_rst|tcp_max_retrans|acct|helper|udp_timeout|udp_timeout_stream|gre_timeout|gre_timeout_stream|tcp_timeout_(established|syn_sent|syn_recv|time_wait|close|fin_wait|close_wait|last_ack|unacknowledged)|icmp_timeout|generic_timeout|max) ' >"$OUT/snapshot/sysctl.txt" || true
 # (nf_conntrack_* appear only once conntrack is loaded in the namespace.)
 
 "$PY" "$NFK_HOME/finalize.py" "$OUT" "$NAME" "$SCEN/description"

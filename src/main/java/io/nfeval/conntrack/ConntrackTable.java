@@ -573,6 +573,10 @@ public final class ConntrackTable {
             r.invalid(CtResult.REASON_TRUNCATED);
             return;
         }
+        if (p.greUntrackable) {
+            r.invalid(CtResult.REASON_GRE_PROTO);
+            return;
+        }
         final int ports = packetPorts(p);
         for (int attempt = 0; attempt < 3; attempt++) {
             // resolve_normal_ct: the tuple under the zone's ORIGINAL id, then under its REPLY id
@@ -736,6 +740,13 @@ public final class ConntrackTable {
                 break;
             case Ct.IPPROTO_ICMP:
                 innerPorts = IcmpTuple.ports(p.innerIcmpId, p.innerIcmpType, p.innerIcmpCode);
+                break;
+            case Ct.IPPROTO_GRE:
+                if (p.innerGreUntrackable) { // "icmp_error_message: failed to get tuple"
+                    r.invalid(CtResult.REASON_ICMP_ERROR_UNKNOWN);
+                    return;
+                }
+                innerPorts = (p.innerSport & 0xffff) << 16 | (p.innerDport & 0xffff);
                 break;
             default:
                 innerPorts = 0;
@@ -1025,6 +1036,9 @@ public final class ConntrackTable {
                 return (p.sport & 0xffff) << 16 | (p.dport & 0xffff);
             case Ct.IPPROTO_ICMP:
                 return IcmpTuple.ports(p.icmpId, p.icmpType, p.icmpCode);
+            case Ct.IPPROTO_GRE:
+                // the keys of an enhanced GRE header (source key from the PPTP keymap), 0 otherwise
+                return (p.sport & 0xffff) << 16 | (p.dport & 0xffff);
             default:
                 return 0;
         }
@@ -1041,6 +1055,7 @@ public final class ConntrackTable {
             case Ct.IPPROTO_UDP:
             case Ct.IPPROTO_UDPLITE:
             case Ct.IPPROTO_SCTP:
+            case Ct.IPPROTO_GRE: // gre_invert_tuple swaps the keys
                 return (ports << 16) | (ports >>> 16);
             case Ct.IPPROTO_ICMP:
                 return (ports & 0xffff0000) | IcmpTuple.invertType((ports >>> 8) & 0xff) << 8 | (ports & 0xff);
@@ -1156,11 +1171,37 @@ public final class ConntrackTable {
         kill(e);
     }
 
-    /** nf_ct_remove_expectations: a helper's master takes what it expected with it. */
+    /**
+     * nf_ct_remove_expectations: a helper's master takes what it expected with it; and the PPTP keymap
+     * entries go with their control connection (the helper's destroy) or with its GRE connection
+     * (destroy_gre_conntrack).
+     */
     private void removeExpectations(int h) {
         if (helperOf != null && helperOf[h] != 0) {
             expectations.removeMaster(h);
         }
+        if (greKeymap != null) {
+            if (helper(h) == Ct.HELPER_PPTP) {
+                greKeymap.destroy(h);
+            } else if (proto(h) == Ct.IPPROTO_GRE && master(h) >= 0) {
+                greKeymap.destroy(master(h));
+            }
+        }
+    }
+
+    private GreKeymap greKeymap;
+
+    /** The PPTP helper's keymap, made when the helper is first used (null before). */
+    public GreKeymap greKeymap() {
+        if (greKeymap == null) {
+            greKeymap = new GreKeymap();
+        }
+        return greKeymap;
+    }
+
+    /** The keymap's source key for a GRE packet (0 while no PPTP call was seen). */
+    public int greSourceKey(int src, int dst, int callId) {
+        return greKeymap == null ? 0 : greKeymap.lookup(src, dst, callId);
     }
 
     private void free(int e) {

@@ -26,6 +26,7 @@ public final class Ct {
     public static final int HELPER_IRC = 5;
     public static final int HELPER_SANE = 6;
     public static final int HELPER_AMANDA = 7;
+    public static final int HELPER_PPTP = 8;
 
     /** The helper id of a CT --helper name, 0 for a helper nfeval does not model. */
     public static int helperId(String name) {
@@ -40,6 +41,7 @@ public final class Ct {
             case "irc": return HELPER_IRC;
             case "sane": return HELPER_SANE;
             case "amanda": return HELPER_AMANDA;
+            case "pptp": return HELPER_PPTP;
             default: return HELPER_NONE;
         }
     }
@@ -54,6 +56,7 @@ public final class Ct {
             case HELPER_IRC: return "irc";
             case HELPER_SANE: return "sane";
             case HELPER_AMANDA: return "amanda";
+            case HELPER_PPTP: return "pptp";
             default: return null;
         }
     }

@@ -85,6 +85,10 @@ public final class CtPacket {
     public int helper;
     /** The packet carries SYNPROXY's template (the proxy's own SYN to the server): a new entry gets its extension. */
     public boolean synproxy;
+    /** An enhanced (version 1) GRE header with another protocol than PPP: gre_pkt_to_tuple fails. */
+    public boolean greUntrackable;
+    /** The same for the GRE header an ICMP error quotes: the error cannot be related (INVALID). */
+    public boolean innerGreUntrackable;
 
     /** Reset to a neutral state (optional; every field the engine sets is overwritten anyway). */
     public void clear() {
@@ -107,5 +111,6 @@ public final class CtPacket {
         zone = 0;
         helper = 0;
         synproxy = false;
+        greUntrackable = innerGreUntrackable = false;
     }
 }

@@ -33,6 +33,8 @@ public final class CtResult {
     public static final int REASON_TCP_RST = 12;
     /** SCTP: chunks that fail do_basic_checks, may not start or do not fit the state, or a wrong tag. */
     public static final int REASON_SCTP_STATE = 13;
+    /** GRE version 1 carrying another protocol than PPP: no tuple (gre_pkt_to_tuple returns false). */
+    public static final int REASON_GRE_PROTO = 14;
 
     public boolean isInvalid() {
         return ctinfo == Ct.CTINFO_INVALID;

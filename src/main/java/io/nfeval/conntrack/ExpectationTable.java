@@ -189,6 +189,9 @@ public final class ExpectationTable implements Expectations {
                 foundDir = dir[i];
                 foundSavedPort = savedPort[i];
                 foundFollowMaster = followMaster[i];
+                foundSrc = src[i];
+                foundDst = dst[i];
+                foundPorts = (sport[i] & 0xffff) << 16 | dport[i];
                 if (!permanent[i]) {
                     remove(i);
                 }
@@ -197,6 +200,24 @@ public final class ExpectationTable implements Expectations {
             i++;
         }
         return -1;
+    }
+
+    /**
+     * nf_ct_expect_find_get and nf_ct_unexpect_related: the first live expectation that the tuple matches
+     * under its mask (__nf_ct_expect_find) is removed. Returns whether there was one.
+     */
+    public boolean unexpect(int s, int d, int ports, int pr, int zone, long nowNanos) {
+        final int sp = ports >>> 16;
+        final int dp = ports & 0xffff;
+        for (int i = 0; i < count; i++) {
+            if (expires[i] - nowNanos > 0 && dst[i] == d && dport[i] == dp && proto[i] == pr
+                    && ((s ^ src[i]) & srcMask[i]) == 0 && (sport[i] < 0 || sport[i] == sp)
+                    && zoneId[i] == (zone & 0xffff)) {
+                remove(i);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** nf_ct_remove_expectations: the master is going away. */
@@ -229,6 +250,23 @@ public final class ExpectationTable implements Expectations {
             savedPort[i] = savedPort[last];
             followMaster[i] = followMaster[last];
         }
+    }
+
+    private int foundSrc;
+    private int foundDst;
+    private int foundPorts;
+
+    /** exp->tuple of the expectation the last {@link #find} consumed: source, destination, ports (keys). */
+    public int foundSrc() {
+        return foundSrc;
+    }
+
+    public int foundDst() {
+        return foundDst;
+    }
+
+    public int foundPorts() {
+        return foundPorts;
     }
 
     /** exp->dir of the expectation the last {@link #find} consumed (the direction NAT follows). */

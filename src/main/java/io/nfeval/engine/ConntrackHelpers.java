@@ -58,6 +58,9 @@ final class ConntrackHelpers {
         return sane(skb, h, ctinfo);
       case Ct.HELPER_AMANDA:
         return amanda(skb, h, ctinfo);
+      case Ct.HELPER_PPTP:
+        pptp(skb, h, ctinfo);
+        return XtVerdict.ACCEPT;
       case Ct.HELPER_SNMP:
         // nf_conntrack_snmp: the same broadcast help for SNMP's port; nf_nat_snmp_basic's rewrite of the
         // addresses inside a NATed connection's payload keeps the length (not modelled: counters are
@@ -97,6 +100,232 @@ final class ConntrackHelpers {
     final int res = expectations.related(h, src, false, -1, dst, dport, Ct.IPPROTO_UDP, Ct.DIR_REPLY,
         ct.tupleSport(h, Ct.DIR_ORIGINAL), nat, TFTP_EXPECT_TIMEOUT_NANOS, 1, skb.tsNanos);
     return registered(skb, res, "tftp helper", false, src, dst, dport);
+  }
+
+  /** nf_conntrack_pptp's expect policy: max_expected 2, timeout 5 minutes. */
+  private static final long PPTP_EXPECT_TIMEOUT_NANOS = 300L * 1_000_000_000L;
+  private static final int PPTP_MAX_EXPECTED = 2;
+  /** pptp_ctrlsess_state. */
+  private static final int PPTP_SESSION_NONE = 0;
+  private static final int PPTP_SESSION_ERROR = 1;
+  private static final int PPTP_SESSION_STOPREQ = 2;
+  private static final int PPTP_SESSION_REQUESTED = 3;
+  private static final int PPTP_SESSION_CONFIRMED = 4;
+  /** pptp_ctrlcall_state. */
+  private static final int PPTP_CALL_NONE = 0;
+  private static final int PPTP_CALL_OUT_REQ = 2;
+  private static final int PPTP_CALL_OUT_CONF = 3;
+  private static final int PPTP_CALL_IN_REQ = 4;
+  private static final int PPTP_CALL_IN_REP = 5;
+  private static final int PPTP_CALL_IN_CONF = 6;
+  private static final int PPTP_CALL_CLEAR_REQ = 7;
+  /** The helper's words: nf_ct_pptp_master's sstate, cstate, pns_call_id, pac_call_id. */
+  private static final int W_SSTATE = 0;
+  private static final int W_CSTATE = 1;
+  private static final int W_PNS_CALL_ID = 2;
+  private static final int W_PAC_CALL_ID = 3;
+  /**
+   * pptp_msg_size: the size of each control message's body (RFC 2637 section 2); a shorter one is not
+   * looked at. Echo request and reply have no entry (0).
+   */
+  private static final int[] PPTP_MSG_SIZE = {0, 144, 144, 4, 4, 0, 0, 156, 20, 208, 12, 16, 4, 136, 28, 12};
+
+  /**
+   * nf_conntrack_pptp.c conntrack_pptp_help, once the control connection is established: the control
+   * message at the start of a segment moves the session and call state. A call's set-up (Outgoing-Call-Reply
+   * accepted, or Incoming-Call-Connected) expects the GRE data channel both ways, keyed by the two call ids,
+   * and adds the keymap entries that let the GRE packets' tuples carry both keys (exp_gre); the
+   * Call-Disconnect-Notify takes them away and ends the call's GRE connection (pptp_destroy_siblings). The
+   * client (PNS) is assumed on the originating side, as the kernel assumes.
+   */
+  private void pptp(Skb skb, int h, int ctinfo) {
+    if (ctinfo != Ct.CTINFO_ESTABLISHED && ctinfo != Ct.CTINFO_ESTABLISHED_REPLY) {
+      return; // "don't do any tracking before tcp handshake complete"
+    }
+    final PacketView v = skb.view;
+    if (v.protocol() != PacketView.IPPROTO_TCP || !v.l4HeaderPresent()) {
+      return;
+    }
+    final int datalen = v.tcpPayloadLength();
+    if (datalen < 12) {
+      return; // no full PPTP header and control header
+    }
+    final java.nio.ByteBuffer b = v.buffer();
+    final int at = v.tcpPayloadOffset();
+    if (v.tcpPayloadCaptured() < Math.min(datalen, 12 + 6)) {
+      skb.assume("pptp helper: control message cut by the capture (not looked at)");
+      return;
+    }
+    if ((b.getShort(at + 2) & 0xffff) != 1 || b.getInt(at + 4) != 0x1A2B3C4D) {
+      return; // not a control packet (PPTP_PACKET_CONTROL, PPTP_MAGIC_COOKIE)
+    }
+    final int msg = b.getShort(at + 8) & 0xffff;
+    final int reqlen = datalen - 12;
+    if (msg > 0 && msg < PPTP_MSG_SIZE.length && reqlen < PPTP_MSG_SIZE[msg]) {
+      return;
+    }
+    final int req = at + 12;
+    if ((ct.status(h) & Ct.IPS_NAT_MASK) != 0) {
+      skb.assume("pptp helper: NATed control connection (nf_nat_pptp's call id rewriting is not modelled)");
+    }
+    final long now = skb.tsNanos;
+    final int sstate = ct.helperWord(h, W_SSTATE);
+    final int cstate = ct.helperWord(h, W_CSTATE);
+    if (Ct.dir(ctinfo) == Ct.DIR_ORIGINAL) {
+      // pptp_outbound_pkt: client to server
+      switch (msg) {
+        case 1: // START_SESSION_REQUEST
+          if (sstate == PPTP_SESSION_NONE) {
+            ct.setHelperWord(h, W_SSTATE, PPTP_SESSION_REQUESTED);
+          }
+          break;
+        case 3: // STOP_SESSION_REQUEST
+          ct.setHelperWord(h, W_SSTATE, PPTP_SESSION_STOPREQ);
+          break;
+        case 7: // OUT_CALL_REQUEST: track the PNS call id
+          if (sstate == PPTP_SESSION_CONFIRMED) {
+            ct.setHelperWord(h, W_CSTATE, PPTP_CALL_OUT_REQ);
+            ct.setHelperWord(h, W_PNS_CALL_ID, u16(b, req));
+          }
+          break;
+        case 10: { // IN_CALL_REPLY
+          if ((cstate != PPTP_CALL_IN_REQ && cstate != PPTP_CALL_IN_REP)
+              || ct.helperWord(h, W_PAC_CALL_ID) != u16(b, req + 2)) {
+            break;
+          }
+          if ((b.get(req + 4) & 0xff) == 1) { // PPTP_INCALL_ACCEPT
+            ct.setHelperWord(h, W_CSTATE, PPTP_CALL_IN_REP);
+            ct.setHelperWord(h, W_PNS_CALL_ID, u16(b, req));
+          } else {
+            ct.setHelperWord(h, W_CSTATE, PPTP_CALL_NONE);
+          }
+          break;
+        }
+        case 12: // CALL_CLEAR_REQUEST
+          if (sstate == PPTP_SESSION_CONFIRMED) {
+            ct.setHelperWord(h, W_CSTATE, PPTP_CALL_CLEAR_REQ);
+          }
+          break;
+        default: // SET_LINK_INFO, ECHO_*: nothing; anything else is invalid (ignored)
+          break;
+      }
+      return;
+    }
+    // pptp_inbound_pkt: server to client
+    switch (msg) {
+      case 2: // START_SESSION_REPLY
+        if (sstate >= PPTP_SESSION_REQUESTED) {
+          ct.setHelperWord(h, W_SSTATE, (b.get(req + 2) & 0xff) == 1 ? PPTP_SESSION_CONFIRMED : PPTP_SESSION_ERROR);
+        }
+        break;
+      case 4: // STOP_SESSION_REPLY
+        if (sstate <= PPTP_SESSION_STOPREQ) {
+          ct.setHelperWord(h, W_SSTATE, (b.get(req) & 0xff) == 1 ? PPTP_SESSION_NONE : PPTP_SESSION_ERROR);
+        }
+        break;
+      case 8: { // OUT_CALL_REPLY: the server accepted the call, GRE follows
+        if (sstate != PPTP_SESSION_CONFIRMED || (cstate != PPTP_CALL_OUT_REQ && cstate != PPTP_CALL_OUT_CONF)) {
+          break;
+        }
+        final int cid = u16(b, req);
+        final int pcid = u16(b, req + 2);
+        if (ct.helperWord(h, W_PNS_CALL_ID) != pcid) {
+          break;
+        }
+        if ((b.get(req + 4) & 0xff) == 1) { // PPTP_OUTCALL_CONNECT
+          ct.setHelperWord(h, W_CSTATE, PPTP_CALL_OUT_CONF);
+          ct.setHelperWord(h, W_PAC_CALL_ID, cid);
+          expectGre(skb, h, cid, pcid, now);
+        } else {
+          ct.setHelperWord(h, W_CSTATE, PPTP_CALL_NONE);
+        }
+        break;
+      }
+      case 9: // IN_CALL_REQUEST
+        if (sstate == PPTP_SESSION_CONFIRMED) {
+          ct.setHelperWord(h, W_CSTATE, PPTP_CALL_IN_REQ);
+          ct.setHelperWord(h, W_PAC_CALL_ID, u16(b, req));
+        }
+        break;
+      case 11: { // IN_CALL_CONNECT
+        if (sstate != PPTP_SESSION_CONFIRMED || (cstate != PPTP_CALL_IN_REP && cstate != PPTP_CALL_IN_CONF)) {
+          break;
+        }
+        final int pcid = u16(b, req);
+        if (ct.helperWord(h, W_PNS_CALL_ID) != pcid) {
+          break;
+        }
+        ct.setHelperWord(h, W_CSTATE, PPTP_CALL_IN_CONF);
+        expectGre(skb, h, ct.helperWord(h, W_PAC_CALL_ID), pcid, now);
+        break;
+      }
+      case 13: // CALL_DISCONNECT_NOTIFY: untrack the call
+        ct.setHelperWord(h, W_CSTATE, PPTP_CALL_NONE);
+        destroyGreSiblings(skb, h, now);
+        break;
+      default: // WAN_ERROR_NOTIFY, SET_LINK_INFO, ECHO_*: nothing; anything else is invalid (ignored)
+        break;
+    }
+  }
+
+  private static int u16(java.nio.ByteBuffer b, int at) {
+    return b.getShort(at) & 0xffff;
+  }
+
+  /**
+   * exp_gre: the GRE connection of a call expected both ways (original: client to server with the keys
+   * client call id, server call id; reply: the other way round), then the keymap entries for both; an
+   * expectation or keymap that cannot be added undoes the others.
+   */
+  private void expectGre(Skb skb, int h, int callId, int peerCallId, long now) {
+    final int os = ct.tupleSrc(h, Ct.DIR_ORIGINAL);
+    final int od = ct.tupleDst(h, Ct.DIR_ORIGINAL);
+    final int rs = ct.tupleSrc(h, Ct.DIR_REPLY);
+    final int rd = ct.tupleDst(h, Ct.DIR_REPLY);
+    final int zone = ct.zone(h);
+    if (expectations.related(h, os, false, peerCallId, od, callId, Ct.IPPROTO_GRE, Ct.DIR_ORIGINAL, 0, false,
+        PPTP_EXPECT_TIMEOUT_NANOS, PPTP_MAX_EXPECTED, now) != ExpectationTable.OK) {
+      skb.log("pptp helper", "cannot add expectation");
+      return;
+    }
+    if (expectations.related(h, rs, false, callId, rd, peerCallId, Ct.IPPROTO_GRE, Ct.DIR_REPLY, 0, false,
+        PPTP_EXPECT_TIMEOUT_NANOS, PPTP_MAX_EXPECTED, now) != ExpectationTable.OK) {
+      expectations.unexpect(os, od, peerCallId << 16 | callId, Ct.IPPROTO_GRE, zone, now);
+      skb.log("pptp helper", "cannot add expectation");
+      return;
+    }
+    if (!ct.greKeymap().add(h, os, od, peerCallId, callId, rs, rd, callId, peerCallId)) {
+      expectations.unexpect(rs, rd, callId << 16 | peerCallId, Ct.IPPROTO_GRE, zone, now);
+      expectations.unexpect(os, od, peerCallId << 16 | callId, Ct.IPPROTO_GRE, zone, now);
+      skb.log("pptp helper", "keymap holds another call: GRE of call " + callId + " not expected");
+      return;
+    }
+    if (skb.tracing) {
+      skb.log("pptp helper", "expect GRE " + Inet4.format(os) + " key " + peerCallId + " -> " + Inet4.format(od)
+          + " key " + callId + " and back");
+    }
+  }
+
+  /**
+   * pptp_destroy_siblings: the keymap entries go, and for each direction of the call the GRE connection
+   * with its keys is ended (destroy_sibling_or_exp), or else the expectation of it removed.
+   */
+  private void destroyGreSiblings(Skb skb, int h, long now) {
+    ct.greKeymap().destroy(h);
+    final int pns = ct.helperWord(h, W_PNS_CALL_ID);
+    final int pac = ct.helperWord(h, W_PAC_CALL_ID);
+    final int zone = ct.zone(h);
+    for (int dir = Ct.DIR_ORIGINAL; dir <= Ct.DIR_REPLY; dir++) {
+      final int s = ct.tupleSrc(h, dir);
+      final int d = ct.tupleDst(h, dir);
+      final int keys = dir == Ct.DIR_ORIGINAL ? pns << 16 | pac : pac << 16 | pns;
+      final int ref = ct.find(s, d, keys, Ct.IPPROTO_GRE, zone, now);
+      if (ref >= 0) {
+        ct.kill(ref >> 1);
+      } else {
+        expectations.unexpect(s, d, keys, Ct.IPPROTO_GRE, zone, now);
+      }
+    }
   }
 
   /** nf_conntrack_netbios_ns's timeout module parameter (3 s): its expectations' and master's timeout. */
@@ -572,6 +801,10 @@ final class ConntrackHelpers {
    * nat chain could see it.
    */
   void expected(int h, long now) {
+    if (ct.proto(h) == Ct.IPPROTO_GRE && ct.masterHelper(h) == Ct.HELPER_PPTP) {
+      pptpExpected(h, now);
+      return;
+    }
     if (!expectations.foundFollowMaster()) {
       return;
     }
@@ -584,6 +817,17 @@ final class ConntrackHelpers {
     final int p = expectations.foundSavedPort();
     nat.setupInfo(h, range.set(NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, dstAddr, dstAddr, p, p),
         NatCore.MANIP_DST, now);
+  }
+
+  /**
+   * pptp_expectfn for a GRE connection one of a call's expectations admitted: the expectation of the other
+   * direction is removed (its inverse tuple; without NAT on the master). The longer GRE timeouts it sets are
+   * overwritten by nf_conntrack_gre_packet for the still unconfirmed entry, so the defaults apply.
+   */
+  private void pptpExpected(int h, long now) {
+    final int p = expectations.foundPorts();
+    expectations.unexpect(expectations.foundDst(), expectations.foundSrc(), p << 16 | p >>> 16, Ct.IPPROTO_GRE,
+        ct.zone(h), now);
   }
 
   private long next() {

@@ -1465,6 +1465,8 @@ public final class Engine {
               p.innerIcmpId = Math.max(0, v.icmpInnerIcmpId());
               p.innerIcmpType = skb.innerIcmpType();
               p.innerIcmpCode = skb.innerIcmpCode();
+            } else if (p.innerProto == Ct.IPPROTO_GRE) {
+              innerGreKeys(v, p);
             } else {
               p.innerSport = Math.max(0, v.icmpInnerSrcPort());
               p.innerDport = Math.max(0, v.icmpInnerDstPort());
@@ -1489,7 +1491,63 @@ public final class Engine {
       // (CHECKSUM_NONE); one sent with offload (CRC32c left to the device) carries 0 there
       p.l4ChecksumOk = hook != Hook.PREROUTING.number() || p.sctpEnd < v.l4Offset() + v.l4Length()
           || sctpCrcOk(v.l4Offset(), v.l4Length());
+    } else if (p.proto == Ct.IPPROTO_GRE && !p.isFragment) {
+      greKeys(v, p);
     }
+  }
+
+  /**
+   * gre_pkt_to_tuple: an enhanced (version 1, PPTP) GRE header carrying PPP gives the tuple its keys, the
+   * call id as the destination key and, as source key, what the PPTP helper's keymap holds for the
+   * packet's addresses and call id (0 when none). Any other GRE, or fewer than 8 bytes, is tracked with
+   * keys 0 like the generic protocol; version 1 with another protocol cannot be tracked at all (the
+   * packet is INVALID). Without this, both directions of a PPTP call would look like one connection.
+   */
+  private void greKeys(PacketView v, CtPacket p) {
+    final int callId = greCallId(v.l4Offset(), v.l4Offset() + v.l4Length(), v.l4CapturedEnd());
+    if (callId == GRE_NOT_PPP) {
+      p.greUntrackable = true;
+    } else if (callId >= 0) {
+      p.dport = callId;
+      p.sport = conntrack.greSourceKey(p.src, p.dst, callId);
+    }
+  }
+
+  /** The same for the GRE header an ICMP error quotes (icmp_error_message's nf_ct_get_tuplepr). */
+  private void innerGreKeys(PacketView v, CtPacket p) {
+    final int off = v.icmpInnerL4Offset();
+    final int callId = off < 0 ? -1 : greCallId(off, v.l4Offset() + v.l4Length(), v.l4CapturedEnd());
+    if (callId == GRE_NOT_PPP) {
+      p.innerGreUntrackable = true;
+    } else if (callId >= 0) {
+      p.innerDport = callId;
+      p.innerSport = conntrack.greSourceKey(p.innerSrc, p.innerDst, callId);
+    }
+  }
+
+  private static final int GRE_NOT_PPP = -2;
+
+  /**
+   * The call id of the GRE header at {@code off} (packet bytes up to {@code end}, captured up to
+   * {@code capEnd}) when it is enhanced GRE carrying PPP; -1 when the keys are 0; GRE_NOT_PPP when
+   * gre_pkt_to_tuple refuses it.
+   */
+  private int greCallId(int off, int end, int capEnd) {
+    if (end - off < 8) {
+      return -1; // skb_header_pointer(dataoff, 8) fails: keys 0
+    }
+    if (capEnd < off + 8) {
+      skb.assume("GRE header cut by the capture (tracked with keys 0)");
+      return -1;
+    }
+    final java.nio.ByteBuffer b = skb.buffer;
+    if ((b.getShort(off) & 0x7) != 1) {
+      return -1; // GRE_VERSION_1 only
+    }
+    if ((b.getShort(off + 2) & 0xffff) != 0x880b) { // GRE_PROTO_PPP
+      return GRE_NOT_PPP;
+    }
+    return b.getShort(off + 6) & 0xffff;
   }
 
   /** The SCTP packet's CRC32c (RFC 9260 appendix B) is right, or 0 (left to offload). */
@@ -1737,7 +1795,7 @@ public final class Engine {
       if (helper != null) {
         skb.templateHelperId = Ct.helperId(helper);
         if (skb.templateHelperId == Ct.HELPER_NONE) {
-          skb.assume("CT --helper " + helper + " (only ftp, tftp, irc, sane, amanda, netbios-ns and snmp are modelled: no expectations)");
+          skb.assume("CT --helper " + helper + " (only ftp, tftp, irc, sane, amanda, netbios-ns, snmp and pptp are modelled: no expectations)");
         } else if (helpers == null) {
           helpers = new ConntrackHelpers(this);
         }
