@@ -180,8 +180,7 @@ public final class ExpectationTable implements Expectations {
                 remove(i);
                 continue;
             }
-            if (dst[i] == d && dport[i] == dp && proto[i] == pr && ((s ^ src[i]) & srcMask[i]) == 0
-                    && (sport[i] < 0 || sport[i] == sp) && zoneId[i] == (zone & 0xffff)) {
+            if (matches(i, s, d, sp, dp, pr, zone)) {
                 final int m = master[i];
                 if (!ct.isConfirmed(m) || ct.isDying(m)) {
                     return -1;
@@ -210,14 +209,18 @@ public final class ExpectationTable implements Expectations {
         final int sp = ports >>> 16;
         final int dp = ports & 0xffff;
         for (int i = 0; i < count; i++) {
-            if (expires[i] - nowNanos > 0 && dst[i] == d && dport[i] == dp && proto[i] == pr
-                    && ((s ^ src[i]) & srcMask[i]) == 0 && (sport[i] < 0 || sport[i] == sp)
-                    && zoneId[i] == (zone & 0xffff)) {
+            if (expires[i] - nowNanos > 0 && matches(i, s, d, sp, dp, pr, zone)) {
                 remove(i);
                 return true;
             }
         }
         return false;
+    }
+
+    /** nf_ct_tuple_mask_cmp of a tuple against expectation {@code i}, in the same zone (by id). */
+    private boolean matches(int i, int s, int d, int sp, int dp, int pr, int zone) {
+        return dst[i] == d && dport[i] == dp && proto[i] == pr && ((s ^ src[i]) & srcMask[i]) == 0
+                && (sport[i] < 0 || sport[i] == sp) && zoneId[i] == (zone & 0xffff);
     }
 
     /** nf_ct_remove_expectations: the master is going away. */
