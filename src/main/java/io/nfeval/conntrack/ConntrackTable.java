@@ -550,6 +550,7 @@ public final class ConntrackTable {
             return;
         }
         final long now = p.timeNanos;
+        clockNanos = now;
         if (p.proto == Ct.IPPROTO_ICMP) {
             // nf_conntrack_icmpv4_error runs before the tuple lookup
             if (p.l4Truncated) {
@@ -809,11 +810,38 @@ public final class ConntrackTable {
         }
     }
 
+    /**
+     * A conntrack helper's destroy callback (nf_conntrack_helper.destroy), which nf_ct_delete_from_lists calls
+     * before the entry is unhashed and its expectations removed: the pptp helper ends its call's GRE
+     * connections there (pptp_destroy_siblings).
+     */
+    @FunctionalInterface
+    public interface HelperDestroy {
+        void destroy(int h);
+    }
+
+    private HelperDestroy helperDestroy;
+    /** The time of the last packet looked up or sweep run: "now" for what a kill does on its own. */
+    private long clockNanos;
+
+    /** The table's time: that of the last packet it tracked or of the last sweep. */
+    public long clockNanos() {
+        return clockNanos;
+    }
+
+    /** Registers the helpers' destroy callback (one per table; the engine's helpers). */
+    public void onHelperDestroy(HelperDestroy d) {
+        helperDestroy = d;
+    }
+
     /** nf_ct_kill / nf_ct_delete: unhash now, free the slot later. */
     public void kill(int h) {
         final int b = h * STRIDE;
         if (!used(h) || (conn[b + O_STATUS] & Ct.IPS_DYING) != 0) {
             return;
+        }
+        if (helperDestroy != null && helper(h) != 0) {
+            helperDestroy.destroy(h);
         }
         removeExpectations(h);
         if ((conn[b + O_STATUS] & Ct.IPS_CONFIRMED) != 0) {
@@ -836,6 +864,7 @@ public final class ConntrackTable {
      * and kills confirmed entries expired at {@code nowNanos}. Returns how many were reaped.
      */
     public int sweep(long nowNanos, int maxSlots) {
+        clockNanos = nowNanos;
         int reaped = 0;
         final int n = slots;
         for (int i = 0; i < maxSlots && i < n; i++) {

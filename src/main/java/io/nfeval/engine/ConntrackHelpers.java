@@ -34,6 +34,17 @@ final class ConntrackHelpers {
     this.expectations = new ExpectationTable(ct, Math.max(4, 4 * (ct.max() / 256)));
     this.ftp = new FtpHelper(ct);
     ct.enableHelpers(expectations);
+    ct.onHelperDestroy(this::destroy);
+  }
+
+  /**
+   * nf_conntrack_helper.destroy, called as a helper's connection is deleted (timed out, killed, evicted):
+   * pptp's ends the GRE connections of the call it tracked, as Call-Disconnect-Notify does.
+   */
+  private void destroy(int h) {
+    if (ct.helper(h) == Ct.HELPER_PPTP) {
+      destroyGreSiblings(h, ct.clockNanos());
+    }
   }
 
   /**
@@ -261,7 +272,7 @@ final class ConntrackHelpers {
       }
       case 13: // CALL_DISCONNECT_NOTIFY: untrack the call
         ct.setHelperWord(h, W_CSTATE, PPTP_CALL_NONE);
-        destroyGreSiblings(skb, h, now);
+        destroyGreSiblings(h, now);
         break;
       default: // WAN_ERROR_NOTIFY, SET_LINK_INFO, ECHO_*: nothing; anything else is invalid (ignored)
         break;
@@ -310,7 +321,7 @@ final class ConntrackHelpers {
    * pptp_destroy_siblings: the keymap entries go, and for each direction of the call the GRE connection
    * with its keys is ended (destroy_sibling_or_exp), or else the expectation of it removed.
    */
-  private void destroyGreSiblings(Skb skb, int h, long now) {
+  private void destroyGreSiblings(int h, long now) {
     ct.greKeymap().destroy(h);
     final int pns = ct.helperWord(h, W_PNS_CALL_ID);
     final int pac = ct.helperWord(h, W_PAC_CALL_ID);

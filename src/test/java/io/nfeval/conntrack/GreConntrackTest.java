@@ -4,6 +4,8 @@ import static io.nfeval.conntrack.Pk.C;
 import static io.nfeval.conntrack.Pk.S;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -86,5 +88,50 @@ class GreConntrackTest {
         km.destroy(2);
         assertThat(km.size()).isZero();
         assertThat(km.lookup(C, S, 0x0202)).isZero();
+    }
+
+    /**
+     * nf_ct_delete_from_lists calls the helper's destroy first (pptp_destroy_siblings ends the call's GRE
+     * connections there): on a timed-out master found by a lookup, and on one the gc sweep reaps, once, at
+     * the table's time, before the master's expectations go.
+     */
+    @Test
+    void aHelpersMasterThatDiesCallsItsDestroyOnceBeforeItsExpectationsGo() {
+        final ExpectationTable exp = new ExpectationTable(t, 16);
+        t.enableHelpers(exp);
+        final List<long[]> calls = new ArrayList<>();
+        final int[] sibling = {-1};
+        t.onHelperDestroy(h -> {
+            calls.add(new long[] {h, t.clockNanos(), exp.count()});
+            t.kill(sibling[0]);
+        });
+        CtPacket m = k.udp(C, 40000, S, 1723);
+        m.helper = Ct.HELPER_FTP;
+        final int master = k.at(0).pass(m).handle;
+        assertThat(exp.related(master, C, false, 0x0101, S, 0x0202, Ct.IPPROTO_GRE, Ct.DIR_ORIGINAL, 0, false,
+            300 * Pk.SEC, 2, 1000 * Pk.SEC)).isEqualTo(ExpectationTable.OK);
+        sibling[0] = k.pass(gre(C, S, 7, 7)).handle;
+        assertThat(t.count()).isEqualTo(2);
+
+        // the master's UDP entry has timed out (30 s); the next lookup of its tuple deletes it
+        k.at(100).pass(k.udp(C, 40000, S, 1723));
+        assertThat(calls).hasSize(1);
+        assertThat(calls.get(0)[0]).isEqualTo(master);
+        assertThat(calls.get(0)[1]).isEqualTo(1100 * Pk.SEC);
+        assertThat(calls.get(0)[2]).as("expectations still there when destroy runs").isEqualTo(1);
+        assertThat(exp.count()).isZero();
+        assertThat(t.count()).as("the new entry only: the sibling went with its master").isEqualTo(1);
+
+        // the gc sweep reaping a dead helper connection calls it too
+        calls.clear();
+        m = k.udp(C, 40001, S, 1723);
+        m.helper = Ct.HELPER_FTP;
+        final int master2 = k.at(200).pass(m).handle;
+        sibling[0] = k.pass(gre(C, S, 8, 8)).handle;
+        t.sweep(2000 * Pk.SEC, 1 << 20);
+        assertThat(calls).hasSize(1);
+        assertThat(calls.get(0)[0]).isEqualTo(master2);
+        assertThat(calls.get(0)[1]).isEqualTo(2000 * Pk.SEC);
+        assertThat(t.count()).isZero();
     }
 }
