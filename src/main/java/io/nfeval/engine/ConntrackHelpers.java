@@ -135,6 +135,9 @@ final class ConntrackHelpers {
   private static final int W_CSTATE = 1;
   private static final int W_PNS_CALL_ID = 2;
   private static final int W_PAC_CALL_ID = 3;
+  /** nf_nat_pptp's nf_nat_pptp: the client's own call id and the server's, kept when NAT renumbers the call. */
+  private static final int W_NAT_PNS_CALL_ID = 4;
+  private static final int W_NAT_PAC_CALL_ID = 5;
   /**
    * pptp_msg_size: the size of each control message's body (RFC 2637 section 2); a shorter one is not
    * looked at. Echo request and reply have no entry (0).
@@ -176,33 +179,40 @@ final class ConntrackHelpers {
       return;
     }
     final int req = at + 12;
-    if ((ct.status(h) & Ct.IPS_NAT_MASK) != 0) {
-      skb.assume("pptp helper: NATed control connection (nf_nat_pptp's call id rewriting is not modelled)");
-    }
+    final boolean nat = (ct.status(h) & Ct.IPS_NAT_MASK) != 0;
     final long now = skb.tsNanos;
     final int sstate = ct.helperWord(h, W_SSTATE);
     final int cstate = ct.helperWord(h, W_CSTATE);
     if (Ct.dir(ctinfo) == Ct.DIR_ORIGINAL) {
-      // pptp_outbound_pkt: client to server
+      // pptp_outbound_pkt: client to server; a message it finds invalid is not given to nf_nat_pptp
       switch (msg) {
         case 1: // START_SESSION_REQUEST
-          if (sstate == PPTP_SESSION_NONE) {
-            ct.setHelperWord(h, W_SSTATE, PPTP_SESSION_REQUESTED);
+          if (sstate != PPTP_SESSION_NONE) {
+            return;
           }
-          break;
+          ct.setHelperWord(h, W_SSTATE, PPTP_SESSION_REQUESTED);
+          return; // nf_nat_pptp leaves the session messages alone
         case 3: // STOP_SESSION_REQUEST
           ct.setHelperWord(h, W_SSTATE, PPTP_SESSION_STOPREQ);
-          break;
+          return;
         case 7: // OUT_CALL_REQUEST: track the PNS call id
-          if (sstate == PPTP_SESSION_CONFIRMED) {
-            ct.setHelperWord(h, W_CSTATE, PPTP_CALL_OUT_REQ);
-            ct.setHelperWord(h, W_PNS_CALL_ID, u16(b, req));
+          if (sstate != PPTP_SESSION_CONFIRMED) {
+            return;
           }
-          break;
+          ct.setHelperWord(h, W_CSTATE, PPTP_CALL_OUT_REQ);
+          ct.setHelperWord(h, W_PNS_CALL_ID, u16(b, req));
+          if (nat) {
+            // nf_nat_pptp: the client's call id is kept, and the call is renumbered to the TCP port the
+            // server sees the client on ("This breaks multiple calls within one control session")
+            ct.setHelperWord(h, W_NAT_PNS_CALL_ID, ct.helperWord(h, W_PNS_CALL_ID));
+            ct.setHelperWord(h, W_PNS_CALL_ID, ct.tuplePorts(h, Ct.DIR_REPLY) & 0xffff);
+            natRewriteCallId(skb, req, ct.helperWord(h, W_PNS_CALL_ID));
+          }
+          return;
         case 10: { // IN_CALL_REPLY
           if ((cstate != PPTP_CALL_IN_REQ && cstate != PPTP_CALL_IN_REP)
               || ct.helperWord(h, W_PAC_CALL_ID) != u16(b, req + 2)) {
-            break;
+            return;
           }
           if ((b.get(req + 4) & 0xff) == 1) { // PPTP_INCALL_ACCEPT
             ct.setHelperWord(h, W_CSTATE, PPTP_CALL_IN_REP);
@@ -210,72 +220,105 @@ final class ConntrackHelpers {
           } else {
             ct.setHelperWord(h, W_CSTATE, PPTP_CALL_NONE);
           }
-          break;
+          if (nat) {
+            natRewriteCallId(skb, req, ct.helperWord(h, W_PNS_CALL_ID));
+          }
+          return;
         }
         case 12: // CALL_CLEAR_REQUEST
-          if (sstate == PPTP_SESSION_CONFIRMED) {
-            ct.setHelperWord(h, W_CSTATE, PPTP_CALL_CLEAR_REQ);
+          if (sstate != PPTP_SESSION_CONFIRMED) {
+            return;
           }
-          break;
+          ct.setHelperWord(h, W_CSTATE, PPTP_CALL_CLEAR_REQ);
+          if (nat) {
+            natRewriteCallId(skb, req, ct.helperWord(h, W_PNS_CALL_ID));
+          }
+          return;
         default: // SET_LINK_INFO, ECHO_*: nothing; anything else is invalid (ignored)
-          break;
+          return;
       }
-      return;
     }
     // pptp_inbound_pkt: server to client
+    int peerCallIdAt = req; // where nf_nat_pptp writes the client's own call id back
     switch (msg) {
       case 2: // START_SESSION_REPLY
-        if (sstate >= PPTP_SESSION_REQUESTED) {
-          ct.setHelperWord(h, W_SSTATE, (b.get(req + 2) & 0xff) == 1 ? PPTP_SESSION_CONFIRMED : PPTP_SESSION_ERROR);
+        if (sstate < PPTP_SESSION_REQUESTED) {
+          return;
         }
-        break;
+        ct.setHelperWord(h, W_SSTATE, (b.get(req + 2) & 0xff) == 1 ? PPTP_SESSION_CONFIRMED : PPTP_SESSION_ERROR);
+        return;
       case 4: // STOP_SESSION_REPLY
-        if (sstate <= PPTP_SESSION_STOPREQ) {
-          ct.setHelperWord(h, W_SSTATE, (b.get(req) & 0xff) == 1 ? PPTP_SESSION_NONE : PPTP_SESSION_ERROR);
+        if (sstate > PPTP_SESSION_STOPREQ) {
+          return;
         }
-        break;
+        ct.setHelperWord(h, W_SSTATE, (b.get(req) & 0xff) == 1 ? PPTP_SESSION_NONE : PPTP_SESSION_ERROR);
+        return;
       case 8: { // OUT_CALL_REPLY: the server accepted the call, GRE follows
         if (sstate != PPTP_SESSION_CONFIRMED || (cstate != PPTP_CALL_OUT_REQ && cstate != PPTP_CALL_OUT_CONF)) {
-          break;
+          return;
         }
         final int cid = u16(b, req);
         final int pcid = u16(b, req + 2);
         if (ct.helperWord(h, W_PNS_CALL_ID) != pcid) {
-          break;
+          return;
         }
         if ((b.get(req + 4) & 0xff) == 1) { // PPTP_OUTCALL_CONNECT
           ct.setHelperWord(h, W_CSTATE, PPTP_CALL_OUT_CONF);
           ct.setHelperWord(h, W_PAC_CALL_ID, cid);
-          expectGre(skb, h, cid, pcid, now);
+          expectGre(skb, h, cid, pcid, nat, now);
         } else {
           ct.setHelperWord(h, W_CSTATE, PPTP_CALL_NONE);
         }
+        peerCallIdAt = req + 2;
         break;
       }
       case 9: // IN_CALL_REQUEST
-        if (sstate == PPTP_SESSION_CONFIRMED) {
-          ct.setHelperWord(h, W_CSTATE, PPTP_CALL_IN_REQ);
-          ct.setHelperWord(h, W_PAC_CALL_ID, u16(b, req));
+        if (sstate != PPTP_SESSION_CONFIRMED) {
+          return;
         }
-        break;
+        ct.setHelperWord(h, W_CSTATE, PPTP_CALL_IN_REQ);
+        ct.setHelperWord(h, W_PAC_CALL_ID, u16(b, req));
+        return; // "only need to nat in case PAC is behind NAT box"
       case 11: { // IN_CALL_CONNECT
         if (sstate != PPTP_SESSION_CONFIRMED || (cstate != PPTP_CALL_IN_REP && cstate != PPTP_CALL_IN_CONF)) {
-          break;
+          return;
         }
         final int pcid = u16(b, req);
         if (ct.helperWord(h, W_PNS_CALL_ID) != pcid) {
-          break;
+          return;
         }
         ct.setHelperWord(h, W_CSTATE, PPTP_CALL_IN_CONF);
-        expectGre(skb, h, ct.helperWord(h, W_PAC_CALL_ID), pcid, now);
+        expectGre(skb, h, ct.helperWord(h, W_PAC_CALL_ID), pcid, nat, now);
         break;
       }
       case 13: // CALL_DISCONNECT_NOTIFY: untrack the call
         ct.setHelperWord(h, W_CSTATE, PPTP_CALL_NONE);
         destroyGreSiblings(h, now);
         break;
-      default: // WAN_ERROR_NOTIFY, SET_LINK_INFO, ECHO_*: nothing; anything else is invalid (ignored)
+      case 14: // WAN_ERROR_NOTIFY
+      case 15: // SET_LINK_INFO
         break;
+      default: // ECHO_*: nothing to track or rewrite; anything else is invalid (ignored)
+        return;
+    }
+    if (nat) {
+      natRewriteCallId(skb, peerCallIdAt, ct.helperWord(h, W_NAT_PNS_CALL_ID));
+    }
+  }
+
+  /**
+   * nf_nat_mangle_tcp_packet of a call id (two bytes, so no sequence adjustment): written into the packet
+   * with its TCP checksum patched, and shown in the trace.
+   */
+  private void natRewriteCallId(Skb skb, int at, int callId) {
+    final PacketView v = skb.view;
+    final int old = v.buffer().getShort(at) & 0xffff;
+    if (old == callId) {
+      return;
+    }
+    io.nfeval.packet.PacketWriter.setTcpPayloadWord(v, at, callId);
+    if (skb.tracing) {
+      skb.log("pptp helper", "NAT: call id " + old + " -> " + callId);
     }
   }
 
@@ -286,34 +329,53 @@ final class ConntrackHelpers {
   /**
    * exp_gre: the GRE connection of a call expected both ways (original: client to server with the keys
    * client call id, server call id; reply: the other way round), then the keymap entries for both; an
-   * expectation or keymap that cannot be added undoes the others.
+   * expectation or keymap that cannot be added undoes the others. On a NATed control connection
+   * nf_nat_pptp's pptp_exp_gre first moves the keys: the original direction is expected with the client's
+   * own call id and the reply direction with the renumbered one, each saving the other for the GRE
+   * connection's NAT (pptpExpected).
    */
-  private void expectGre(Skb skb, int h, int callId, int peerCallId, long now) {
+  private void expectGre(Skb skb, int h, int callId, int peerCallId, boolean nat, long now) {
     final int os = ct.tupleSrc(h, Ct.DIR_ORIGINAL);
     final int od = ct.tupleDst(h, Ct.DIR_ORIGINAL);
     final int rs = ct.tupleSrc(h, Ct.DIR_REPLY);
     final int rd = ct.tupleDst(h, Ct.DIR_REPLY);
     final int zone = ct.zone(h);
-    if (expectations.related(h, os, false, peerCallId, od, callId, Ct.IPPROTO_GRE, Ct.DIR_ORIGINAL, 0, false,
+    int osKey = peerCallId;
+    int odKey = callId;
+    int rsKey = callId;
+    int rdKey = peerCallId;
+    int osSaved = 0;
+    int rsSaved = 0;
+    if (nat) {
+      ct.setHelperWord(h, W_NAT_PAC_CALL_ID, ct.helperWord(h, W_PAC_CALL_ID));
+      osSaved = ct.helperWord(h, W_PNS_CALL_ID);
+      osKey = ct.helperWord(h, W_NAT_PNS_CALL_ID);
+      odKey = ct.helperWord(h, W_PAC_CALL_ID);
+      rsSaved = ct.helperWord(h, W_NAT_PNS_CALL_ID);
+      rsKey = ct.helperWord(h, W_NAT_PAC_CALL_ID);
+      rdKey = ct.helperWord(h, W_PNS_CALL_ID);
+    }
+    if (expectations.related(h, os, false, osKey, od, odKey, Ct.IPPROTO_GRE, Ct.DIR_ORIGINAL, osSaved, false,
         PPTP_EXPECT_TIMEOUT_NANOS, PPTP_MAX_EXPECTED, now) != ExpectationTable.OK) {
       skb.log("pptp helper", "cannot add expectation");
       return;
     }
-    if (expectations.related(h, rs, false, callId, rd, peerCallId, Ct.IPPROTO_GRE, Ct.DIR_REPLY, 0, false,
+    if (expectations.related(h, rs, false, rsKey, rd, rdKey, Ct.IPPROTO_GRE, Ct.DIR_REPLY, rsSaved, false,
         PPTP_EXPECT_TIMEOUT_NANOS, PPTP_MAX_EXPECTED, now) != ExpectationTable.OK) {
-      expectations.unexpect(os, od, peerCallId << 16 | callId, Ct.IPPROTO_GRE, zone, now);
+      expectations.unexpect(os, od, osKey << 16 | odKey, Ct.IPPROTO_GRE, zone, now);
       skb.log("pptp helper", "cannot add expectation");
       return;
     }
-    if (!ct.greKeymap().add(h, os, od, peerCallId, callId, rs, rd, callId, peerCallId)) {
-      expectations.unexpect(rs, rd, callId << 16 | peerCallId, Ct.IPPROTO_GRE, zone, now);
-      expectations.unexpect(os, od, peerCallId << 16 | callId, Ct.IPPROTO_GRE, zone, now);
+    if (!ct.greKeymap().add(h, os, od, osKey, odKey, rs, rd, rsKey, rdKey)) {
+      expectations.unexpect(rs, rd, rsKey << 16 | rdKey, Ct.IPPROTO_GRE, zone, now);
+      expectations.unexpect(os, od, osKey << 16 | odKey, Ct.IPPROTO_GRE, zone, now);
       skb.log("pptp helper", "keymap holds another call: GRE of call " + callId + " not expected");
       return;
     }
     if (skb.tracing) {
-      skb.log("pptp helper", "expect GRE " + Inet4.format(os) + " key " + peerCallId + " -> " + Inet4.format(od)
-          + " key " + callId + " and back");
+      skb.log("pptp helper", "expect GRE " + Inet4.format(os) + " key " + osKey + " -> " + Inet4.format(od)
+          + " key " + odKey + " and " + Inet4.format(rs) + " key " + rsKey + " -> " + Inet4.format(rd) + " key "
+          + rdKey);
     }
   }
 
@@ -834,11 +896,53 @@ final class ConntrackHelpers {
    * pptp_expectfn for a GRE connection one of a call's expectations admitted: the expectation of the other
    * direction is removed (its inverse tuple; without NAT on the master). The longer GRE timeouts it sets are
    * overwritten by nf_conntrack_gre_packet for the still unconfirmed entry, so the defaults apply.
+   * With NAT on the master, nf_nat_pptp's pptp_nat_expected does it instead.
    */
   private void pptpExpected(int h, long now) {
+    final int m = ct.master(h);
+    if ((ct.status(m) & Ct.IPS_NAT_MASK) != 0) {
+      pptpNatExpected(h, m, now);
+      return;
+    }
     final int p = expectations.foundPorts();
     expectations.unexpect(expectations.foundDst(), expectations.foundSrc(), p << 16 | p >>> 16, Ct.IPPROTO_GRE,
         ct.zone(h), now);
+  }
+
+  /**
+   * pptp_nat_expected: the other direction's expectation goes (its tuple built from the master's and the
+   * call ids, NAT's view), then the GRE connection is NATed like its master: source to where the master
+   * sends to, destination to where the master's packets come from, and the call id the other side knows
+   * given back (the saved key) on the source side when the client spoke first, on the destination side
+   * when the server did.
+   */
+  private void pptpNatExpected(int h, int m, long now) {
+    final int d = expectations.foundDir();
+    final int zone = ct.zone(h);
+    if (d == Ct.DIR_ORIGINAL) {
+      expectations.unexpect(ct.tupleSrc(m, Ct.DIR_REPLY), ct.tupleDst(m, Ct.DIR_REPLY),
+          ct.helperWord(m, W_PAC_CALL_ID) << 16 | ct.helperWord(m, W_PNS_CALL_ID), Ct.IPPROTO_GRE, zone, now);
+    } else {
+      expectations.unexpect(ct.tupleSrc(m, Ct.DIR_ORIGINAL), ct.tupleDst(m, Ct.DIR_ORIGINAL),
+          ct.helperWord(m, W_NAT_PNS_CALL_ID) << 16 | ct.helperWord(m, W_NAT_PAC_CALL_ID), Ct.IPPROTO_GRE, zone,
+          now);
+    }
+    final NatCore nat = engine.natCore;
+    final int saved = expectations.foundSavedPort();
+    final int srcAddr = ct.tupleDst(m, 1 - d);
+    if (d == Ct.DIR_ORIGINAL) {
+      range.set(NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, srcAddr, srcAddr, saved, saved);
+    } else {
+      range.set(NatRange.MAP_IPS, srcAddr, srcAddr, 0, 0);
+    }
+    nat.setupInfo(h, range, NatCore.MANIP_SRC, now);
+    final int dstAddr = ct.tupleSrc(m, 1 - d);
+    if (d == Ct.DIR_REPLY) {
+      range.set(NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, dstAddr, dstAddr, saved, saved);
+    } else {
+      range.set(NatRange.MAP_IPS, dstAddr, dstAddr, 0, 0);
+    }
+    nat.setupInfo(h, range, NatCore.MANIP_DST, now);
   }
 
   private long next() {

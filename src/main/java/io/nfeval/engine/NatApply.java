@@ -32,6 +32,10 @@ final class NatApply {
       skb.buffer.putShort(off, (short) rw.port);
       return;
     }
+    if (rw.hasPort && v.protocol() == PacketView.IPPROTO_GRE) {
+      PacketWriter.setGreCallId(v, rw.port); // hasPort only for a destination manip
+      return;
+    }
     if (!rw.hasPort || !v.l4HeaderPresent()) {
       return;
     }
@@ -68,6 +72,11 @@ final class NatApply {
     if (proto == PacketView.IPPROTO_ICMP) {
       if (l4 + 6 <= skb.present) {
         skb.buffer.putShort(l4 + 4, (short) rw.innerPort);
+      }
+    } else if (proto == PacketView.IPPROTO_GRE) {
+      // gre_manip_pkt on the quoted header: the call id of a version 1 header, for a destination manip
+      if (!src && l4 + 8 <= skb.present && (skb.buffer.get(l4 + 1) & 0x07) == 1) {
+        skb.buffer.putShort(l4 + 6, (short) rw.innerPort);
       }
     } else if (l4 + 4 <= skb.present) {
       skb.buffer.putShort(l4 + (src ? 0 : 2), (short) rw.innerPort);

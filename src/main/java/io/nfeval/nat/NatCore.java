@@ -212,6 +212,11 @@ public final class NatCore {
         } else if (hasPorts(pr)) {
             has = true;
             port = manip == MANIP_SRC ? ports >>> 16 : ports & 0xffff;
+        } else if (pr == Ct.IPPROTO_GRE) {
+            // gre_manip_pkt: only a destination manip writes the call id (the source key is not in the
+            // packet), and only into a version 1 header (the writer checks)
+            has = manip == MANIP_DST;
+            port = ports & 0xffff;
         } else {
             has = false;
             port = 0;
@@ -331,7 +336,7 @@ public final class NatCore {
         final int v;
         if (pr == Ct.IPPROTO_ICMP) {
             v = ports >>> 16;
-        } else if (hasPorts(pr)) {
+        } else if (hasPorts(pr) || pr == Ct.IPPROTO_GRE) {
             v = manip == MANIP_SRC ? ports >>> 16 : ports & 0xffff;
         } else {
             return true;
@@ -503,6 +508,19 @@ public final class NatCore {
                 min = range.minProto;
                 rangeSize = range.maxProto - range.minProto + 1;
             }
+        } else if (pr == Ct.IPPROTO_GRE) {
+            // a GRE connection without a master is not PPTP: its keys are not changed
+            if (ct.master(h) < 0) {
+                return;
+            }
+            srcKey = manip == MANIP_SRC;
+            if ((range.flags & NatRange.PROTO_SPECIFIED) == 0) {
+                min = 1;
+                rangeSize = 65535;
+            } else {
+                min = range.minProto;
+                rangeSize = range.maxProto - range.minProto + 1;
+            }
         } else if (hasPorts(pr)) {
             srcKey = manip == MANIP_SRC;
             if ((range.flags & NatRange.PROTO_SPECIFIED) == 0) {
@@ -536,7 +554,7 @@ public final class NatCore {
             return;
         }
         final int key = srcKey ? tp >>> 16 : tp & 0xffff;
-        if (portHint != null && manip == MANIP_SRC) {
+        if (portHint != null && manip == MANIP_SRC && pr != Ct.IPPROTO_GRE) {
             // The kernel starts its search at get_random_u16(): no replay can draw the same number, but
             // a capture shows the port it chose (the replies arrive on it; an ICMP query's replies carry
             // the id, their remote port is 0). Take that port when free.

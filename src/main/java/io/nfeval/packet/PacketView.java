@@ -43,6 +43,7 @@ public final class PacketView {
   public static final int IPPROTO_ICMP = 1;
   public static final int IPPROTO_TCP = 6;
   public static final int IPPROTO_UDP = 17;
+  public static final int IPPROTO_GRE = 47;
   public static final int IPPROTO_SCTP = 132;
   public static final int IPPROTO_ICMPV6 = 58;
 

@@ -60,6 +60,38 @@ public final class PacketWriter {
     updateL4(p, ck, Checksums.replace16(Checksums.u16(b, ck), old, port));
   }
 
+  /**
+   * gre_manip_pkt: the call id of an enhanced (version 1) GRE header, which has no checksum; other GRE
+   * versions are left alone, as is a header of fewer than 8 bytes.
+   */
+  public static void setGreCallId(PacketView p, int callId) {
+    if (p.protocol() != PacketView.IPPROTO_GRE || p.fragmentOffset() != 0 || p.l4Offset() < 0) {
+      return;
+    }
+    final ByteBuffer b = p.buffer();
+    final int off = p.l4Offset();
+    if (off + 8 > p.l4CapturedEnd() || (b.get(off + 1) & 0x07) != 1) {
+      return;
+    }
+    Checksums.put16(b, off + 6, callId);
+  }
+
+  /**
+   * Replaces the 16-bit word at buffer offset {@code off} of a TCP segment's payload (an even distance from
+   * the TCP header), patching the TCP checksum as nf_nat_mangle_tcp_packet's recomputation would come out.
+   */
+  public static void setTcpPayloadWord(PacketView p, int off, int value) {
+    final int ck = l4ChecksumOffset(p);
+    if (ck < 0 || p.protocol() != PacketView.IPPROTO_TCP || ((off - p.l4Offset()) & 1) != 0
+        || off + 2 > p.l4CapturedEnd()) {
+      return;
+    }
+    final ByteBuffer b = p.buffer();
+    final int old = Checksums.u16(b, off);
+    Checksums.put16(b, off, value);
+    updateL4(p, ck, Checksums.replace16(Checksums.u16(b, ck), old, value));
+  }
+
   /** Sets the ICMP echo id (ICMP NAT rewrites it as the "port"); the ICMP checksum has no pseudo header. */
   public static void setIcmpId(PacketView p, int id) {
     if (!p.l4HeaderPresent() || p.protocol() != PacketView.IPPROTO_ICMP) {

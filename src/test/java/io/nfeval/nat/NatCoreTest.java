@@ -307,4 +307,33 @@ class NatCoreTest {
         assertThat(Jhash.reciprocalScale(0x80000000, 4)).isEqualTo(2);
         assertThat(Jhash.reciprocalScale(-1, 0)).isZero();
     }
+
+    /**
+     * GRE without a master is not PPTP: nf_nat_l4proto_unique_tuple leaves its keys alone even when the range
+     * names others; gre_manip_pkt writes the call id (the destination key) only for a destination manip, so
+     * the un-SNAT of a reply carries one and the SNAT of the original direction does not.
+     */
+    @Test
+    void greWithoutMasterKeepsItsKeysAndOnlyADestinationManipWritesTheCallId() {
+        final CtPacket g = k.udp(CLIENT, 0x0101, SERVER, 0x0202);
+        g.proto = Ct.IPPROTO_GRE;
+        t.lookupOrCreate(g, r);
+        final int h = r.handle;
+        assertThat(nat.nullBinding(h, Ct.HOOK_PRE_ROUTING, NOW)).isTrue();
+        assertThat(nat.setupInfo(h, NatRange.addressesAndPorts(PUB, PUB, 7, 7), NatCore.MANIP_SRC, NOW)).isTrue();
+        assertThat(t.confirm(h, NOW)).isTrue();
+        assertThat(t.tupleDst(h, Ct.DIR_REPLY)).isEqualTo(PUB);
+        assertThat(t.tuplePorts(h, Ct.DIR_REPLY)).isEqualTo(0x0202 << 16 | 0x0101);
+
+        assertThat(nat.translate(h, Ct.CTINFO_NEW, Ct.HOOK_POST_ROUTING, rw)).isTrue();
+        assertThat(rw.manip).isEqualTo(NatCore.MANIP_SRC);
+        assertThat(rw.addr).isEqualTo(PUB);
+        assertThat(rw.hasPort).as("the source key is not in the packet").isFalse();
+
+        assertThat(nat.translate(h, Ct.CTINFO_ESTABLISHED_REPLY, Ct.HOOK_PRE_ROUTING, rw)).isTrue();
+        assertThat(rw.manip).isEqualTo(NatCore.MANIP_DST);
+        assertThat(rw.addr).isEqualTo(CLIENT);
+        assertThat(rw.hasPort).isTrue();
+        assertThat(rw.port).as("the client's own call id").isEqualTo(0x0101);
+    }
 }

@@ -74,4 +74,31 @@ class PacketWriterTest {
     // RFC 1624 section 4: HC = 0xdd2f, m = 0x5555 -> m' = 0x3285 gives HC' = 0x0000
     assertThat(Checksums.replace16(0xdd2f, 0x5555, 0x3285)).isEqualTo(0x0000);
   }
+
+  @Test
+  void tcpPayloadWordRewriteKeepsTheChecksumRight() {
+    // a PPTP Outgoing-Call-Request's call id (payload offset 12): nf_nat_pptp renumbers it
+    final byte[] ip = ipv4(6, tcp(40000, 1723, PacketView.TCP_ACK, new byte[0],
+        cat(bytes(0, 168, 0, 1, 0x1a, 0x2b, 0x3c, 0x4d, 0, 7, 0, 0), bytes(1, 1, 0, 1))));
+    final PacketView p = view(ip);
+    final int at = p.tcpPayloadOffset() + 12;
+    PacketWriter.setTcpPayloadWord(p, at, 40000);
+    view(ip);
+    assertThat(ByteBuffer.wrap(ip).getShort(at) & 0xffff).isEqualTo(40000);
+    assertThat(v.l4ChecksumOk()).isTrue();
+    assertThat(v.headerChecksumOk()).isTrue();
+  }
+
+  @Test
+  void greCallIdOnlyInVersionOneHeaders() {
+    final byte[] v1 = ipv4(47, bytes(0x20, 0x01, 0x88, 0x0b, 0, 4, 0x01, 0x01, 0xff, 0x03, 0x00, 0x21));
+    PacketWriter.setGreCallId(view(v1), 40000);
+    assertThat(ByteBuffer.wrap(v1).getShort(20 + 6) & 0xffff).isEqualTo(40000);
+    view(v1);
+    assertThat(v.headerChecksumOk()).isTrue();
+    final byte[] v0 = ipv4(47, bytes(0x20, 0x00, 0x08, 0x00, 0, 0, 0x01, 0x01, 0x45, 0, 0, 0));
+    final byte[] before = v0.clone();
+    PacketWriter.setGreCallId(view(v0), 40000);
+    assertThat(v0).isEqualTo(before);
+  }
 }
