@@ -38,6 +38,7 @@ final class LiveKernelDifferentialTest {
   private static long longestRunSeconds = 30;
   private static final List<String> ran = new ArrayList<>();
   private static final List<String> leftForTime = new ArrayList<>();
+  private static final List<String> timedOut = new ArrayList<>();
 
   static Stream<Path> scenarios() {
     List<Path> all = KernelScenarios.scenarioDefinitions();
@@ -55,6 +56,8 @@ final class LiveKernelDifferentialTest {
   @AfterAll
   static void report() {
     System.out.println("[live kernel] ran " + ran.size() + " scenarios live"
+        + (timedOut.isEmpty() ? "" : "; NO VERDICT, the harness outran the CI time budget " + timedOut.size()
+            + ": " + String.join(" ", timedOut))
         + (leftForTime.isEmpty() ? "" : "; LEFT OUT for the CI time budget " + leftForTime.size() + ": "
             + String.join(" ", leftForTime)));
   }
@@ -80,13 +83,25 @@ final class LiveKernelDifferentialTest {
     Process p = new ProcessBuilder(KernelScenarios.harnessDir().resolve("run-scenario.sh").toString(),
         scenario.toString(), out.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    if (!p.waitFor(HARNESS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+    // Under a deadline a run may not outlast it; on a starved machine a scenario of many crafted packets
+    // (scapy) can take many times its usual time, and a run cut short there is no verdict about nfeval.
+    final boolean underDeadline = TestDeadline.epochSeconds().isPresent();
+    final long timeout = underDeadline ? Math.min(HARNESS_TIMEOUT_SECONDS, left - RESERVE_SECONDS)
+        : HARNESS_TIMEOUT_SECONDS;
+    final boolean finished = p.waitFor(timeout, TimeUnit.SECONDS);
+    if (!finished) {
       p.destroy(); // SIGTERM: the harness's trap deletes its namespaces
       p.waitFor(20, TimeUnit.SECONDS);
     }
-    longestRunSeconds = Math.max(longestRunSeconds, (System.nanoTime() - started) / 1_000_000_000L);
+    if (finished) {
+      longestRunSeconds = Math.max(longestRunSeconds, (System.nanoTime() - started) / 1_000_000_000L);
+    }
+    if (!finished && underDeadline) {
+      timedOut.add(scenario.getFileName().toString());
+      assumeTrue(false, "CI time budget: the harness did not finish within " + timeout + " s on this machine");
+    }
     ran.add(scenario.getFileName().toString());
-    assertThat(p.isAlive()).as("harness finished within " + HARNESS_TIMEOUT_SECONDS + " s").isFalse();
+    assertThat(finished).as("harness finished within " + timeout + " s").isTrue();
     assertThat(p.exitValue()).as("harness exit code; log:\n" + Files.readString(log)).isZero();
     List<String> diff = KernelDifferentialTest.replayAndCompare(out.resolve("snapshot"),
         out.resolve("capture.pcap"), out.resolve("expected.rules"), tmp.resolve("counters.rules"));
