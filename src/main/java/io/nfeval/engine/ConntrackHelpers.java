@@ -927,22 +927,19 @@ final class ConntrackHelpers {
           ct.helperWord(m, W_NAT_PNS_CALL_ID) << 16 | ct.helperWord(m, W_NAT_PAC_CALL_ID), Ct.IPPROTO_GRE, zone,
           now);
     }
-    final NatCore nat = engine.natCore;
     final int saved = expectations.foundSavedPort();
-    final int srcAddr = ct.tupleDst(m, 1 - d);
-    if (d == Ct.DIR_ORIGINAL) {
-      range.set(NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, srcAddr, srcAddr, saved, saved);
+    natTo(h, NatCore.MANIP_SRC, ct.tupleDst(m, 1 - d), d == Ct.DIR_ORIGINAL, saved, now);
+    natTo(h, NatCore.MANIP_DST, ct.tupleSrc(m, 1 - d), d == Ct.DIR_REPLY, saved, now);
+  }
+
+  /** nf_nat_setup_info of one manip to {@code addr}, with the key {@code key} too when {@code withKey}. */
+  private void natTo(int h, int manip, int addr, boolean withKey, int key, long now) {
+    if (withKey) {
+      range.set(NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, addr, addr, key, key);
     } else {
-      range.set(NatRange.MAP_IPS, srcAddr, srcAddr, 0, 0);
+      range.set(NatRange.MAP_IPS, addr, addr, 0, 0);
     }
-    nat.setupInfo(h, range, NatCore.MANIP_SRC, now);
-    final int dstAddr = ct.tupleSrc(m, 1 - d);
-    if (d == Ct.DIR_REPLY) {
-      range.set(NatRange.MAP_IPS | NatRange.PROTO_SPECIFIED, dstAddr, dstAddr, saved, saved);
-    } else {
-      range.set(NatRange.MAP_IPS, dstAddr, dstAddr, 0, 0);
-    }
-    nat.setupInfo(h, range, NatCore.MANIP_DST, now);
+    engine.natCore.setupInfo(h, range, manip, now);
   }
 
   private long next() {
