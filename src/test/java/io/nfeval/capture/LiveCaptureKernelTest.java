@@ -207,11 +207,41 @@ class LiveCaptureKernelTest {
    */
   @Test
   void bothDirectionsLiveEqualsReplayAndTheKernel() throws Exception {
+    retryOnceUnderLoad("both directions", this::bothDirections);
+  }
+
+  private void bothDirections() throws Exception {
     final String[] r = realTraffic("inout");
     for (String[] tc : new String[][] {{"raw", "PREROUTING"}, {"mangle", "PREROUTING"}, {"raw", "OUTPUT"},
         {"mangle", "OUTPUT"}, {"filter", "INPUT"}, {"mangle", "POSTROUTING"}}) {
       assertThat(chainRules(r[0], tc[0], tc[1])).as(tc[0] + " " + tc[1])
           .isEqualTo(chainRules(r[1], tc[0], tc[1]));
+    }
+  }
+
+  interface Attempt {
+    void run() throws Exception;
+  }
+
+  /**
+   * Runs a stateful live comparison again, once, when it disagrees. On a starved machine (CI with most of
+   * its CPU stolen) the order in which a live capture hands over the two directions of a connection can
+   * differ from the order the kernel processed them, and conntrack then sees another connection. Each
+   * attempt starts from a fresh ruleset, zeroed counters and an empty conntrack table; a deterministic
+   * disagreement fails both, and the first one is printed and attached.
+   */
+  private static void retryOnceUnderLoad(String what, Attempt attempt) throws Exception {
+    try {
+      attempt.run();
+    } catch (AssertionError first) {
+      System.out.println("[live capture] " + what + ": attempt 1 disagreed, retrying once: "
+          + first.getMessage().lines().limit(3).reduce((a, b) -> a + " | " + b).orElse(""));
+      try {
+        attempt.run();
+      } catch (AssertionError second) {
+        second.addSuppressed(first);
+        throw second;
+      }
     }
   }
 
@@ -284,6 +314,10 @@ class LiveCaptureKernelTest {
    */
   @Test
   void routerTwoInterfacesBothDirectionsEqualsKernelAndReplay() throws Exception {
+    retryOnceUnderLoad("router", this::routerTwoInterfaces);
+  }
+
+  private void routerTwoInterfaces() throws Exception {
     assumeTrue(NETS.ready());
     final String r = "nflr" + NETS.tag();
     final String a = "nfla" + NETS.tag();
