@@ -74,9 +74,9 @@ final class NatApply {
         skb.buffer.putShort(l4 + 4, (short) rw.innerPort);
       }
     } else if (proto == PacketView.IPPROTO_GRE) {
-      // gre_manip_pkt on the quoted header: the call id of a version 1 header, for a destination manip
-      if (!src && l4 + 8 <= skb.present && (skb.buffer.get(l4 + 1) & 0x07) == 1) {
-        skb.buffer.putShort(l4 + 6, (short) rw.innerPort);
+      // gre_manip_pkt on the quoted header: the call id, for a destination manip
+      if (!src) {
+        PacketWriter.putGreCallId(skb.buffer, l4, skb.present, rw.innerPort);
       }
     } else if (l4 + 4 <= skb.present) {
       skb.buffer.putShort(l4 + (src ? 0 : 2), (short) rw.innerPort);

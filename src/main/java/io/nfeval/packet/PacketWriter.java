@@ -68,9 +68,15 @@ public final class PacketWriter {
     if (p.protocol() != PacketView.IPPROTO_GRE || p.fragmentOffset() != 0 || p.l4Offset() < 0) {
       return;
     }
-    final ByteBuffer b = p.buffer();
-    final int off = p.l4Offset();
-    if (off + 8 > p.l4CapturedEnd() || (b.get(off + 1) & 0x07) != 1) {
+    putGreCallId(p.buffer(), p.l4Offset(), p.l4CapturedEnd(), callId);
+  }
+
+  /**
+   * The same for a GRE header at {@code off} with bytes present up to {@code end} (also the header an ICMP
+   * error quotes): written only into a whole version 1 header.
+   */
+  public static void putGreCallId(ByteBuffer b, int off, int end, int callId) {
+    if (off + 8 > end || (b.get(off + 1) & 0x07) != 1) {
       return;
     }
     Checksums.put16(b, off + 6, callId);
