@@ -4,6 +4,7 @@ import io.nfeval.InputException;
 import io.nfeval.packet.LinkType;
 import io.nfeval.source.LibpcapReader;
 import java.sql.Timestamp;
+import java.util.concurrent.locks.LockSupport;
 import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.NotOpenException;
 import org.pcap4j.core.PcapHandle;
@@ -46,12 +47,18 @@ public final class InterfaceCapture implements RawPacketListener {
   private final boolean nanoStamps;
   private final Thread thread;
   private volatile String error;
+  private volatile boolean stopping;
+  private volatile long progress = Long.MIN_VALUE;
+  private final boolean nonBlocking;
+  private final long holdNanos;
   private long lastStats0;
   private long lastStats1;
   private long lastStats2;
 
   private InterfaceCapture(String iface, boolean outbound, PcapHandle handle, int ringBytes,
-      boolean nano) {
+      boolean nano, boolean nonBlocking, long holdNanos) {
+    this.nonBlocking = nonBlocking;
+    this.holdNanos = holdNanos;
     this.iface = iface;
     this.outbound = outbound;
     this.handle = handle;
@@ -104,7 +111,20 @@ public final class InterfaceCapture implements RawPacketListener {
       h.close();
       throw InputException.usage("live: --bpf '" + s.bpf + "' does not compile: " + e.getMessage());
     }
-    return new InterfaceCapture(iface, direction == PcapHandle.PcapDirection.OUT, h, s.ringBytes, nano);
+    boolean nonBlocking = false;
+    if (s.timeoutMillis > 0) {
+      try {
+        h.setBlockingMode(PcapHandle.BlockingMode.NONBLOCKING);
+        nonBlocking = true;
+      } catch (PcapNativeException | NotOpenException e) {
+        // blocking reads: progress() stays unknown and the session falls back to its reorder window
+      }
+    }
+    // TPACKET_V2 (immediate) hands a frame over as soon as it is written; the 20 ms cover the kernel's
+    // block timer (jiffies) and a packet stamped when queued to the backlog, before the tap.
+    final long hold = (s.immediate ? 0 : s.timeoutMillis) * 1_000_000L + 20_000_000L;
+    return new InterfaceCapture(iface, direction == PcapHandle.PcapDirection.OUT, h, s.ringBytes, nano,
+        nonBlocking, hold);
   }
 
   private static PcapHandle build(String iface, PcapHandle.PcapDirection direction, Settings s,
@@ -135,9 +155,25 @@ public final class InterfaceCapture implements RawPacketListener {
     thread.start();
   }
 
+  /**
+   * With a read timeout, the handle is non-blocking and this thread polls it, sleeping 1 ms when the
+   * kernel has nothing ready: a TPACKET_V3 handle with a timeout otherwise blocks in poll() for as
+   * long as its interface is idle (libpcap's set_poll_timeout), and {@link #progress()} could not move.
+   */
   private void loop() {
     try {
-      handle.loop(-1, this);
+      if (!nonBlocking) {
+        handle.loop(-1, this);
+        return;
+      }
+      while (!stopping) {
+        final long before = realtimeNanos();
+        final int n = handle.dispatch(-1, this); // every packet of every block the kernel has retired
+        progress = before - holdNanos;
+        if (n == 0) {
+          LockSupport.parkNanos(1_000_000L);
+        }
+      }
     } catch (InterruptedException e) {
       // pcap_breakloop: the normal end
     } catch (PcapNativeException e) {
@@ -159,8 +195,31 @@ public final class InterfaceCapture implements RawPacketListener {
     ring.offer(packet, packet.length, orig != null ? orig : packet.length, ns);
   }
 
+  /**
+   * Every packet this handle will still hand over is stamped later than this (epoch ns; Long.MIN_VALUE
+   * before the first read). A packet the kernel stamped at t sits in a TPACKET_V3 block that is
+   * retired by t + the block timeout (+ timer slack), and a read that started after that takes every
+   * retired block; so the start of the last finished read minus that hold bounds what is still to
+   * come. The bound moves only when this thread actually runs: a capture thread starved of CPU holds
+   * the other captures' packets back instead of letting them overtake its own.
+   */
+  public long progress() {
+    return progress;
+  }
+
+  /** Whether {@link #progress()} moves (non-blocking reads; not with {@code --timeout 0}). */
+  public boolean tracksProgress() {
+    return nonBlocking;
+  }
+
+  static long realtimeNanos() {
+    final java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
   /** Asks the capture loop to end ({@code pcap_breakloop}); the thread ends soon after. */
   public void stop() {
+    stopping = true;
     try {
       handle.breakLoop();
     } catch (NotOpenException e) {

@@ -21,10 +21,12 @@ import java.util.concurrent.locks.LockSupport;
  * it saved give the same verdicts and counters.
  *
  * <p>Order: among the captures' oldest queued packets the one with the earliest time stamp goes
- * first. Packets of one handle keep libpcap's order; across interfaces the order the kernel processed
- * them in is not knowable from user space (a packet with an earlier stamp may still sit in another
- * interface's kernel buffer), so it is approximated. The pcapng is written in evaluation order, and
- * replay reads one file in file order, so a replay reproduces exactly the order live used.
+ * first, once every capture with an empty queue has shown (its {@link InterfaceCapture#progress()})
+ * that it holds nothing stamped earlier, or the reorder window has run out. Packets of one handle keep
+ * libpcap's order; across handles (interfaces, or the two directions of one) the kernel's order is
+ * approximated by the time stamps. Replay reproduces exactly the order live used: each file is
+ * written in evaluation order, and a packet that would sort before one already evaluated is stamped
+ * 1 ns after it (counted as "restamped").
  *
  * <p>Packets a handle with direction OUT saw on an Ethernet interface are stored as Linux cooked v2
  * frames with packet type PACKET_OUTGOING (on their own pcapng interface of the same name), which the
@@ -55,6 +57,11 @@ public final class LiveSession {
   private final long reorderNanos;
   private long lastTs = Long.MIN_VALUE;
   private long outOfOrder;
+  private long restamped;
+  private long windowExpired;
+  private final long[] progressSeen;
+  private final boolean[] headSeen;
+  private boolean lastLocal;
   private long sentByHost;
   private long sentForwarded;
   private boolean draining;
@@ -76,8 +83,9 @@ public final class LiveSession {
    * {@code pcap}: where arrivals (and outgoing packets not sent by the host itself) are saved, or null;
    * {@code localPcap}: with {@code --direction inout}, where the packets the host itself sent are saved
    * (replay them with {@code --local}), or null. {@code host} tells the host's own addresses.
-   * {@code reorderNanos}: with several captures, how long a packet waits so that an earlier-stamped
-   * packet still on its way through another capture goes first.
+   * {@code reorderNanos}: with several captures, how long at most a packet waits for a capture that has
+   * not yet shown it is past the packet's time stamp (so that an earlier-stamped packet still on its
+   * way through that capture goes first).
    */
   public LiveSession(List<InterfaceCapture> captures, Replayer replayer, ReplaySummary summary,
       PcapngWriter pcap, PcapngWriter localPcap, boolean inout, HostModel host,
@@ -93,6 +101,8 @@ public final class LiveSession {
     this.host = host;
     this.reorderNanos = captures.size() > 1 ? reorderNanos : 0;
     this.localPcapIds = new int[captures.size()];
+    this.progressSeen = new long[captures.size()];
+    this.headSeen = new boolean[captures.size()];
     this.checkpoint = checkpoint;
     this.err = err;
     this.pcapIds = new int[captures.size()];
@@ -259,8 +269,13 @@ public final class LiveSession {
     int bestRec = -1;
     long bestTs = Long.MAX_VALUE;
     for (int i = 0; i < captures.size(); i++) {
-      final PacketRing r = captures.get(i).ring();
+      final InterfaceCapture ci = captures.get(i);
+      // Read before the peek: whatever the capture handed over before it published this bound is
+      // then visible in its ring.
+      progressSeen[i] = ci.progress();
+      final PacketRing r = ci.ring();
       final int rec = r.peek();
+      headSeen[i] = rec >= 0;
       if (rec >= 0) {
         final long ts = r.tsNanos(rec);
         if (best < 0 || ts < bestTs) {
@@ -273,20 +288,27 @@ public final class LiveSession {
     if (best < 0) {
       return false;
     }
-    if (reorderNanos > 0 && !draining && bestTs > realtimeNanos() - reorderNanos) {
-      return false; // young: another capture may still deliver an earlier packet
+    if (captures.size() > 1 && !draining && !othersPast(best, bestTs)) {
+      return false; // another capture may still deliver an earlier-stamped packet
     }
-    if (bestTs < lastTs) {
-      outOfOrder++;
-    }
-    lastTs = bestTs;
     final InterfaceCapture c = captures.get(best);
     final PacketRing r = c.ring();
     ByteBuffer buf = r.buffer();
     int off = PacketRing.dataOffset(bestRec);
     int capLen = r.capLen(bestRec);
     int wireLen = r.wireLen(bestRec);
-    if (inout && sentByHost(c, buf, off, capLen)) {
+    final boolean local = inout && sentByHost(c, buf, off, capLen);
+    if (bestTs < lastTs) {
+      outOfOrder++;
+    }
+    final long stamp = evaluationStamp(bestTs, lastTs, lastLocal, local);
+    if (stamp != bestTs) {
+      bestTs = stamp;
+      restamped++;
+    }
+    lastTs = bestTs;
+    lastLocal = local;
+    if (local) {
       sentByHost++;
       if (localPcap != null) {
         try {
@@ -350,9 +372,47 @@ public final class LiveSession {
     return true;
   }
 
-  private static long realtimeNanos() {
-    final java.time.Instant now = java.time.Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  /**
+   * The time stamp a packet is evaluated and written with, given the stamp of the packet evaluated
+   * before it. Replay merges the arrivals file and the --local file by time stamp (MergingReader:
+   * earlier stamp first, the arrivals file on a tie, each file in its own order). A packet stamped
+   * earlier than the one before, or an arrival stamped the same as a local packet before it, would be
+   * put back in front of it; so it is stamped 1 ns after it, in the files, the trace and the
+   * evaluation alike. Every other packet keeps libpcap's stamp.
+   */
+  static long evaluationStamp(long ts, long lastTs, boolean lastLocal, boolean local) {
+    if (lastTs != Long.MIN_VALUE && (ts < lastTs || (ts == lastTs && lastLocal && !local))) {
+      return lastTs + 1;
+    }
+    return ts;
+  }
+
+  /**
+   * Whether every other capture with an empty queue has shown that it holds nothing stamped before
+   * {@code ts} ({@link InterfaceCapture#progress()}), or {@code ts} has waited the whole reorder
+   * window. Waiting on the captures' own progress rather than on a fixed delay keeps the kernel's
+   * order when a capture thread is starved of CPU (a busy machine, a CI runner): its packets are then
+   * late by more than any fixed delay, and a reply would be evaluated before its request.
+   */
+  private boolean othersPast(int best, long ts) {
+    long now = 0;
+    for (int j = 0; j < captures.size(); j++) {
+      if (j == best || headSeen[j]) {
+        continue; // a queued head is stamped no earlier than ts: it was compared above
+      }
+      if (captures.get(j).tracksProgress() && progressSeen[j] >= ts) {
+        continue;
+      }
+      if (now == 0) {
+        now = InterfaceCapture.realtimeNanos();
+      }
+      if (ts > now - reorderNanos) {
+        return false;
+      }
+      windowExpired++;
+      return true;
+    }
+    return true;
   }
 
   /** A Linux cooked frame (SLL/SLL2) with packet type PACKET_OUTGOING. */
@@ -472,6 +532,14 @@ public final class LiveSession {
     if (outOfOrder > 0) {
       out.printf("  %-22s %12d  (stamped earlier than a packet already evaluated)%n", "out of order",
           outOfOrder);
+    }
+    if (windowExpired > 0) {
+      out.printf("  %-22s %12d  (evaluated when the reorder window ran out, before every capture had"
+          + " caught up)%n", "reorder window expired", windowExpired);
+    }
+    if (restamped > 0) {
+      out.printf("  %-22s %12d  (evaluated and written 1 ns after the packet before, so that a replay"
+          + " keeps this order)%n", "restamped", restamped);
     }
     for (InterfaceCapture c : captures) {
       final long[] s = c.stats();

@@ -132,9 +132,11 @@ final class LiveCommand implements Callable<Integer> {
   String direction;
 
   @Option(names = "--reorder-window", paramLabel = "D",
-      description = "With several captures (interfaces, or both directions): how long a packet waits for"
-          + " earlier-stamped packets of the other captures. Default: 2 x --timeout + 20ms without"
-          + " --immediate (a TPACKET_V3 block may be held that long), 20ms with it.")
+      description = "With several captures (interfaces, or both directions): how long at most a packet"
+          + " waits for another capture that has not yet shown it holds nothing stamped earlier (each"
+          + " capture tells how far it has read; a starved capture thread is waited for, up to this)."
+          + " Default 1s; with --timeout 0 (reads that block while idle): 2 x --timeout + 20ms, or 20ms"
+          + " with --immediate.")
   String reorderWindow;
 
   @Option(names = "--reload", description = "Watch the snapshot's files (checked at every --every"
@@ -215,6 +217,7 @@ final class LiveCommand implements Callable<Integer> {
       reloader = rl;
       final LiveSession[] running = new LiveSession[1];
       final long reorder = reorderWindow != null ? parseDuration("--reorder-window", reorderWindow)
+          : timeoutMillis > 0 ? 1_000_000_000L
           : immediate ? 20_000_000L : (2L * timeoutMillis + 20) * 1_000_000L;
       final LiveSession session = new LiveSession(captures, replayer, summary, pcap, localPcap, inout,
           snap.host(), forwarded, reorder, snaplen, () -> {

@@ -230,12 +230,19 @@ class LiveCaptureKernelTest {
    * attempt starts from a fresh ruleset, zeroed counters and an empty conntrack table; a deterministic
    * disagreement fails both, and the first one is printed and attached.
    */
-  private static void retryOnceUnderLoad(String what, Attempt attempt) throws Exception {
+  private void retryOnceUnderLoad(String what, Attempt attempt) throws Exception {
     try {
       attempt.run();
     } catch (AssertionError first) {
-      System.out.println("[live capture] " + what + ": attempt 1 disagreed, retrying once: "
-          + first.getMessage().lines().limit(3).reduce((a, b) -> a + " | " + b).orElse(""));
+      final Path kept = keep();
+      System.out.println("[live capture] " + what + ": attempt 1 disagreed, retrying once (its files kept in "
+          + kept.toAbsolutePath() + "): "
+          + first.getMessage().lines().limit(12).reduce((a, b) -> a + " | " + b).orElse(""));
+      for (String f : List.of("live.out", "r.out")) {
+        if (Files.exists(dir.resolve(f))) {
+          System.out.println("[live capture] " + f + ": " + Files.readString(dir.resolve(f)).replace('\n', '|'));
+        }
+      }
       try {
         attempt.run();
       } catch (AssertionError second) {
@@ -299,8 +306,8 @@ class LiveCaptureKernelTest {
     }
     assertThat(Main.run(new PrintWriter(o), new PrintWriter(e), args.toArray(new String[0])))
         .as(e.toString()).isZero();
-    assertThat(Files.readString(rc)).isEqualTo(predicted);
-    assertThat(Files.readString(rt)).isEqualTo(Files.readString(trace));
+    assertSameLines("replay counters", counters, rc);
+    assertSameLines("replay trace", trace, rt);
 
     assertThat(Files.readString(live.err)).contains("stopped after " + evaluated + " packets");
     return new String[] {predicted, kernel};
@@ -392,13 +399,52 @@ class LiveCaptureKernelTest {
       assertThat(Main.run(new PrintWriter(new StringWriter()), new PrintWriter(e), "replay", "--snapshot",
           snap.toString(), "--pcap", pcap.toString(), "--local", dir.resolve("r.local.pcapng").toString(),
           "--counters-out", rc.toString(), "--trace-out", rt.toString())).as(e.toString()).isZero();
-      assertThat(Files.readString(rc)).isEqualTo(predicted);
-      assertThat(Files.readString(rt)).isEqualTo(Files.readString(trace));
+      assertSameLines("replay counters", counters, rc);
+      assertSameLines("replay trace", trace, rt);
     } finally {
       for (String n : List.of(r, a, b)) {
         Sh.run(List.of("ip", "netns", "del", n), null);
       }
     }
+  }
+
+  /**
+   * Live's output against the replay's: on a difference, the first differing line of each (not two
+   * whole files), and the work directory kept under target/ for a look afterwards.
+   */
+  private void assertSameLines(String what, Path live, Path replay) throws IOException {
+    final List<String> a = Files.readAllLines(live);
+    final List<String> b = Files.readAllLines(replay);
+    final int n = Math.min(a.size(), b.size());
+    int i = 0;
+    while (i < n && a.get(i).equals(b.get(i))) {
+      i++;
+    }
+    if (i == n && a.size() == b.size()) {
+      return;
+    }
+    final Path kept = keep();
+    throw new AssertionError(what + " differs from live's at line " + (i + 1) + " of " + a.size() + "/"
+        + b.size() + " (files kept in " + kept.toAbsolutePath() + ")\n  live:   "
+        + (i < a.size() ? a.get(i) : "<end>") + "\n  replay: " + (i < b.size() ? b.get(i) : "<end>"));
+  }
+
+  /** Copies the work directory's files under target/live-capture-mismatch/ (the temp dir goes). */
+  private Path keep() {
+    final Path kept = Path.of("target", "live-capture-mismatch", Long.toString(System.nanoTime()));
+    try {
+      Files.createDirectories(kept);
+      try (var files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          if (Files.isRegularFile(f)) {
+            Files.copy(f, kept.resolve(f.getFileName()));
+          }
+        }
+      }
+    } catch (IOException e) {
+      // the assertion's message is the evidence that matters
+    }
+    return kept;
   }
 
   private static List<String> policies(String save) {
