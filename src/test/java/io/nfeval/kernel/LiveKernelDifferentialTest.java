@@ -39,6 +39,7 @@ final class LiveKernelDifferentialTest {
   private static final List<String> ran = new ArrayList<>();
   private static final List<String> leftForTime = new ArrayList<>();
   private static final List<String> timedOut = new ArrayList<>();
+  private static final List<String> matchedOnSecondRun = new ArrayList<>();
 
   static Stream<Path> scenarios() {
     List<Path> all = KernelScenarios.scenarioDefinitions();
@@ -58,6 +59,8 @@ final class LiveKernelDifferentialTest {
     System.out.println("[live kernel] ran " + ran.size() + " scenarios live"
         + (timedOut.isEmpty() ? "" : "; NO VERDICT, the harness outran the CI time budget " + timedOut.size()
             + ": " + String.join(" ", timedOut))
+        + (matchedOnSecondRun.isEmpty() ? "" : "; DIFFERED ONCE, matched on a second run "
+            + matchedOnSecondRun.size() + ": " + String.join(" ", matchedOnSecondRun))
         + (leftForTime.isEmpty() ? "" : "; LEFT OUT for the CI time budget " + leftForTime.size() + ": "
             + String.join(" ", leftForTime)));
   }
@@ -77,9 +80,32 @@ final class LiveKernelDifferentialTest {
       leftForTime.add(scenario.getFileName().toString());
       assumeTrue(false, "CI time budget: " + left + " s left, a run takes up to " + longestRunSeconds + " s");
     }
+    List<String> diff = runOnce(scenario, tmp.resolve("run1"), left);
+    if (!diff.isEmpty()) {
+      // A live run is a new experiment: its timing is the machine's of the moment. Where a scenario's
+      // outcome hangs on it (a rate limit's refill landing within a jiffy of a packet: nfeval cannot
+      // know the kernel's jiffies phase), a run can differ once; a deterministic difference fails both.
+      System.out.println("[live kernel] " + scenario.getFileName() + ": run 1 differs from the kernel, running"
+          + " it once more: " + diff);
+      left = TestDeadline.secondsLeft();
+      assumeTrue(left >= RESERVE_SECONDS + longestRunSeconds, "CI time budget: no time to run "
+          + scenario.getFileName() + " again after a difference: " + diff);
+      final List<String> second = runOnce(scenario, tmp.resolve("run2"), left);
+      if (second.isEmpty()) {
+        matchedOnSecondRun.add(scenario.getFileName().toString());
+      } else {
+        assertThat(second).as("counter differences for " + scenario.getFileName() + " in two live runs (run 1: "
+            + diff + ")").isEmpty();
+      }
+    }
+  }
+
+  /** One live run of the harness into {@code dir}; the counter differences of nfeval's replay. */
+  private static List<String> runOnce(Path scenario, Path dir, long left) throws IOException, InterruptedException {
+    Files.createDirectories(dir);
     long started = System.nanoTime();
-    Path out = tmp.resolve("run");
-    Path log = tmp.resolve("harness.log");
+    Path out = dir.resolve("run");
+    Path log = dir.resolve("harness.log");
     Process p = new ProcessBuilder(KernelScenarios.harnessDir().resolve("run-scenario.sh").toString(),
         scenario.toString(), out.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -90,8 +116,17 @@ final class LiveKernelDifferentialTest {
         : HARNESS_TIMEOUT_SECONDS;
     final boolean finished = p.waitFor(timeout, TimeUnit.SECONDS);
     if (!finished) {
-      p.destroy(); // SIGTERM: the harness's trap deletes its namespaces
-      p.waitFor(20, TimeUnit.SECONDS);
+      // SIGTERM to the harness's children first: bash runs its TERM trap (which deletes the namespaces)
+      // only once its foreground command has ended, so a harness sent SIGTERM alone went on sending
+      // scapy packets for minutes beside the next scenarios, and disturbed their timing.
+      p.descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+        deleteNamespacesOf(p.pid());
+      }
     }
     if (finished) {
       longestRunSeconds = Math.max(longestRunSeconds, (System.nanoTime() - started) / 1_000_000_000L);
@@ -100,12 +135,25 @@ final class LiveKernelDifferentialTest {
       timedOut.add(scenario.getFileName().toString());
       assumeTrue(false, "CI time budget: the harness did not finish within " + timeout + " s on this machine");
     }
-    ran.add(scenario.getFileName().toString());
+    if (!ran.contains(scenario.getFileName().toString())) {
+      ran.add(scenario.getFileName().toString());
+    }
     assertThat(finished).as("harness finished within " + timeout + " s").isTrue();
     assertThat(p.exitValue()).as("harness exit code; log:\n" + Files.readString(log)).isZero();
-    List<String> diff = KernelDifferentialTest.replayAndCompare(out.resolve("snapshot"),
-        out.resolve("capture.pcap"), out.resolve("expected.rules"), tmp.resolve("counters.rules"));
-    assertThat(diff).as("counter differences for " + scenario.getFileName()).isEmpty();
+    return KernelDifferentialTest.replayAndCompare(out.resolve("snapshot"), out.resolve("capture.pcap"),
+        out.resolve("expected.rules"), dir.resolve("counters.rules"));
+  }
+
+  /** The harness names its namespaces nfk<pid>-*: what a killed harness left behind. */
+  private static void deleteNamespacesOf(long pid) throws IOException, InterruptedException {
+    final Process l = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+    final String out = new String(l.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    l.waitFor(30, TimeUnit.SECONDS);
+    for (String line : out.split("\n")) {
+      if (line.startsWith("nfk" + pid + "-")) {
+        new ProcessBuilder("ip", "netns", "del", line.split(" ")[0]).start().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
   }
 
   private static boolean isRoot() throws IOException {
