@@ -381,7 +381,7 @@ public final class LiveSession {
    * evaluation alike. Every other packet keeps libpcap's stamp.
    */
   static long evaluationStamp(long ts, long lastTs, boolean lastLocal, boolean local) {
-    if (lastTs != Long.MIN_VALUE && (ts < lastTs || (ts == lastTs && lastLocal && !local))) {
+    if (ts < lastTs || (ts == lastTs && lastLocal && !local)) {
       return lastTs + 1;
     }
     return ts;
