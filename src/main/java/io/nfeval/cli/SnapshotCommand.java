@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
  * could not be run is named on stderr.
  */
 @Command(name = "snapshot", mixinStandardHelpOptions = true,
-    description = {"Write a snapshot directory of the host this runs on:",
-        "iptables.rules (iptables-save -c), ipset.save, ip-addr.json, ip-route.json, ip-rule.json,",
+    description = {"Write a snapshot directory of the host (or a network namespace) this runs on.",
+        "Files: iptables.rules (iptables-save -c), ipset.save, ip-addr.json, ip-route.json, ip-rule.json,",
         "sysctl.txt, nft-chains.json (iptables-nft) and snapshot-info.txt. Needs root for iptables-save,",
         "ipset and nft."})
 final class SnapshotCommand implements Callable<Integer> {
