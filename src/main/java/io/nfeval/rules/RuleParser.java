@@ -30,7 +30,7 @@ import java.util.Map;
 final class RuleParser {
   /** The result: one IpMatch per address combination ({@code -s a,b} makes two rules). */
   record Parsed(List<IpMatch> ips, List<Match> matches, Target target, boolean unknown,
-      long[] counters, boolean ipv6Only) {}
+      long[] counters, boolean ipv6Only, List<String> intrapositioned) {}
 
   private static final Map<String, Character> BASE_LONG = Map.ofEntries(
       Map.entry("source", 's'), Map.entry("src", 's'), Map.entry("destination", 'd'),
@@ -82,6 +82,11 @@ final class RuleParser {
   private long[] counters;
   private boolean ipv6Only;
   private boolean unknown;
+  /**
+   * Options written with iptables 1.4's intrapositioned negation ({@code -d ! X}, {@code --dport ! 22}):
+   * read with that meaning, but iptables 1.6 and later refuse the line, so the ruleset says so.
+   */
+  private final List<String> intrapositioned = new ArrayList<>();
 
   private final int hooks;
 
@@ -257,6 +262,7 @@ final class RuleParser {
       }
       if (k == 0 && pos < args.size() && args.get(pos).equals("!") && spec.invertible()) {
         invert = true; // old style: --option ! value
+        intrapositioned.add("--" + name);
         pos++;
       }
       if (pos >= args.size()) {
@@ -279,6 +285,7 @@ final class RuleParser {
 
   private boolean oldInv(boolean inv, String glued) {
     if (glued == null && pos < args.size() && args.get(pos).equals("!")) {
+      intrapositioned.add(args.get(pos - 1)); // the option as written: -d, --destination
       pos++;
       return true;
     }
@@ -477,7 +484,7 @@ final class RuleParser {
         target = new JumpTarget(jumpName, isGoto);
       }
     }
-    return new Parsed(ips(), matches, target, unknown, counters, ipv6Only);
+    return new Parsed(ips(), matches, target, unknown, counters, ipv6Only, List.copyOf(intrapositioned));
   }
 
   private List<IpMatch> ips() {

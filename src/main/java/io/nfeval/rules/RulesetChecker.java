@@ -38,6 +38,13 @@ public final class RulesetChecker {
     for (Table t : rs.tables()) {
       checkTable(rs, t, sets, ifaces, out);
     }
+    // The line means something to nfeval but would not load on the host (iptables 1.8 answers
+    // "Bad argument" or "invalid port/service `!'"): the operator needs to know before deploying it.
+    for (Diagnostic d : rs.diagnostics()) {
+      if (d.message().startsWith(RulesetParser.INTRAPOSITIONED)) {
+        out.add(d.toString());
+      }
+    }
     out.sort(java.util.Comparator.comparingLong(f -> lineOf(rs, f))); // stable: file order
     return out;
   }

@@ -26,6 +26,8 @@ public final class RulesetParser {
   private final ParseOptions options;
   private final Map<String, TableBuilder> tables = new LinkedHashMap<>();
   private final List<Diagnostic> diagnostics = new ArrayList<>();
+  /** How a {@link Diagnostic} about iptables 1.4's {@code --option ! value} begins. */
+  public static final String INTRAPOSITIONED = "intrapositioned negation of ";
   private Backend backend = Backend.UNKNOWN;
   private boolean hadCounters;
   private TableBuilder current;
@@ -294,6 +296,12 @@ public final class RulesetParser {
     if (p.counters() != null) {
       hadCounters = true;
       cnt = p.counters();
+    }
+    if (!p.intrapositioned().isEmpty()) {
+      final String o = p.intrapositioned().get(0);
+      diagnostics.add(new Diagnostic(here(), INTRAPOSITIONED + String.join(", ", p.intrapositioned())
+          + " (`" + o + " ! VALUE`): read as `! " + o + " VALUE`, as iptables 1.4 did; iptables-restore"
+          + " 1.8.9 refuses this line"));
     }
     if (p.unknown()) {
       diagnostics.add(new Diagnostic(here(), "rule with unknown module kept (assumed to "

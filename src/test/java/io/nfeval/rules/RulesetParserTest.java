@@ -194,6 +194,31 @@ class RulesetParserTest {
     assertThat(r.diagnostics()).singleElement().satisfies(d -> assertThat(d.message()).contains("unknown module"));
   }
 
+  /**
+   * iptables 1.4's {@code -d ! X} / {@code --dport ! 22}: nfeval reads it as that iptables did (the same
+   * rule as the extrapositioned form), and says that iptables-restore 1.8.9 refuses the line (measured
+   * here: "Bad argument `10.0.0.1'", "invalid port/service `!' specified", "Bad state \"!\"").
+   */
+  @Test
+  void intrapositionedNegationIsReadAsIptables14DidAndReported() {
+    final Ruleset old = parse("*filter\n-A INPUT -s ! 10.0.0.1 -p tcp --dport ! 22 -m state --state ! NEW"
+        + " -j ACCEPT\n-A INPUT ! -s 10.0.0.2 -j DROP\nCOMMIT\n");
+    final Ruleset modern = parse("*filter\n-A INPUT ! -s 10.0.0.1 -p tcp ! --dport 22 -m state ! --state NEW"
+        + " -j ACCEPT\n-A INPUT ! -s 10.0.0.2 -j DROP\nCOMMIT\n");
+    assertThat(old.table("filter").chain("INPUT").rules().get(0).save())
+        .isEqualTo(modern.table("filter").chain("INPUT").rules().get(0).save())
+        .isEqualTo("-A INPUT ! -s 10.0.0.1/32 -p tcp -m tcp ! --dport 22 -m state ! --state NEW -j ACCEPT");
+    assertThat(modern.diagnostics()).isEmpty();
+    assertThat(old.diagnostics()).singleElement().satisfies(d -> {
+      assertThat(d.source().line()).isEqualTo(2);
+      assertThat(d.message()).startsWith(RulesetParser.INTRAPOSITIONED + "-s, --dport, --state (`-s ! VALUE`)")
+          .contains("iptables-restore 1.8.9 refuses this line");
+    });
+    assertThat(RulesetChecker.check(old, null, null)).singleElement().asString()
+        .startsWith("f.rules:2: intrapositioned negation of -s");
+    assertThat(RulesetChecker.check(modern, null, null)).isEmpty();
+  }
+
   @Test
   void jumpToMissingChainIsADiagnostic() {
     final Ruleset r = parse("*filter\n-A INPUT -j nowhere\nCOMMIT\n");
