@@ -84,7 +84,7 @@ final class RuleParser {
   private boolean unknown;
   /**
    * Options written with iptables 1.4's intrapositioned negation ({@code -d ! X}, {@code --dport ! 22}):
-   * read with that meaning, but iptables 1.6 and later refuse the line, so the ruleset says so.
+   * read with that meaning, but iptables-restore 1.8.9 refuses the line, so the ruleset says so.
    */
   private final List<String> intrapositioned = new ArrayList<>();
 
