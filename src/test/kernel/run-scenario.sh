@@ -35,9 +35,9 @@ cleanup() {
   for p in "${NFK_PIDS[@]}"; do wait "$p" 2>/dev/null; done
   local r
   for r in "${NFK_NS[@]}"; do ip netns del "$(nsname "$r")" 2>/dev/null; done
-  # A run stopped from outside (INT/TERM, 130 from the trap below or 143 when errexit sees the
-  # killed child first: a caller's time budget) is no result to look into: its
-  # files go too. Any other failure keeps them.
+  # A run stopped from outside (INT/TERM: a caller's time budget; 130 from the trap below, 143 when
+  # errexit sees the killed child first) is no result to look into: its files go too. Any other
+  # failure keeps them.
   if [ $rc -ne 0 ] && [ $rc -ne 130 ] && [ $rc -ne 143 ]; then echo "run-scenario.sh: $NAME failed (rc=$rc); work files kept in $NFK_WORK" >&2
   else rm -rf "$NFK_WORK"; fi
   exit $rc

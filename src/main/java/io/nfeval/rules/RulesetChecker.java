@@ -38,10 +38,11 @@ public final class RulesetChecker {
     for (Table t : rs.tables()) {
       checkTable(rs, t, sets, ifaces, out);
     }
-    // The line means something to nfeval but would not load on the host (iptables 1.8 answers
-    // "Bad argument" or "invalid port/service `!'"): the operator needs to know before deploying it.
+    // The line means something to nfeval but would not load on the host (iptables-restore 1.8.9
+    // answers "Bad argument" or "invalid port/service `!'"): the operator needs to know before
+    // deploying it.
     for (Diagnostic d : rs.diagnostics()) {
-      if (d.message().startsWith(RulesetParser.INTRAPOSITIONED)) {
+      if (d.kind() == Diagnostic.Kind.LEGACY_SYNTAX) {
         out.add(d.toString());
       }
     }

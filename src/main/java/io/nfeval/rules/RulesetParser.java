@@ -26,8 +26,6 @@ public final class RulesetParser {
   private final ParseOptions options;
   private final Map<String, TableBuilder> tables = new LinkedHashMap<>();
   private final List<Diagnostic> diagnostics = new ArrayList<>();
-  /** How a {@link Diagnostic} about iptables 1.4's {@code --option ! value} begins. */
-  public static final String INTRAPOSITIONED = "intrapositioned negation of ";
   private Backend backend = Backend.UNKNOWN;
   private boolean hadCounters;
   private TableBuilder current;
@@ -299,9 +297,10 @@ public final class RulesetParser {
     }
     if (!p.intrapositioned().isEmpty()) {
       final String o = p.intrapositioned().get(0);
-      diagnostics.add(new Diagnostic(here(), INTRAPOSITIONED + String.join(", ", p.intrapositioned())
-          + " (`" + o + " ! VALUE`): read as `! " + o + " VALUE`, as iptables 1.4 did; iptables-restore"
-          + " 1.8.9 refuses this line"));
+      diagnostics.add(new Diagnostic(here(), "intrapositioned negation of "
+          + String.join(", ", p.intrapositioned()) + " (`" + o + " ! VALUE`): read as `! " + o
+          + " VALUE`, as iptables 1.4 did; iptables-restore 1.8.9 refuses this line",
+          Diagnostic.Kind.LEGACY_SYNTAX));
     }
     if (p.unknown()) {
       diagnostics.add(new Diagnostic(here(), "rule with unknown module kept (assumed to "

@@ -211,7 +211,8 @@ class RulesetParserTest {
     assertThat(modern.diagnostics()).isEmpty();
     assertThat(old.diagnostics()).singleElement().satisfies(d -> {
       assertThat(d.source().line()).isEqualTo(2);
-      assertThat(d.message()).startsWith(RulesetParser.INTRAPOSITIONED + "-s, --dport, --state (`-s ! VALUE`)")
+      assertThat(d.kind()).isEqualTo(Diagnostic.Kind.LEGACY_SYNTAX);
+      assertThat(d.message()).startsWith("intrapositioned negation of -s, --dport, --state (`-s ! VALUE`)")
           .contains("iptables-restore 1.8.9 refuses this line");
     });
     assertThat(RulesetChecker.check(old, null, null)).singleElement().asString()
