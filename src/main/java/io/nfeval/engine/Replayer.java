@@ -10,6 +10,7 @@ import io.nfeval.rules.ext.PacketContext;
 import io.nfeval.source.CaptureReader;
 import io.nfeval.source.CapturedPacket;
 import io.nfeval.source.DecodeSummary;
+import io.nfeval.source.PacketClock;
 import io.nfeval.source.PacketOrigins;
 
 /**
@@ -37,6 +38,8 @@ public final class Replayer {
   private final int firstLocalFile;
   private final ReplaySummary summary;
   private final DecodeSummary decode = new DecodeSummary();
+  /** The decode stage's clock: packet times in record order. */
+  private final PacketClock clock = new PacketClock();
   private final TraceWriter trace;
   /** Set while several evaluators share a traced run: where {@link #trace} writes. */
   private SlotTraceStream slotTrace;
@@ -154,6 +157,8 @@ public final class Replayer {
     boolean local;
     String ingress;
     long index;
+    /** When the kernel saw the packet ({@link PacketClock}). */
+    long time;
     /** The evaluator (replica) that evaluates this packet, in runs with several; else 0. */
     int shard;
     /** With several evaluators and a trace: this packet's trace lines (see {@link SlotTraceStream}). */
@@ -355,6 +360,7 @@ public final class Replayer {
     final PacketView v = s.view;
     final int code = v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode();
     s.code = code;
+    s.time = clock.timeOf(p, v);
     s.fromLocalFile = p.fileIndex() >= firstLocalFile;
     s.local = origins.isLocal(s.fromLocalFile, v);
     s.ingress = s.local ? null : origins.ingress(p, v);
@@ -450,15 +456,14 @@ public final class Replayer {
       slotTrace.slot = s;
     }
     try {
-      one(s.packet, s.view, s.code, s.fromLocalFile, s.local, s.ingress, s.index);
+      one(s.view, s.code, s.fromLocalFile, s.local, s.ingress, s.index, s.time);
     } finally {
       engine.routeHint = null;
     }
   }
 
-  private void one(CapturedPacket p, PacketView v, int code, boolean fromLocalFile, boolean local,
-      String ingress, long index) {
-    final long ts = p.tsNanos();
+  private void one(PacketView v, int code, boolean fromLocalFile, boolean local, String ingress, long index,
+      long ts) {
     if (code != Malformed.OK || !v.isIpv4()) {
       final String reason = code != Malformed.OK ? Malformed.name(code)
           : v.isIpv6() ? "ipv6 (not evaluated yet)" : "not ipv4";
@@ -589,9 +594,10 @@ public final class Replayer {
   public void prescan(CaptureReader reader, boolean owners, ReplyPortIndex replyPorts) {
     final CapturedPacket p = new CapturedPacket();
     final PacketView v = new PacketView();
+    final PacketClock clock = new PacketClock();
     long record = 0;
     while (reader.next(p)) {
-      learn(host, p, v, true, owners, replyPorts, record++);
+      learn(host, p, v, clock, true, owners, replyPorts, record++);
     }
     engine.scanned();
   }
@@ -615,6 +621,7 @@ public final class Replayer {
     private final HostModel scanHost;
     private final CapturedPacket p = new CapturedPacket();
     private final PacketView v = new PacketView();
+    private final PacketClock clock = new PacketClock();
     private long next;
     private boolean ended;
 
@@ -629,7 +636,7 @@ public final class Replayer {
           ended = true;
           break;
         }
-        learn(scanHost, p, v, false, false, replyPorts, next++);
+        learn(scanHost, p, v, clock, false, false, replyPorts, next++);
       }
       return !ended;
     }
@@ -645,8 +652,8 @@ public final class Replayer {
    * the evaluator's thread) the bridge's MAC table and, with {@code owners}, listeners' owners; and
    * the reply ports when {@code replyPorts} is given.
    */
-  private void learn(HostModel host, CapturedPacket p, PacketView v, boolean hostFacts, boolean owners,
-      ReplyPortIndex replyPorts, long record) {
+  private void learn(HostModel host, CapturedPacket p, PacketView v, PacketClock clock, boolean hostFacts,
+      boolean owners, ReplyPortIndex replyPorts, long record) {
     if (!hostFacts && notForHost(host, p)) {
       // most frames a router sees are forwarded: read their ports without a full decode
       if (replyPorts != null) {
@@ -654,13 +661,14 @@ public final class Replayer {
       }
       return;
     }
-    if (v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode() != Malformed.OK
-        || !v.isIpv4() || !v.l4HeaderPresent()) {
+    final int code = v.wrap(p.buffer(), p.offset(), p.capLen(), p.wireLen(), p.linkType()).decode();
+    final long ts = clock.timeOf(p, v);
+    if (code != Malformed.OK || !v.isIpv4() || !v.l4HeaderPresent()) {
       return;
     }
     final int proto = v.protocol();
     final boolean ports = proto == PacketView.IPPROTO_TCP || proto == PacketView.IPPROTO_UDP;
-    if (replyPorts != null && hostAnswer(host, v, replyPorts, p.tsNanos())) {
+    if (replyPorts != null && hostAnswer(host, v, replyPorts, ts)) {
       return;
     }
     // an answer to an ICMP query (echo, timestamp, information, address mask) carries the id the host's
@@ -690,16 +698,16 @@ public final class Replayer {
         && (!nflog || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING)
         && host.isHostAddress(v.dstAddr())) {
       replyPorts.add(proto, v.srcAddr(), ports ? v.srcPort() : 0, v.dstAddr(), ports ? v.dstPort() : v.icmpId(),
-          p.tsNanos(), record);
+          ts, record);
     }
     if (replyPorts != null
         && (!nflog || v.nflogHook() == PacketView.NF_INET_PRE_ROUTING || v.nflogHook() == PacketView.NF_INET_LOCAL_OUT)
         && !host.isHostAddress(v.dstAddr())) {
       // an original direction (forwarded, or the host's own): a connection that may keep its port
       if (ports) {
-        replyPorts.addSend(proto, v.dstAddr(), v.dstPort(), v.srcPort(), p.tsNanos());
+        replyPorts.addSend(proto, v.dstAddr(), v.dstPort(), v.srcPort(), ts);
       } else if (proto == PacketView.IPPROTO_ICMP && IcmpTuple.validNew(v.icmpType())) {
-        replyPorts.addSend(proto, v.dstAddr(), 0, v.icmpId(), p.tsNanos());
+        replyPorts.addSend(proto, v.dstAddr(), 0, v.icmpId(), ts);
       }
     }
   }

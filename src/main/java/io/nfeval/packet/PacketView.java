@@ -79,6 +79,7 @@ public final class PacketView {
   /** NFULA_* attribute types of {@code include/uapi/linux/netfilter/nfnetlink_log.h}. */
   private static final int NFULA_PACKET_HDR = 1;
   private static final int NFULA_MARK = 2;
+  private static final int NFULA_TIMESTAMP = 3;
   private static final int NFULA_IFINDEX_INDEV = 4;
   private static final int NFULA_IFINDEX_OUTDEV = 5;
   private static final int NFULA_IFINDEX_PHYSINDEV = 6;
@@ -123,6 +124,7 @@ public final class PacketView {
   private boolean nflogBigEndian;
   private int nflogHwProtocol;
   private int nflogHook;
+  private long nflogTimestampNanos;
   private int inIfindex;
   private int outIfindex;
   private int physInIfindex;
@@ -264,6 +266,7 @@ public final class PacketView {
     nflogFamily = -1;
     nflogHwProtocol = -1;
     nflogHook = -1;
+    nflogTimestampNanos = NO_TIMESTAMP;
     inIfindex = -1;
     outIfindex = -1;
     physInIfindex = -1;
@@ -315,6 +318,11 @@ public final class PacketView {
   private int s32(int off) {
     final int v = buf.getInt(off);
     return bigEndian ? v : Integer.reverseBytes(v);
+  }
+
+  private long s64(int off) {
+    final long v = buf.getLong(off);
+    return bigEndian ? v : Long.reverseBytes(v);
   }
 
   private long mac48(int off) {
@@ -557,6 +565,17 @@ public final class PacketView {
       case NFULA_MARK:
         if (vlen >= 4) {
           mark = s32(v);
+        }
+        break;
+      case NFULA_TIMESTAMP:
+        // struct nfulnl_msg_packet_timestamp { __aligned_be64 sec; __aligned_be64 usec; }: a time that
+        // does not fit is left out rather than taken for a malformed record (the payload is fine)
+        if (vlen >= 16) {
+          final long sec = s64(v);
+          final long usec = s64(v + 8);
+          if (sec >= 0 && sec < Long.MAX_VALUE / 1_000_000_000L && usec >= 0 && usec < 1_000_000L) {
+            nflogTimestampNanos = sec * 1_000_000_000L + usec * 1_000L;
+          }
         }
         break;
       case NFULA_IFINDEX_INDEV:
@@ -934,6 +953,18 @@ public final class PacketView {
   /** NFLOG hook (0 PREROUTING, 1 INPUT, 2 FORWARD, 3 OUTPUT, 4 POSTROUTING), -1 if absent. */
   public int nflogHook() {
     return nflogHook;
+  }
+
+  /** {@link #nflogTimestampNanos()} of a record without one. */
+  public static final long NO_TIMESTAMP = Long.MIN_VALUE;
+
+  /**
+   * NFLOG NFULA_TIMESTAMP in nanoseconds since the epoch (microsecond resolution), or {@link
+   * #NO_TIMESTAMP}: the kernel's time of the packet (its skb->tstamp, else the time it was logged),
+   * which nfnetlink_log adds for the hooks up to FORWARD only.
+   */
+  public long nflogTimestampNanos() {
+    return nflogTimestampNanos;
   }
 
   /** NFLOG NFULA_IFINDEX_INDEV, -1 if absent. */

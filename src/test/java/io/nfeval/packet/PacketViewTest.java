@@ -155,6 +155,31 @@ class PacketViewTest {
   }
 
   @Test
+  void nflogTimestampIsTheKernels() {
+    final byte[] ip = ipv4(17, udp(1000, 2000, bytes(1, 2, 3)));
+    final byte[] hdr = cat(be16(0x0800), bytes(PacketView.NF_INET_PRE_ROUTING, 0));
+    // struct nfulnl_msg_packet_timestamp: be64 seconds, be64 microseconds
+    final byte[] f = cat(bytes(2, 0), be16(1), tlv(1, hdr),
+        tlv(3, cat(be32(0), be32(1_795_879_236), be32(0), be32(453_999))), tlv(9, ip));
+    assertThat(decode(f, LinkType.NFLOG)).isEqualTo(Malformed.OK);
+    assertThat(v.nflogTimestampNanos()).isEqualTo(1_795_879_236_453_999_000L);
+
+    final byte[] without = cat(bytes(2, 0), be16(1), tlv(1, hdr), tlv(9, ip));
+    assertThat(decode(without, LinkType.NFLOG)).isEqualTo(Malformed.OK);
+    assertThat(v.nflogTimestampNanos()).isEqualTo(PacketView.NO_TIMESTAMP);
+
+    // microseconds out of range, or a short attribute: no time, the record itself is fine
+    final byte[] badUsec = cat(bytes(2, 0), be16(1), tlv(1, hdr),
+        tlv(3, cat(be32(0), be32(5), be32(0), be32(1_000_000))), tlv(9, ip));
+    assertThat(decode(badUsec, LinkType.NFLOG)).isEqualTo(Malformed.OK);
+    assertThat(v.nflogTimestampNanos()).isEqualTo(PacketView.NO_TIMESTAMP);
+    final byte[] shortTlv = cat(bytes(2, 0), be16(1), tlv(1, hdr), tlv(3, be32(5)), tlv(9, ip));
+    assertThat(decode(shortTlv, LinkType.NFLOG)).isEqualTo(Malformed.OK);
+    assertThat(v.nflogTimestampNanos()).isEqualTo(PacketView.NO_TIMESTAMP);
+    assertThat(v.dstPort()).isEqualTo(2000);
+  }
+
+  @Test
   void nflogFromABigEndianHost() {
     final byte[] ip = ipv4(6, tcp(1, 80, PacketView.TCP_SYN, new byte[0], new byte[0]));
     final byte[] f = cat(bytes(2, 0), be16(1), be16(8), be16(1), be16(0x0800), bytes(1, 0),
