@@ -91,7 +91,17 @@ rm "$OUT/snapshot/iptables.rules.tmp"
 # (only iptables-nft-save's says "(nf_tables)").
 { echo "iptables-save: $(inns fw "$NFK_IPT-save" --version 2>&1 | head -1)"
   case "$NFK_IPT" in *legacy) echo "backend: legacy";; *) echo "backend: nf_tables";; esac
-  echo "kernel: $(uname -r)"; } >"$OUT/snapshot/snapshot-info.txt"
+  echo "kernel: $(uname -r)"
+  # CLOCK_REALTIME - CLOCK_MONOTONIC (the reading whose two realtime reads lie closest): puts the
+  # capture's times on the kernel's tick grid, which rate limits count in (HostModel.realtimeMinusMonotonic)
+  echo "realtime-minus-monotonic-ns: $("$PY" -c 'import time
+r = []
+for _ in range(5):
+    a = time.clock_gettime_ns(time.CLOCK_REALTIME)
+    m = time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+    b = time.clock_gettime_ns(time.CLOCK_REALTIME)
+    r.append((b - a, a + (b - a) // 2 - m))
+print(min(r)[1])')"; } >"$OUT/snapshot/snapshot-info.txt"
 # Which built-in chains iptables-nft has created (nfeval snapshot writes the same file): iptables-save
 # prints the others too, with zero counters, but they see no packet.
 case "$NFK_IPT" in *legacy) ;; *) inns fw nft -j list chains >"$OUT/snapshot/nft-chains.json";; esac

@@ -2,9 +2,11 @@ package io.nfeval.engine;
 
 import io.nfeval.conntrack.Ct;
 import io.nfeval.conntrack.ConntrackTable;
+import io.nfeval.host.HostModel;
 import io.nfeval.host.NetInterface;
 import io.nfeval.packet.LinkType;
 import io.nfeval.packet.PacketView;
+import io.nfeval.rules.ext.Jiffies;
 import io.nfeval.rules.ext.PacketContext;
 import java.nio.ByteBuffer;
 
@@ -267,6 +269,12 @@ public final class Skb implements PacketContext {
   @Override
   public long nowNanos() {
     return tsNanos;
+  }
+
+  @Override
+  public long jiffies() {
+    final long offset = host.host.realtimeMinusMonotonic();
+    return Jiffies.at(tsNanos, offset == HostModel.CLOCK_UNKNOWN ? 0 : offset);
   }
 
   @Override

@@ -20,6 +20,9 @@ final class SnapshotReader {
   static final String ROUTE = "ip-route.json";
   static final String RULE = "ip-rule.json";
   static final String SYSCTL = "sysctl.txt";
+  static final String INFO = "snapshot-info.txt";
+  /** The line of {@code snapshot-info.txt} with {@link HostModel#realtimeMinusMonotonic()}. */
+  static final String CLOCK_KEY = "realtime-minus-monotonic-ns";
 
   private SnapshotReader() {}
 
@@ -43,7 +46,32 @@ final class SnapshotReader {
     if (Files.exists(ruleFile)) {
       rules = IprouteJson.rules(ruleFile, JsonFiles.read(ruleFile), byName, ids);
     }
-    return new HostModel(ifs, routes, rules, sysctls, ids.names());
+    return new HostModel(ifs, routes, rules, sysctls, ids.names(), clockOffset(dir.resolve(INFO)));
+  }
+
+  /** {@link #CLOCK_KEY} of snapshot-info.txt, or {@link HostModel#CLOCK_UNKNOWN} (no file, no line). */
+  static long clockOffset(Path info) {
+    if (!Files.isRegularFile(info)) {
+      return HostModel.CLOCK_UNKNOWN;
+    }
+    final List<String> lines;
+    try {
+      lines = Files.readAllLines(info, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      throw InputException.ofFile(info, "cannot read: " + e.getMessage(), e);
+    }
+    for (int i = 0; i < lines.size(); i++) {
+      final String l = lines.get(i);
+      if (l.startsWith(CLOCK_KEY + ":")) {
+        final String v = l.substring(CLOCK_KEY.length() + 1).trim();
+        try {
+          return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+          throw InputException.atLine(info, i + 1, CLOCK_KEY + " is not a number of nanoseconds: '" + v + "'");
+        }
+      }
+    }
+    return HostModel.CLOCK_UNKNOWN;
   }
 
   /** Table names to ids: local/main/default/numbers, and names from rt_tables given stable ids. */

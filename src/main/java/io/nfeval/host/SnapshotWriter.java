@@ -67,6 +67,30 @@ public final class SnapshotWriter {
     this.timeoutSeconds = 60;
   }
 
+  /**
+   * CLOCK_REALTIME minus CLOCK_MONOTONIC now ({@link HostModel#realtimeMinusMonotonic}): of five
+   * readings, the one whose two realtime reads lie closest. {@link System#nanoTime} is CLOCK_MONOTONIC
+   * on Linux; network namespaces share both clocks.
+   */
+  static long realtimeMinusMonotonic() {
+    long best = Long.MAX_VALUE;
+    long offset = 0;
+    for (int i = 0; i < 5; i++) {
+      final long a = epochNanos(Instant.now());
+      final long m = System.nanoTime();
+      final long b = epochNanos(Instant.now());
+      if (b - a < best) {
+        best = b - a;
+        offset = a + (b - a) / 2 - m;
+      }
+    }
+    return offset;
+  }
+
+  private static long epochNanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
   /** Writes the snapshot; returns whether iptables.rules was written (the one file nfeval cannot do without). */
   public boolean write() throws IOException {
     if (netns != null && capture("true") == null) {
@@ -77,6 +101,7 @@ public final class SnapshotWriter {
     List<String> info = new ArrayList<>();
     info.add("created: " + Instant.now());
     info.add("netns: " + (netns == null ? "(host)" : netns));
+    info.add(SnapshotReader.CLOCK_KEY + ": " + realtimeMinusMonotonic());
     String version = firstLine(capture("iptables-save", "--version"));
     if (version != null) {
       info.add("iptables-save: " + version);

@@ -166,6 +166,28 @@ class HostModelSnapshotTest {
     assertThat(h.route(0, a("1.2.3.4"), 0, 1, null, null).gateway()).isEqualTo(a("10.1.0.254"));
   }
 
+  @Test
+  void clockOffsetFromSnapshotInfo() throws Exception {
+    copySample();
+    assertThat(HostModel.load(tmp).realtimeMinusMonotonic()).isEqualTo(HostModel.CLOCK_UNKNOWN);
+    Files.writeString(tmp.resolve("snapshot-info.txt"), "created: 2026-11-28T16:00:00Z\nbackend: nf_tables\n");
+    assertThat(HostModel.load(tmp).realtimeMinusMonotonic()).isEqualTo(HostModel.CLOCK_UNKNOWN);
+    Files.writeString(tmp.resolve("snapshot-info.txt"),
+        "created: 2026-11-28T16:00:00Z\nrealtime-minus-monotonic-ns: 1795821214191145759\n");
+    assertThat(HostModel.load(tmp).realtimeMinusMonotonic()).isEqualTo(1_795_821_214_191_145_759L);
+    Files.writeString(tmp.resolve("snapshot-info.txt"), "backend: legacy\nrealtime-minus-monotonic-ns: soon\n");
+    assertThatThrownBy(() -> HostModel.load(tmp)).isInstanceOf(InputException.class)
+        .hasMessageContaining("snapshot-info.txt:2:").hasMessageContaining("'soon'");
+  }
+
+  @Test
+  void theWriterRecordsAClockOffsetOfThisHost() {
+    final long offset = SnapshotWriter.realtimeMinusMonotonic();
+    final long expected = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    // the same clocks read a moment apart: agree within the millisecond of currentTimeMillis, plus slack
+    assertThat(Math.abs(offset - expected)).isLessThan(50_000_000L);
+  }
+
   private void copySample() throws Exception {
     for (String f : new String[] {"ip-addr.json", "ip-route.json", "ip-rule.json", "sysctl.txt"}) {
       Files.copy(SAMPLE.resolve(f), tmp.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);

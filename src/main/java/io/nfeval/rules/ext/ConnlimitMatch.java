@@ -120,7 +120,7 @@ public final class ConnlimitMatch implements Match {
     }
     final int m = maskLen == 0 ? 0 : -1 << (32 - maskLen);
     final int addr = (daddr ? v.dstAddr() : v.srcAddr()) & m;
-    final long now = Jiffies.of(ctx.nowNanos()) & 0xffffffffL;
+    final long now = ctx.jiffies() & 0xffffffffL;
     ConnList list = lists.get(addr, zone, 0);
     if (list == null) {
       list = new ConnList();

@@ -335,7 +335,7 @@ public final class HashlimitMatch implements Match {
       ctx.hotdrop();
       return false;
     }
-    final long now = Jiffies.of(ctx.nowNanos());
+    final long now = ctx.jiffies();
     Dst d = t.entries.get(t.keySrc, t.keyDst, t.keyPorts);
     if (d != null && now - d.expires >= 0) {
       d = cfg.resetDst(d, now); // expired: a new bucket (the old entry's object is reused)

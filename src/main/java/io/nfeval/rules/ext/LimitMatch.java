@@ -138,7 +138,7 @@ public final class LimitMatch implements Match {
     if (ctx.nfTablesBackend()) {
       return nftMatches(b, ctx.nowNanos());
     }
-    final long now = Jiffies.of(ctx.nowNanos());
+    final long now = ctx.jiffies();
     if (b.prev == Long.MIN_VALUE) {
       b.prev = now;
     }

@@ -29,6 +29,12 @@ public interface PacketContext {
   /** The packet's timestamp in nanoseconds: all time in nfeval is packet time. */
   long nowNanos();
 
+  /**
+   * The kernel's jiffies at this packet ({@link Jiffies#at}): packet time on the host's tick grid, for
+   * the matches that count in ticks (limit, hashlimit, recent, connlimit). Only differences matter.
+   */
+  long jiffies();
+
   /** Index of the packet in the run (for trace and statistic). */
   long packetIndex();
 

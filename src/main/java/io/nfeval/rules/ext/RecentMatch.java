@@ -238,7 +238,7 @@ public final class RecentMatch implements Match {
     if (ctx.outIface() != null && ctx.inIface() != null) {
       ttl = (ttl + 1) & 0xff; // forwarded: skb->sk == NULL and an output device
     }
-    final long now = Jiffies.of(ctx.nowNanos());
+    final long now = ctx.jiffies();
     boolean ret = invert;
     int slot = t.find(addr);
     Entry e = slot < 0 ? null : t.slots[slot];

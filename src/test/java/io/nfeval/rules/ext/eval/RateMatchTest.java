@@ -39,6 +39,19 @@ class RateMatchTest {
   }
 
   @Test
+  void ticksFallWhereTheHostsClockPutsThem() {
+    final Pkt p = Pkt.udp(1, 2, new byte[0]);
+    // the same two packet times on two hosts whose ticks lie 2 ms apart on CLOCK_REALTIME
+    for (long offset : new long[] {0, 2 * MS}) {
+      ctx.realtimeMinusMonotonic = offset;
+      final Match m = match("-m limit --limit 1/sec --limit-burst 1 -j ACCEPT");
+      assertThat(at(m, 1002, p)).isTrue(); // jiffy 250 on both grids (1002/4, 1000/4)
+      // 1/sec refills in 250 jiffies: 2001 ms is jiffy 500 on the first grid, 499 on the second
+      assertThat(at(m, 2001, p)).as("offset %d", offset).isEqualTo(offset == 0);
+    }
+  }
+
+  @Test
   void limitDefaultIsThreePerHourBurstFive() {
     final Match m = match("-m limit -j LOG");
     final Pkt p = Pkt.udp(1, 2, new byte[0]);
