@@ -10,10 +10,12 @@ public record Diagnostic(SourceRef source, String message, Kind kind) {
     /** Skipped, kept under a policy, or left unresolved (a -6 line, an unknown module, a missing chain). */
     GENERAL,
     /**
-     * An older iptables' syntax nfeval reads with that iptables' meaning, but which the iptables-restore
-     * of today refuses (iptables 1.4's {@code --option ! value}).
+     * A line nfeval reads but the iptables-restore of today refuses, so that the file would not load on
+     * the host: an older iptables' syntax read with that iptables' meaning (iptables 1.4's {@code --option
+     * ! value}), or whitespace iptables-restore does not strip (a {@code COMMIT} or table line of a CRLF
+     * file).
      */
-    LEGACY_SYNTAX
+    REFUSED_BY_RESTORE
   }
 
   public Diagnostic(SourceRef source, String message) {

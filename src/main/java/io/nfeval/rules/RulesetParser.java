@@ -77,6 +77,21 @@ public final class RulesetParser {
     return new Ruleset(out, backend, diagnostics, hadCounters, file);
   }
 
+  private void refusedByRestore(String message) {
+    diagnostics.add(new Diagnostic(here(), message, Diagnostic.Kind.REFUSED_BY_RESTORE));
+  }
+
+  /** What surrounds {@code stripped} in {@code raw}: a CR line end (CRLF file) or blanks, leading or trailing. */
+  private static String around(String raw, String stripped) {
+    final int at = raw.indexOf(stripped);
+    final String before = raw.substring(0, at);
+    final String after = raw.substring(at + stripped.length());
+    final String tail = after.equals("\r") ? "a CR line end (a CRLF file)"
+        : after.isEmpty() ? null : "trailing blanks";
+    final String head = before.isEmpty() ? null : "leading blanks";
+    return head == null ? tail : tail == null ? head : head + " and " + tail;
+  }
+
   private SourceRef here() {
     return new SourceRef(file, line);
   }
@@ -94,6 +109,16 @@ public final class RulesetParser {
       return;
     }
     if (s.startsWith("*")) {
+      // iptables-restore takes the table name up to a blank (space, tab): a CR line end stays in the
+      // name, and a line that does not start with '*' is no table line (measured with 1.8.9: "table
+      // name 'filter' invalid", "line 1 failed"; trailing blanks load)
+      final String restoreName = raw.substring(raw.indexOf('*') + 1).split("[ \t]", 2)[0];
+      if (!raw.startsWith("*")) {
+        refusedByRestore("table line with leading blanks: iptables-restore 1.8.9 refuses it (\"line failed\")");
+      } else if (restoreName.indexOf('\r') >= 0) {
+        refusedByRestore("table line with a CR line end (a CRLF file): iptables-restore 1.8.9 refuses it"
+            + " (\"table name invalid\")");
+      }
       if (current != null) {
         throw new ExtException("table " + s.substring(1) + " started before COMMIT of " + current.name);
       }
@@ -113,6 +138,11 @@ public final class RulesetParser {
       throw new ExtException("no table specified (line outside a *table ... COMMIT block)");
     }
     if (s.equals("COMMIT")) {
+      if (!raw.equals(s)) {
+        // iptables-restore compares the whole line with "COMMIT\n"; anything else is read as a rule
+        refusedByRestore("COMMIT with " + around(raw, s)
+            + ": iptables-restore 1.8.9 refuses it (\"Bad argument `COMMIT'\")");
+      }
       current.commit();
       current = null;
       return;
@@ -300,7 +330,7 @@ public final class RulesetParser {
       diagnostics.add(new Diagnostic(here(), "intrapositioned negation of "
           + String.join(", ", p.intrapositioned()) + " (`" + o + " ! VALUE`): read as `! " + o
           + " VALUE`, as iptables 1.4 did; iptables-restore 1.8.9 refuses this line",
-          Diagnostic.Kind.LEGACY_SYNTAX));
+          Diagnostic.Kind.REFUSED_BY_RESTORE));
     }
     if (p.unknown()) {
       diagnostics.add(new Diagnostic(here(), "rule with unknown module kept (assumed to "

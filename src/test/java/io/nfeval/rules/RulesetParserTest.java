@@ -211,13 +211,40 @@ class RulesetParserTest {
     assertThat(modern.diagnostics()).isEmpty();
     assertThat(old.diagnostics()).singleElement().satisfies(d -> {
       assertThat(d.source().line()).isEqualTo(2);
-      assertThat(d.kind()).isEqualTo(Diagnostic.Kind.LEGACY_SYNTAX);
+      assertThat(d.kind()).isEqualTo(Diagnostic.Kind.REFUSED_BY_RESTORE);
       assertThat(d.message()).startsWith("intrapositioned negation of -s, --dport, --state (`-s ! VALUE`)")
           .contains("iptables-restore 1.8.9 refuses this line");
     });
     assertThat(RulesetChecker.check(old, null, null)).singleElement().asString()
         .startsWith("f.rules:2: intrapositioned negation of -s");
     assertThat(RulesetChecker.check(modern, null, null)).isEmpty();
+  }
+
+  /**
+   * iptables-restore 1.8.9 takes a COMMIT line only when it is exactly {@code COMMIT} and a table line
+   * only as it stands (measured: {@code "COMMIT "}, {@code "  COMMIT"}, {@code "COMMIT\t"}, {@code
+   * "COMMIT\r"}: "Bad argument `COMMIT'"; {@code "*filter\r"}: "table name 'filter' invalid"; {@code
+   * "  *filter"}: "line 1 failed"; {@code "*filter "} and a chain line ending in CR load). nfeval reads
+   * them all and reports the refused ones.
+   */
+  @Test
+  void whitespaceThatIptablesRestoreRefusesIsReported() {
+    final Ruleset crlf = parse("*filter\r\n:INPUT ACCEPT [0:0]\r\n-A INPUT -j ACCEPT\nCOMMIT\r\n");
+    assertThat(crlf.table("filter").chain("INPUT").rules()).hasSize(1);
+    assertThat(crlf.diagnostics()).extracting(d -> d.source().line() + " " + d.kind() + " " + d.message())
+        .containsExactly(
+            "1 REFUSED_BY_RESTORE table line with a CR line end (a CRLF file): iptables-restore 1.8.9 refuses it"
+                + " (\"table name invalid\")",
+            "4 REFUSED_BY_RESTORE COMMIT with a CR line end (a CRLF file): iptables-restore 1.8.9 refuses it"
+                + " (\"Bad argument `COMMIT'\")");
+    assertThat(parse("  *filter\nCOMMIT \n").diagnostics()).extracting(Diagnostic::message)
+        .satisfiesExactly(m -> assertThat(m).startsWith("table line with leading blanks:"),
+            m -> assertThat(m).startsWith("COMMIT with trailing blanks:"));
+    assertThat(RulesetChecker.check(parse("*filter\n\tCOMMIT\t\n"), null, null)).singleElement().asString()
+        .startsWith("f.rules:2: COMMIT with leading blanks and trailing blanks:");
+    // what iptables-restore itself accepts: blanks after a table name, a chain line ending in CR, blanks
+    // around a rule, no final newline
+    assertThat(parse("*filter \n:INPUT ACCEPT [0:0]\r\n  -A INPUT -j ACCEPT  \nCOMMIT").diagnostics()).isEmpty();
   }
 
   @Test
