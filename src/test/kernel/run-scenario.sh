@@ -92,6 +92,10 @@ rm "$OUT/snapshot/iptables.rules.tmp"
 { echo "iptables-save: $(inns fw "$NFK_IPT-save" --version 2>&1 | head -1)"
   case "$NFK_IPT" in *legacy) echo "backend: legacy";; *) echo "backend: nf_tables";; esac
   echo "kernel: $(uname -r)"
+  # CONFIG_HZ: the tick rate rate limits count in (HostModel.configHz; nfeval takes 250 without it)
+  hz=$(zcat /proc/config.gz 2>/dev/null | sed -n 's/^CONFIG_HZ=//p')
+  [ -n "$hz" ] || hz=$(sed -n 's/^CONFIG_HZ=//p' "/boot/config-$(uname -r)" 2>/dev/null)
+  [ -z "$hz" ] || echo "config-hz: $hz"
   # CLOCK_REALTIME - CLOCK_MONOTONIC (the reading whose two realtime reads lie closest): puts the
   # capture's times on the kernel's tick grid, which rate limits count in (HostModel.realtimeMinusMonotonic)
   echo "realtime-minus-monotonic-ns: $("$PY" -c 'import time

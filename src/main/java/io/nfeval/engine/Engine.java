@@ -548,7 +548,7 @@ public final class Engine {
     }
     if (s.host != null) {
       host = s.host;
-      hostView.host = s.host;
+      hostView.use(s.host);
       answers = new Answers(host);
       routes = new RouteCache(host, conntrack.slots());
       flowRouting = host.routesByFlow();

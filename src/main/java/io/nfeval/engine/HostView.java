@@ -4,14 +4,22 @@ import io.nfeval.host.HostModel;
 import io.nfeval.host.NetInterface;
 import io.nfeval.host.RouteResult;
 import io.nfeval.host.RouteType;
+import io.nfeval.rules.ext.Jiffies;
 
 /** The host questions extensions ask (addrtype, rpfilter), answered from the host model. */
 final class HostView {
-  HostModel host; // replaced when a RulesetSwap brings a new host model
+  HostModel host; // replaced (through use) when a RulesetSwap brings a new host model
+  /** The host's tick rate (250 when its snapshot did not record it). */
+  Jiffies ticks;
   private final RouteResult scratch = new RouteResult();
 
   HostView(HostModel host) {
-    this.host = host;
+    use(host);
+  }
+
+  void use(HostModel h) {
+    host = h;
+    ticks = h.configHz() == HostModel.HZ_UNKNOWN ? Jiffies.DEFAULT : Jiffies.of(h.configHz());
   }
 
   int addrType(int addr, String limitDev) {

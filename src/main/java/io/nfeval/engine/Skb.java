@@ -274,7 +274,12 @@ public final class Skb implements PacketContext {
   @Override
   public long jiffies() {
     final long offset = host.host.realtimeMinusMonotonic();
-    return Jiffies.at(tsNanos, offset == HostModel.CLOCK_UNKNOWN ? 0 : offset);
+    return host.ticks.at(tsNanos, offset == HostModel.CLOCK_UNKNOWN ? 0 : offset);
+  }
+
+  @Override
+  public Jiffies ticks() {
+    return host.ticks;
   }
 
   @Override

@@ -52,6 +52,10 @@ public final class HostModel {
 
   /** {@link #realtimeMinusMonotonic()} of a snapshot that did not record it. */
   public static final long CLOCK_UNKNOWN = Long.MIN_VALUE;
+  /** The host's CONFIG_HZ, or {@link #HZ_UNKNOWN}. */
+  private final int configHz;
+  /** {@link #configHz()} of a snapshot that did not record it. */
+  public static final int HZ_UNKNOWN = 0;
 
   /**
    * Builds a model. {@code rules} null means the kernel's default rules. Routes need not be sorted.
@@ -66,7 +70,17 @@ public final class HostModel {
   /** As above, with the host's {@link #realtimeMinusMonotonic()} ({@link #CLOCK_UNKNOWN} when not known). */
   public HostModel(List<NetInterface> interfaces, List<Route> routes, List<PolicyRule> rules, Sysctls sysctls,
       Map<Integer, String> tableNames, long realtimeMinusMonotonic) {
+    this(interfaces, routes, rules, sysctls, tableNames, realtimeMinusMonotonic, HZ_UNKNOWN);
+  }
+
+  /**
+   * As above, with the host's {@link #realtimeMinusMonotonic()} and {@link #configHz()} ({@link
+   * #CLOCK_UNKNOWN}, {@link #HZ_UNKNOWN} when not known).
+   */
+  public HostModel(List<NetInterface> interfaces, List<Route> routes, List<PolicyRule> rules, Sysctls sysctls,
+      Map<Integer, String> tableNames, long realtimeMinusMonotonic, int configHz) {
     this.realtimeMinusMonotonic = realtimeMinusMonotonic;
+    this.configHz = configHz;
     this.interfaces = List.copyOf(interfaces);
     this.sysctls = sysctls == null ? Sysctls.empty() : sysctls;
     NetInterface lo = null;
@@ -219,6 +233,14 @@ public final class HostModel {
    */
   public long realtimeMinusMonotonic() {
     return realtimeMinusMonotonic;
+  }
+
+  /**
+   * The host's CONFIG_HZ as its snapshot recorded it, or {@link #HZ_UNKNOWN}: the tick rate of jiffies,
+   * which limit, hashlimit, recent and connlimit count in (the engine takes 250 when unknown).
+   */
+  public int configHz() {
+    return configHz;
   }
 
   public int sysctlInt(String key, int dflt) {

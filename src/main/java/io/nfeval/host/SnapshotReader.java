@@ -23,6 +23,11 @@ final class SnapshotReader {
   static final String INFO = "snapshot-info.txt";
   /** The line of {@code snapshot-info.txt} with {@link HostModel#realtimeMinusMonotonic()}. */
   static final String CLOCK_KEY = "realtime-minus-monotonic-ns";
+  /** The line of {@code snapshot-info.txt} with {@link HostModel#configHz()}. */
+  static final String HZ_KEY = "config-hz";
+  /** The tick rates taken (io.nfeval.rules.ext.Jiffies#MIN_HZ, MAX_HZ; host does not depend on rules). */
+  static final int MIN_HZ = 10;
+  static final int MAX_HZ = 10_000;
 
   private SnapshotReader() {}
 
@@ -46,13 +51,23 @@ final class SnapshotReader {
     if (Files.exists(ruleFile)) {
       rules = IprouteJson.rules(ruleFile, JsonFiles.read(ruleFile), byName, ids);
     }
-    return new HostModel(ifs, routes, rules, sysctls, ids.names(), clockOffset(dir.resolve(INFO)));
+    final ClockInfo clock = clockInfo(dir.resolve(INFO));
+    return new HostModel(ifs, routes, rules, sysctls, ids.names(), clock.realtimeMinusMonotonic(),
+        clock.configHz());
   }
 
-  /** {@link #CLOCK_KEY} of snapshot-info.txt, or {@link HostModel#CLOCK_UNKNOWN} (no file, no line). */
-  static long clockOffset(Path info) {
+  /** What snapshot-info.txt says of the host's clock: {@link #CLOCK_KEY} and {@link #HZ_KEY}. */
+  record ClockInfo(long realtimeMinusMonotonic, int configHz) {
+    static final ClockInfo UNKNOWN = new ClockInfo(HostModel.CLOCK_UNKNOWN, HostModel.HZ_UNKNOWN);
+  }
+
+  /**
+   * {@link #CLOCK_KEY} and {@link #HZ_KEY} of snapshot-info.txt; {@link ClockInfo#UNKNOWN}'s values
+   * for a missing file or line. A value that is not a number is one line's error (exit 2).
+   */
+  static ClockInfo clockInfo(Path info) {
     if (!Files.isRegularFile(info)) {
-      return HostModel.CLOCK_UNKNOWN;
+      return ClockInfo.UNKNOWN;
     }
     final List<String> lines;
     try {
@@ -60,18 +75,38 @@ final class SnapshotReader {
     } catch (java.io.IOException | java.io.UncheckedIOException e) {
       throw InputException.ofFile(info, "cannot read: " + e.getMessage(), e);
     }
+    long offset = HostModel.CLOCK_UNKNOWN;
+    int hz = HostModel.HZ_UNKNOWN;
     for (int i = 0; i < lines.size(); i++) {
       final String l = lines.get(i);
       if (l.startsWith(CLOCK_KEY + ":")) {
         final String v = l.substring(CLOCK_KEY.length() + 1).trim();
         try {
-          return Long.parseLong(v);
+          offset = Long.parseLong(v);
         } catch (NumberFormatException e) {
           throw InputException.atLine(info, i + 1, CLOCK_KEY + " is not a number of nanoseconds: '" + v + "'");
         }
+      } else if (l.startsWith(HZ_KEY + ":")) {
+        final String v = l.substring(HZ_KEY.length() + 1).trim();
+        int n = -1;
+        try {
+          n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+          // reported below
+        }
+        if (n < MIN_HZ || n > MAX_HZ) {
+          throw InputException.atLine(info, i + 1, HZ_KEY + " is not a tick rate between " + MIN_HZ + " and "
+              + MAX_HZ + ": '" + v + "'");
+        }
+        hz = n;
       }
     }
-    return HostModel.CLOCK_UNKNOWN;
+    return new ClockInfo(offset, hz);
+  }
+
+  /** {@link #CLOCK_KEY} of snapshot-info.txt, or {@link HostModel#CLOCK_UNKNOWN} (no file, no line). */
+  static long clockOffset(Path info) {
+    return clockInfo(info).realtimeMinusMonotonic();
   }
 
   /** Table names to ids: local/main/default/numbers, and names from rt_tables given stable ids. */

@@ -87,6 +87,97 @@ public final class SnapshotWriter {
     return offset;
   }
 
+  /** The Kconfig choices of CONFIG_HZ a measured rate is rounded to. */
+  private static final int[] HZ_CHOICES = {100, 250, 300, 1000};
+
+  /**
+   * The running kernel's CONFIG_HZ ({@link HostModel#configHz}): from its configuration
+   * ({@code /proc/config.gz}, else {@code /boot/config-RELEASE}), else measured from {@code
+   * /proc/timer_list} (readable by root: jiffies over about 250 ms of CLOCK_MONOTONIC, rounded to the
+   * nearest of 100, 250, 300 and 1000 when within 5%); {@link HostModel#HZ_UNKNOWN} when none can be read.
+   * The namespaces share the kernel, so the host's value holds in any of them.
+   */
+  static int configHz(String release) {
+    int hz = hzFromConfig(Path.of("/proc/config.gz"), true);
+    if (hz == HostModel.HZ_UNKNOWN && release != null) {
+      hz = hzFromConfig(Path.of("/boot/config-" + release), false);
+    }
+    if (hz == HostModel.HZ_UNKNOWN) {
+      hz = measuredHz(Path.of("/proc/timer_list"), 250);
+    }
+    return hz;
+  }
+
+  /** {@code CONFIG_HZ=N} of a kernel configuration file (gzipped or not); HZ_UNKNOWN if unreadable or absent. */
+  static int hzFromConfig(Path file, boolean gzip) {
+    if (!Files.isReadable(file)) {
+      return HostModel.HZ_UNKNOWN;
+    }
+    try (java.io.InputStream raw = Files.newInputStream(file);
+         java.io.InputStream in = gzip ? new java.util.zip.GZIPInputStream(raw) : raw;
+         java.io.BufferedReader r = new java.io.BufferedReader(
+             new java.io.InputStreamReader(in, StandardCharsets.US_ASCII))) {
+      for (String l = r.readLine(); l != null; l = r.readLine()) {
+        if (l.startsWith("CONFIG_HZ=")) {
+          return hzInRange(Integer.parseInt(l.substring("CONFIG_HZ=".length()).trim()));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return HostModel.HZ_UNKNOWN;
+    }
+    return HostModel.HZ_UNKNOWN;
+  }
+
+  private static int hzInRange(int hz) {
+    return hz >= SnapshotReader.MIN_HZ && hz <= SnapshotReader.MAX_HZ ? hz : HostModel.HZ_UNKNOWN;
+  }
+
+  /** Two readings of {@code /proc/timer_list} {@code gapMillis} apart; HZ_UNKNOWN when unreadable or odd. */
+  static int measuredHz(Path timerList, long gapMillis) {
+    final long[] a = timerListReading(timerList);
+    if (a == null) {
+      return HostModel.HZ_UNKNOWN;
+    }
+    try {
+      Thread.sleep(gapMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return HostModel.HZ_UNKNOWN;
+    }
+    final long[] b = timerListReading(timerList);
+    if (b == null || b[0] <= a[0] || b[1] < a[1]) {
+      return HostModel.HZ_UNKNOWN;
+    }
+    return roundHz((double) (b[1] - a[1]) * 1e9 / (b[0] - a[0]));
+  }
+
+  /** The measured tick rate, rounded to the nearest Kconfig choice when within 5%, else to an integer. */
+  static int roundHz(double rate) {
+    for (int c : HZ_CHOICES) {
+      if (Math.abs(rate - c) <= c * 0.05) {
+        return c;
+      }
+    }
+    return hzInRange((int) Math.round(rate));
+  }
+
+  /** {@code now at N nsecs} and the first {@code jiffies: N} of /proc/timer_list, or null. */
+  private static long[] timerListReading(Path timerList) {
+    long now = -1;
+    try (java.io.BufferedReader r = Files.newBufferedReader(timerList, StandardCharsets.US_ASCII)) {
+      for (String l = r.readLine(); l != null; l = r.readLine()) {
+        if (now < 0 && l.startsWith("now at ") && l.endsWith(" nsecs")) {
+          now = Long.parseLong(l.substring("now at ".length(), l.length() - " nsecs".length()).trim());
+        } else if (now >= 0 && l.startsWith("jiffies: ")) {
+          return new long[] {now, Long.parseUnsignedLong(l.substring("jiffies: ".length()).trim())};
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    return null;
+  }
+
   private static long epochNanos(Instant t) {
     return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
@@ -102,6 +193,14 @@ public final class SnapshotWriter {
     info.add("created: " + Instant.now());
     info.add("netns: " + (netns == null ? "(host)" : netns));
     info.add(SnapshotReader.CLOCK_KEY + ": " + realtimeMinusMonotonic());
+    final int hz = configHz(System.getProperty("os.version"));
+    if (hz != HostModel.HZ_UNKNOWN) {
+      info.add(SnapshotReader.HZ_KEY + ": " + hz);
+    } else {
+      err.println("nfeval snapshot: warning: the kernel's CONFIG_HZ could not be read (no /proc/config.gz, no"
+          + " /boot/config-" + System.getProperty("os.version") + ", /proc/timer_list not readable);"
+          + " rate limits will count in 250 ticks a second");
+    }
     String version = firstLine(capture("iptables-save", "--version"));
     if (version != null) {
       info.add("iptables-save: " + version);

@@ -181,6 +181,61 @@ class HostModelSnapshotTest {
   }
 
   @Test
+  void configHzFromSnapshotInfo() throws Exception {
+    copySample();
+    assertThat(HostModel.load(tmp).configHz()).isEqualTo(HostModel.HZ_UNKNOWN);
+    Files.writeString(tmp.resolve("snapshot-info.txt"),
+        "realtime-minus-monotonic-ns: 17\nconfig-hz: 1000\nkernel: 6.12.0-55.el10.x86_64\n");
+    final HostModel h = HostModel.load(tmp);
+    assertThat(h.configHz()).isEqualTo(1000);
+    assertThat(h.realtimeMinusMonotonic()).isEqualTo(17);
+    for (String bad : new String[] {"fast", "0", "-250", "100000"}) {
+      Files.writeString(tmp.resolve("snapshot-info.txt"), "backend: legacy\nconfig-hz: " + bad + "\n");
+      assertThatThrownBy(() -> HostModel.load(tmp)).isInstanceOf(InputException.class)
+          .hasMessageContaining("snapshot-info.txt:2:").hasMessageContaining("config-hz")
+          .hasMessageContaining("'" + bad + "'");
+    }
+  }
+
+  @Test
+  void theWriterReadsConfigHzFromAKernelConfiguration() throws Exception {
+    final Path plain = tmp.resolve("config-6.12.0");
+    Files.writeString(plain, "# CONFIG_HZ_250 is not set\nCONFIG_HZ_1000=y\nCONFIG_HZ=1000\nCONFIG_SCHED_HRTICK=y\n");
+    assertThat(SnapshotWriter.hzFromConfig(plain, false)).isEqualTo(1000);
+    final Path gz = tmp.resolve("config.gz");
+    try (java.io.OutputStream o = new java.util.zip.GZIPOutputStream(Files.newOutputStream(gz))) {
+      o.write("CONFIG_HZ_PERIODIC=n\nCONFIG_HZ=300\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+    assertThat(SnapshotWriter.hzFromConfig(gz, true)).isEqualTo(300);
+    assertThat(SnapshotWriter.hzFromConfig(plain, true)).as("not gzip").isEqualTo(HostModel.HZ_UNKNOWN);
+    assertThat(SnapshotWriter.hzFromConfig(tmp.resolve("absent"), false)).isEqualTo(HostModel.HZ_UNKNOWN);
+    Files.writeString(plain, "CONFIG_NO_HZ=y\n");
+    assertThat(SnapshotWriter.hzFromConfig(plain, false)).isEqualTo(HostModel.HZ_UNKNOWN);
+    // a measured rate is rounded to the Kconfig choice it lies within 5% of
+    assertThat(SnapshotWriter.roundHz(243.9)).isEqualTo(250);
+    assertThat(SnapshotWriter.roundHz(1012)).isEqualTo(1000);
+    assertThat(SnapshotWriter.roundHz(296)).isEqualTo(300);
+    assertThat(SnapshotWriter.roundHz(99.2)).isEqualTo(100);
+    assertThat(SnapshotWriter.roundHz(512.4)).isEqualTo(512);
+    assertThat(SnapshotWriter.roundHz(3)).isEqualTo(HostModel.HZ_UNKNOWN);
+  }
+
+  @Test
+  void theWriterMeasuresTheTickRateOfThisKernel() {
+    final Path timerList = Path.of("/proc/timer_list");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(timerList),
+        "/proc/timer_list is not readable here (needs root): the measured tick rate is not checked");
+    final int measured = SnapshotWriter.measuredHz(timerList, 250);
+    final int configured = SnapshotWriter.hzFromConfig(Path.of("/proc/config.gz"), true);
+    if (configured != HostModel.HZ_UNKNOWN) {
+      assertThat(measured).isEqualTo(configured);
+    } else {
+      assertThat(measured).isIn(100, 250, 300, 1000);
+    }
+    assertThat(SnapshotWriter.configHz(System.getProperty("os.version"))).isEqualTo(measured);
+  }
+
+  @Test
   void theWriterRecordsAClockOffsetOfThisHost() {
     final long offset = SnapshotWriter.realtimeMinusMonotonic();
     final long expected = System.currentTimeMillis() * 1_000_000L - System.nanoTime();

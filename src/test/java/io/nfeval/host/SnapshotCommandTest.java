@@ -47,6 +47,9 @@ class SnapshotCommandTest {
       assertThat(h.ipForward()).isTrue();
       assertThat(h.rpFilter(h.byName("eth0"))).isEqualTo(2);
       assertThat(h.sysctlInt("net.ipv4.ip_local_port_range", 0)).isPositive();
+      // the kernel's tick rate, as the writer's own reading of this kernel finds it (root reads timer_list)
+      assertThat(h.configHz()).isEqualTo(SnapshotWriter.configHz(System.getProperty("os.version")));
+      assertThat(h.configHz()).isNotEqualTo(HostModel.HZ_UNKNOWN);
       assertThat(h.route(0, Inet4.parse("8.8.8.8"), 0, 3, null, null).gateway())
           .isEqualTo(Inet4.parse("192.0.2.3"));
     }

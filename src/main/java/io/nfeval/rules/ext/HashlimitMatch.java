@@ -261,14 +261,12 @@ public final class HashlimitMatch implements Match {
 
   // ---- evaluation (xt_hashlimit.c hashlimit_mt_common, revision 3) ------------------------------
 
-  /** {@code MAX_CPJ = 0xFFFFFFFFFFFFFFFF / (HZ*60*60*24)} (unsigned). */
-  private static final long MAX_CPJ = Long.divideUnsigned(-1L, Jiffies.HZ * 60L * 60 * 24);
-  /** {@code CREDITS_PER_JIFFY = POW2_BELOW64(MAX_CPJ)} of revisions 2 and 3. */
-  static final long CREDITS_PER_JIFFY = Long.highestOneBit(MAX_CPJ);
-
-  /** user2credits (revision &ge; 2): divide the constant operands first to avoid overflow. */
-  static long user2credits(long user) {
-    final long hzCpj = Jiffies.HZ * CREDITS_PER_JIFFY;
+  /**
+   * user2credits (revision &ge; 2): divide the constant operands first to avoid overflow; HZ and
+   * CREDITS_PER_JIFFY ({@code POW2_BELOW64(~0ULL / (HZ*60*60*24))}) are the host's.
+   */
+  static long user2credits(long user, Jiffies j) {
+    final long hzCpj = j.hz * j.hashlimitCreditsPerJiffy;
     if (Long.compareUnsigned(SCALE, hzCpj) >= 0) {
       return Long.divideUnsigned(user, Long.divideUnsigned(SCALE, hzCpj));
     }
@@ -288,17 +286,22 @@ public final class HashlimitMatch implements Match {
     boolean prevWindow;
   }
 
-  /** {@code struct xt_hashlimit_htable}: the config of the rule that created it, and its entries. */
+  /**
+   * {@code struct xt_hashlimit_htable}: the config of the rule that created it, the host's tick rate
+   * (which its credit arithmetic derives from), and its entries.
+   */
   static final class Table {
     final HashlimitMatch cfg;
+    final Jiffies ticks;
     final IntTripleMap<Dst> entries = new IntTripleMap<>();
     /** The key of the packet being looked up (hashlimit_init_dst's result); single writer. */
     int keySrc;
     int keyDst;
     int keyPorts;
 
-    Table(HashlimitMatch cfg) {
+    Table(HashlimitMatch cfg, Jiffies ticks) {
       this.cfg = cfg;
+      this.ticks = ticks;
     }
   }
 
@@ -327,7 +330,8 @@ public final class HashlimitMatch implements Match {
     final Ref ref = (Ref) ctx.matchState();
     Table t = ref.table;
     if (t == null) {
-      t = (Table) ctx.sharedState("hashlimit:" + hashName, () -> new Table(this));
+      final Jiffies ticks = ctx.ticks();
+      t = (Table) ctx.sharedState("hashlimit:" + hashName, () -> new Table(this, ticks));
       ref.table = t;
     }
     final HashlimitMatch cfg = t.cfg;
@@ -338,13 +342,13 @@ public final class HashlimitMatch implements Match {
     final long now = ctx.jiffies();
     Dst d = t.entries.get(t.keySrc, t.keyDst, t.keyPorts);
     if (d != null && now - d.expires >= 0) {
-      d = cfg.resetDst(d, now); // expired: a new bucket (the old entry's object is reused)
+      d = cfg.resetDst(d, now, t.ticks); // expired: a new bucket (the old entry's object is reused)
     } else if (d == null) {
-      d = cfg.newDst(now);
+      d = cfg.newDst(now, t.ticks);
       t.entries.put(t.keySrc, t.keyDst, t.keyPorts, d);
     } else {
-      d.expires = now + Jiffies.fromMillis(cfg.expire);
-      cfg.recalc(d, now);
+      d.expires = now + t.ticks.fromMillis(cfg.expire);
+      cfg.recalc(d, now, t.ticks);
     }
     // the bucket follows the table's configuration, the verdict this rule's (hashlimit_mt_common's cfg)
     final boolean bytes = byteRate != null;
@@ -355,7 +359,7 @@ public final class HashlimitMatch implements Match {
       }
       return above;
     }
-    final long cost = bytes ? byteCost(ctx.length(), d) : d.cost;
+    final long cost = bytes ? byteCost(ctx.length(), d, t.ticks) : d.cost;
     if (Long.compareUnsigned(d.credit, cost) >= 0) {
       d.credit -= cost;
       return !above;
@@ -363,39 +367,40 @@ public final class HashlimitMatch implements Match {
     return above;
   }
 
-  /** {@code CREDITS_PER_JIFFY_BYTES = POW2_BELOW32(0xFFFFFFFF / HZ)}. */
-  static final long CREDITS_PER_JIFFY_BYTES = Long.highestOneBit(0xffffffffL / Jiffies.HZ);
-  /** A full byte-mode bucket: one second of credits. */
-  private static final long BYTE_BUCKET = CREDITS_PER_JIFFY_BYTES * Jiffies.HZ;
+  /** A full byte-mode bucket: one second of credits, {@code CREDITS_PER_JIFFY_BYTES * HZ}. */
+  private static long byteBucket(Jiffies j) {
+    return j.hashlimitCreditsPerJiffyBytes * j.hz;
+  }
 
   /** user2credits_byte: {@code (u32)((user * HZ * CREDITS_PER_JIFFY_BYTES) >> 32)}. */
-  static long user2creditsByte(long user) {
-    return ((user * BYTE_BUCKET) >>> 32) & 0xffffffffL;
+  static long user2creditsByte(long user, Jiffies j) {
+    return ((user * byteBucket(j)) >>> 32) & 0xffffffffL;
   }
 
   /**
    * hashlimit_byte_cost: 16-byte chunks of the packet times the cost per chunk, at most a full bucket;
    * a bucket too empty for the packet is refilled while refills (the burst) remain.
    */
-  private static long byteCost(int len, Dst d) {
+  private static long byteCost(int len, Dst d, Jiffies j) {
+    final long bucket = byteBucket(j);
     long tmp = ((len & 0xffffffffL) >>> BYTE_SHIFT) + 1;
     tmp = tmp * d.cost;
-    if (Long.compareUnsigned(tmp, BYTE_BUCKET) > 0) {
-      tmp = BYTE_BUCKET;
+    if (Long.compareUnsigned(tmp, bucket) > 0) {
+      tmp = bucket;
     }
     if (Long.compareUnsigned(d.credit, tmp) < 0 && d.creditCap != 0) {
       d.creditCap--;
-      d.credit = BYTE_BUCKET;
+      d.credit = bucket;
     }
     return tmp & 0xffffffffL;
   }
 
   /** rateinfo_init for packet mode (and rate-match mode). */
-  private Dst newDst(long now) {
-    return resetDst(new Dst(), now);
+  private Dst newDst(long now, Jiffies j) {
+    return resetDst(new Dst(), now, j);
   }
 
-  private Dst resetDst(Dst d, long now) {
+  private Dst resetDst(Dst d, long now, Jiffies j) {
     d.credit = 0;
     d.cost = 0;
     d.creditCap = 0;
@@ -403,7 +408,7 @@ public final class HashlimitMatch implements Match {
     d.burst = 0;
     d.currentRate = 0;
     d.prevWindow = false;
-    d.expires = now + Jiffies.fromMillis(expire);
+    d.expires = now + j.fromMillis(expire);
     d.prev = now;
     if (rateMatch && byteRate != null) {
       // user2rate_bytes
@@ -414,25 +419,25 @@ public final class HashlimitMatch implements Match {
       d.rate = avg == 0 ? 0 : Long.divideUnsigned(SCALE, avg);
       d.burst = (burst & 0xFFFFFFFFL) + d.rate;
     } else if (byteRate != null) {
-      d.credit = BYTE_BUCKET;
-      d.cost = user2creditsByte(byteCost);
+      d.credit = byteBucket(j);
+      d.cost = user2creditsByte(byteCost, j);
       d.creditCap = byteRefills;
     } else {
-      d.credit = user2credits(avg * (burst & 0xFFFFFFFFL));
-      d.cost = user2credits(avg);
+      d.credit = user2credits(avg * (burst & 0xFFFFFFFFL), j);
+      d.cost = user2credits(avg, j);
       d.creditCap = d.credit;
     }
     return d;
   }
 
   /** rateinfo_recalc for packet mode (and rate-match mode). */
-  private void recalc(Dst d, long now) {
+  private void recalc(Dst d, long now, Jiffies j) {
     final long delta = now - d.prev;
     if (delta == 0) {
       return;
     }
     if (rateMatch) {
-      final long interval = rateInterval * Jiffies.HZ;
+      final long interval = rateInterval * j.hz;
       if (Long.compareUnsigned(delta, interval) < 0) {
         return;
       }
@@ -444,17 +449,18 @@ public final class HashlimitMatch implements Match {
     d.prev = now;
     if (byteRate != null) {
       final long before = d.credit;
-      d.credit += CREDITS_PER_JIFFY_BYTES * delta;
+      final long bucket = byteBucket(j);
+      d.credit += j.hashlimitCreditsPerJiffyBytes * delta;
       if (Long.compareUnsigned(before, d.credit) >= 0) {
-        d.credit = BYTE_BUCKET; // overflow
+        d.credit = bucket; // overflow
         return;
       }
-      if (Long.compareUnsigned(d.credit, BYTE_BUCKET) > 0) {
-        d.credit = BYTE_BUCKET;
+      if (Long.compareUnsigned(d.credit, bucket) > 0) {
+        d.credit = bucket;
       }
       return;
     }
-    d.credit += delta * CREDITS_PER_JIFFY;
+    d.credit += delta * j.hashlimitCreditsPerJiffy;
     if (Long.compareUnsigned(d.credit, d.creditCap) > 0) {
       d.credit = d.creditCap;
     }

@@ -46,26 +46,30 @@ public final class LimitMatch implements Match {
 
   // ---- evaluation (xt_limit.c limit_mt, limit_mt_check) -----------------------------------------
 
-  /** {@code MAX_CPJ = 0xFFFFFFFF / (HZ*60*60*24)}: credits per jiffy such that a day fits in u32. */
-  private static final long MAX_CPJ = 0xFFFFFFFFL / (Jiffies.HZ * 60L * 60 * 24);
-  /** {@code CREDITS_PER_JIFFY = POW2_BELOW32(MAX_CPJ)} (128 at HZ=250). */
-  static final long CREDITS_PER_JIFFY = Long.highestOneBit(MAX_CPJ);
-
-  /** user2credits: avg (1/10000 s units, u32) to credits, dividing first when multiplying overflows. */
-  static long user2credits(long user) {
+  /**
+   * user2credits: avg (1/10000 s units, u32) to credits, dividing first when multiplying overflows;
+   * CREDITS_PER_JIFFY ({@code POW2_BELOW32(0xFFFFFFFF / (HZ*60*60*24))}, so that a day fits in u32) and
+   * HZ are the host's.
+   */
+  static long user2credits(long user, Jiffies j) {
     final long u = user & 0xFFFFFFFFL;
-    if (u > 0xFFFFFFFFL / (Jiffies.HZ * CREDITS_PER_JIFFY)) {
-      return ((u / SCALE) * Jiffies.HZ * CREDITS_PER_JIFFY) & 0xFFFFFFFFL;
+    final long hzCpj = j.hz * j.limitCreditsPerJiffy;
+    if (u > 0xFFFFFFFFL / hzCpj) {
+      return ((u / SCALE) * hzCpj) & 0xFFFFFFFFL;
     }
-    return ((u * Jiffies.HZ * CREDITS_PER_JIFFY) / SCALE) & 0xFFFFFFFFL;
+    return ((u * hzCpj) / SCALE) & 0xFFFFFFFFL;
   }
 
-  /** struct xt_limit_priv plus the constants checkentry derives (credit_cap, cost). */
+  /**
+   * struct xt_limit_priv plus the constants checkentry derives (credit_cap, cost), which depend on the
+   * host's HZ and are therefore set at the first packet, when the context tells it.
+   */
   static final class Bucket {
     long prev = Long.MIN_VALUE;
     long credit;
     long cap;
     long cost;
+    long creditsPerJiffy;
     /** nft_limit state (iptables-nft): tokens in ns, last packet time, cost and bucket size. */
     long nftLast = Long.MIN_VALUE;
     long nftTokens;
@@ -117,12 +121,15 @@ public final class LimitMatch implements Match {
 
   @Override
   public Object newState() {
-    final Bucket b = new Bucket();
-    // limit_mt_check: "credits full"; avg * burst is a u32 product.
-    b.cap = user2credits((avg * burst) & 0xFFFFFFFFL);
+    return new Bucket();
+  }
+
+  /** limit_mt_check: "credits full"; avg * burst is a u32 product. */
+  private void check(Bucket b, Jiffies j) {
+    b.creditsPerJiffy = j.limitCreditsPerJiffy;
+    b.cap = user2credits((avg * burst) & 0xFFFFFFFFL, j);
     b.credit = b.cap;
-    b.cost = user2credits(avg);
-    return b;
+    b.cost = user2credits(avg, j);
   }
 
   /**
@@ -140,9 +147,10 @@ public final class LimitMatch implements Match {
     }
     final long now = ctx.jiffies();
     if (b.prev == Long.MIN_VALUE) {
+      check(b, ctx.ticks());
       b.prev = now;
     }
-    final long increase = ((now - b.prev) * CREDITS_PER_JIFFY) & 0xFFFFFFFFL;
+    final long increase = ((now - b.prev) * b.creditsPerJiffy) & 0xFFFFFFFFL;
     b.prev = now;
     long credit = (b.credit + increase) & 0xFFFFFFFFL;
     if (credit > b.cap) {

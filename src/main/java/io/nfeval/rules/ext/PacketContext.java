@@ -35,6 +35,9 @@ public interface PacketContext {
    */
   long jiffies();
 
+  /** The host's tick rate, whose CONFIG_HZ the jiffies-counting matches derive their constants from. */
+  Jiffies ticks();
+
   /** Index of the packet in the run (for trace and statistic). */
   long packetIndex();
 

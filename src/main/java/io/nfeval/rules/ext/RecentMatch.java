@@ -262,7 +262,7 @@ public final class RecentMatch implements Match {
       t.removeAt(slot);
       return !ret;
     } else {
-      final long time = now - seconds * Jiffies.HZ;
+      final long time = now - seconds * ctx.ticks().hz;
       int hits = 0;
       for (int i = 0; i < e.nstamps; i++) {
         if (seconds != 0 && time - e.stamps[i] > 0) {

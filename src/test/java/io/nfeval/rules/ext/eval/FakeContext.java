@@ -23,6 +23,7 @@ final class FakeContext implements PacketContext {
   long now;
   /** The host's CLOCK_REALTIME - CLOCK_MONOTONIC: where its ticks fall (0: on multiples of 4 ms). */
   long realtimeMinusMonotonic;
+  io.nfeval.rules.ext.Jiffies ticks = io.nfeval.rules.ext.Jiffies.DEFAULT;
   String in = "eth0";
   String out;
   int inGroup;
@@ -92,7 +93,8 @@ final class FakeContext implements PacketContext {
   @Override public int fragOffset() { return view.fragmentOffset(); }
   @Override public int hook() { return hook; }
   @Override public long nowNanos() { return now; }
-  @Override public long jiffies() { return io.nfeval.rules.ext.Jiffies.at(now, realtimeMinusMonotonic); }
+  @Override public long jiffies() { return ticks.at(now, realtimeMinusMonotonic); }
+  @Override public io.nfeval.rules.ext.Jiffies ticks() { return ticks; }
   @Override public long randomSeed() { return 42; }
   @Override public long packetIndex() { return 0; }
   @Override public String inIface() { return in; }

@@ -52,6 +52,46 @@ class RateMatchTest {
   }
 
   @Test
+  void ticksAreTheHostsConfigHz() {
+    final Pkt p = Pkt.udp(1, 2, new byte[0]);
+    // 1,000 packets a second for a second through 400/sec, burst 1: a bucket of one packet's cost (80
+    // credits at either rate). At HZ=250 a 4 ms tick refills 128, capped at 80: one packet a tick, 250.
+    // At HZ=1000 a 1 ms tick refills 32: one packet every 3 ms, 334.
+    final int[] passed = new int[2];
+    final int[] hzs = {250, 1000};
+    for (int k = 0; k < 2; k++) {
+      ctx.ticks = io.nfeval.rules.ext.Jiffies.of(hzs[k]);
+      final Match m = match("-m limit --limit 400/sec --limit-burst 1 -j ACCEPT");
+      for (int ms = 0; ms < 1000; ms++) {
+        passed[k] += at(m, 10_000 + ms, p) ? 1 : 0;
+      }
+    }
+    ctx.ticks = io.nfeval.rules.ext.Jiffies.DEFAULT;
+    assertThat(passed[0]).isEqualTo(250);
+    assertThat(passed[1]).isEqualTo(334);
+  }
+
+  @Test
+  void hashlimitCountsInTheHostsTicks() {
+    final Pkt p = Pkt.udp(1, 2, new byte[0]).from(Pkt.A);
+    // 500/sec burst 1 at 1,000 packets a second: every other packet at HZ=1000; at HZ=250 the 4 ms
+    // tick refills two packets' credit but the bucket holds one, so one packet per tick
+    final int[] hzs = {250, 1000};
+    final int[] passed = new int[2];
+    for (int k = 0; k < 2; k++) {
+      ctx.ticks = io.nfeval.rules.ext.Jiffies.of(hzs[k]);
+      final Match m = match("-m hashlimit --hashlimit-upto 500/sec --hashlimit-burst 1 --hashlimit-mode srcip"
+          + " --hashlimit-name hz" + hzs[k] + " -j ACCEPT");
+      for (int ms = 0; ms < 1000; ms++) {
+        passed[k] += at(m, 10_000 + ms, p) ? 1 : 0;
+      }
+    }
+    ctx.ticks = io.nfeval.rules.ext.Jiffies.DEFAULT;
+    assertThat(passed[0]).isEqualTo(250);
+    assertThat(passed[1]).isEqualTo(500);
+  }
+
+  @Test
   void limitDefaultIsThreePerHourBurstFive() {
     final Match m = match("-m limit -j LOG");
     final Pkt p = Pkt.udp(1, 2, new byte[0]);
