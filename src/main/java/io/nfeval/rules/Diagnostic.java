@@ -13,9 +13,14 @@ public record Diagnostic(SourceRef source, String message, Kind kind) {
      * A line nfeval reads but the iptables-restore of today refuses, so that the file would not load on
      * the host: an older iptables' syntax read with that iptables' meaning (iptables 1.4's {@code --option
      * ! value}), or whitespace iptables-restore does not strip (a {@code COMMIT} or table line of a CRLF
-     * file).
+     * file, the last argument of a rule line of a CRLF file where it is not free text).
      */
-    REFUSED_BY_RESTORE
+    REFUSED_BY_RESTORE,
+    /**
+     * A line the kernel loads with a meaning its text hides: in a CRLF file, the CR that stays in a rule's
+     * last argument when that is an interface name, which then matches no interface.
+     */
+    LOADS_OTHERWISE
   }
 
   public Diagnostic(SourceRef source, String message) {

@@ -39,10 +39,10 @@ public final class RulesetChecker {
       checkTable(rs, t, sets, ifaces, out);
     }
     // The line means something to nfeval but would not load on the host (iptables-restore 1.8.9
-    // answers "Bad argument", "invalid port/service `!'", "table name invalid"...): the operator needs
-    // to know before deploying it.
+    // answers "Bad argument", "invalid port/service `!'", "table name invalid"...), or loads meaning
+    // something its text hides (a CR in an interface name): the operator needs to know before deploying it.
     for (Diagnostic d : rs.diagnostics()) {
-      if (d.kind() == Diagnostic.Kind.REFUSED_BY_RESTORE) {
+      if (d.kind() == Diagnostic.Kind.REFUSED_BY_RESTORE || d.kind() == Diagnostic.Kind.LOADS_OTHERWISE) {
         out.add(d.toString());
       }
     }

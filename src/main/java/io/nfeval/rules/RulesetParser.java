@@ -161,7 +161,51 @@ public final class RulesetParser {
       s = s.substring(end + 1).strip();
       hadCounters = true;
     }
-    command(Tokenizer.split(s), counters);
+    final List<String> args = Tokenizer.split(s);
+    if (raw.endsWith("\r") && !args.isEmpty()) {
+      crLineEnd(raw, args);
+    }
+    command(args, counters);
+  }
+
+  /** Options whose argument iptables takes as free text: a CR ending it stays in it and the line loads. */
+  private static final java.util.Set<String> TEXT_OPTIONS = java.util.Set.of("-i", "--in-interface", "-o",
+      "--out-interface", "--physdev-in", "--physdev-out", "--comment", "--log-prefix", "--nflog-prefix");
+  private static final java.util.Set<String> INTERFACE_OPTIONS = java.util.Set.of("-i", "--in-interface", "-o",
+      "--out-interface", "--physdev-in", "--physdev-out");
+
+  /**
+   * A command line of a CRLF file. iptables-restore splits arguments on blanks and newlines only
+   * (add_param_to_argv), so the CR stays in the last argument. Where that argument is free text (an
+   * interface name, a comment, a log prefix) the rule loads with the CR in it, and an interface name
+   * ending in CR matches no interface: nfeval keeps the CR there too. Anywhere else the value is
+   * refused, and with it the file. Measured with iptables-restore 1.8.9: "Invalid target name
+   * `ACCEPT\r'", "invalid port/service", "host/network not found", "Bad state", "trailing garbage";
+   * "Bad argument" when the CR follows a blank or a closing quote; "-A INPUT\r": "No chain/target/match
+   * by that name"; {@code -i eth0\r}, {@code --physdev-in}, {@code --comment x\r}, {@code --log-prefix
+   * x\r} load (iptables-save prints {@code -i eth0^M}, {@code --comment "x^M"}).
+   */
+  private void crLineEnd(String raw, List<String> args) {
+    final String body = raw.substring(0, raw.length() - 1);
+    final int n = args.size();
+    final String last = args.get(n - 1);
+    final boolean alone = body.endsWith(" ") || body.endsWith("\t") || body.endsWith("\"")
+        || body.endsWith("'") || body.endsWith("\r");
+    String option = n >= 2 ? args.get(n - 2) : "";
+    if (option.equals("!") && n >= 3) {
+      option = args.get(n - 3); // iptables 1.4's "-i ! eth0"
+    }
+    if (!alone && TEXT_OPTIONS.contains(option)) {
+      args.set(n - 1, last + "\r");
+      if (INTERFACE_OPTIONS.contains(option)) {
+        diagnostics.add(new Diagnostic(here(), "interface name `" + last + "\\r' of " + option
+            + " ends in the CR of a CRLF file: the kernel loads the rule with that name, and it matches no"
+            + " interface", Diagnostic.Kind.LOADS_OTHERWISE));
+      }
+      return;
+    }
+    refusedByRestore("rule line with a CR line end (a CRLF file): iptables-restore 1.8.9 refuses it (the CR"
+        + (alone ? " is an argument of its own: \"Bad argument\")" : " stays in its last argument, `" + last + "\\r')"));
   }
 
   private static long[] counters(String s) {

@@ -247,6 +247,36 @@ class RulesetParserTest {
     assertThat(parse("*filter \n:INPUT ACCEPT [0:0]\r\n  -A INPUT -j ACCEPT  \nCOMMIT").diagnostics()).isEmpty();
   }
 
+  /**
+   * A rule line of a CRLF file: the CR stays in its last argument (iptables-restore splits on blanks and
+   * newlines only). Measured with 1.8.9: "-j ACCEPT\r": "Invalid target name", "--dport 22\r": "invalid
+   * port/service", a CR after a quote: "Bad argument"; "-i eth0\r", "--comment x\r" load, and
+   * iptables-save prints "-i eth0^M", "--comment \"x^M\"".
+   */
+  @Test
+  void aCrlfRuleLineIsReadAsIptablesRestoreReadsIt() {
+    final Ruleset r = parse("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\r\n"
+        + "-A INPUT -i eth0\r\n-A INPUT -s 10.0.0.1 -m comment --comment x\r\n"
+        + "-A INPUT -j LOG --log-prefix \"a b\"\r\n-A INPUT -p tcp ! --dport 22\r\nCOMMIT\n");
+    assertThat(r.table("filter").chain("INPUT").rules()).extracting(Rule::save).containsExactly(
+        "-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT",
+        "-A INPUT -i eth0\r",
+        "-A INPUT -s 10.0.0.1/32 -m comment --comment \"x\r\"",
+        "-A INPUT -j LOG --log-prefix \"a b\"",
+        "-A INPUT -p tcp -m tcp ! --dport 22");
+    assertThat(r.diagnostics()).extracting(d -> d.source().line() + " " + d.kind() + " " + d.message())
+        .containsExactly(
+            "3 REFUSED_BY_RESTORE rule line with a CR line end (a CRLF file): iptables-restore 1.8.9 refuses it"
+                + " (the CR stays in its last argument, `ACCEPT\\r')",
+            "4 LOADS_OTHERWISE interface name `eth0\\r' of -i ends in the CR of a CRLF file: the kernel loads"
+                + " the rule with that name, and it matches no interface",
+            "6 REFUSED_BY_RESTORE rule line with a CR line end (a CRLF file): iptables-restore 1.8.9 refuses it"
+                + " (the CR is an argument of its own: \"Bad argument\")",
+            "7 REFUSED_BY_RESTORE rule line with a CR line end (a CRLF file): iptables-restore 1.8.9 refuses it"
+                + " (the CR stays in its last argument, `22\\r')");
+    assertThat(RulesetChecker.check(r, null, null)).hasSize(4);
+  }
+
   @Test
   void jumpToMissingChainIsADiagnostic() {
     final Ruleset r = parse("*filter\n-A INPUT -j nowhere\nCOMMIT\n");
