@@ -30,7 +30,7 @@ final class SnapshotReload implements AutoCloseable {
   static final List<String> RULE_FILES = List.of("iptables.rules", "nft-chains.json");
   static final List<String> IPSET_FILES = List.of("ipset.save");
   static final List<String> HOST_FILES = List.of("ip-addr.json", "ip-route.json", "ip-rule.json",
-      "sysctl.txt");
+      "sysctl.txt", "snapshot-info.txt"); // the last: the host's clock offset and CONFIG_HZ
 
   private final Path dir;
   private final ParseOptions parse;

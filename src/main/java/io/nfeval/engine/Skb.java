@@ -434,8 +434,12 @@ public final class Skb implements PacketContext {
     if (!ct.isConfirmed(ctHandle)) {
       return 0; // an unconfirmed entry's timeout is still relative: nf_ct_expires() gives 0
     }
-    final long left = ct.expiresAt(ctHandle) - tsNanos;
-    return left <= 0 ? 0 : left / 1_000_000_000L;
+    // nf_ct_expires() / HZ: max((s32)(ct->timeout - nfct_time_stamp), 0) / HZ, in whole ticks. The
+    // timeout was set as jiffies + seconds * HZ, which is the tick of the expiry time here.
+    final long offset = host.host.realtimeMinusMonotonic();
+    final long off = offset == HostModel.CLOCK_UNKNOWN ? 0 : offset;
+    final long left = host.ticks.at(ct.expiresAt(ctHandle), off) - host.ticks.at(tsNanos, off);
+    return left <= 0 ? 0 : left / host.ticks.hz;
   }
 
   @Override

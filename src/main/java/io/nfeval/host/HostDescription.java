@@ -79,7 +79,17 @@ final class HostDescription {
     }
     Map<String, String> sys = new HashMap<>();
     root.path("sysctl").fields().forEachRemaining(e -> sys.put(e.getKey(), e.getValue().asText()));
-    return new HostModel(ifs, routes, rules, new Sysctls(sys), ids.names());
+    int hz = HostModel.HZ_UNKNOWN;
+    if (root.has("configHz")) {
+      final JsonNode h = root.get("configHz");
+      if (!h.canConvertToInt() || !h.isIntegralNumber() || h.asInt() < SnapshotReader.MIN_HZ
+          || h.asInt() > SnapshotReader.MAX_HZ) {
+        throw InputException.ofFile(file, "\"configHz\" is not a tick rate between " + SnapshotReader.MIN_HZ
+            + " and " + SnapshotReader.MAX_HZ + ": " + h, null);
+      }
+      hz = h.asInt();
+    }
+    return new HostModel(ifs, routes, rules, new Sysctls(sys), ids.names(), HostModel.CLOCK_UNKNOWN, hz);
   }
 
   private static NetInterface iface(Path file, JsonNode i, String name, int index) {

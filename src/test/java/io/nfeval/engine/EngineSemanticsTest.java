@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nfeval.host.HostModel;
 import io.nfeval.ipset.IpsetRegistry;
+import io.nfeval.packet.PacketView;
 import io.nfeval.rules.ParseOptions;
 import io.nfeval.rules.Ruleset;
 import io.nfeval.rules.RulesetParser;
@@ -30,8 +31,14 @@ class EngineSemanticsTest {
       + "\"sysctl\":{\"net.ipv4.ip_forward\":1}}";
 
   Engine engine(String rules) throws Exception {
+    return engine(rules, HostModel.HZ_UNKNOWN);
+  }
+
+  /** An engine on a host whose CONFIG_HZ is {@code hz}. */
+  Engine engine(String rules, int hz) throws Exception {
     Path h = dir.resolve("host.json");
-    Files.writeString(h, HOST);
+    Files.writeString(h, hz == HostModel.HZ_UNKNOWN ? HOST
+        : HOST.substring(0, HOST.length() - 1) + ",\"configHz\":" + hz + "}");
     HostModel host = HostModel.fromDescription(h);
     Ruleset rs = RulesetParser.parse(rules, "test.rules", ParseOptions.DEFAULT);
     return new Engine(rs, host, new IpsetRegistry(List.of()), new Engine.Options());
@@ -223,6 +230,39 @@ class EngineSemanticsTest {
     assertThat(c).contains("[3:220] -A PREROUTING -p tcp");
     assertThat(c).contains("[2:80] -A OUTPUT -p tcp -m tcp --tcp-flags RST RST -m conntrack --ctexpire 0:10");
   }
+  /**
+   * {@code --ctexpire} is {@code nf_ct_expires(ct) / HZ}: whole ticks left, divided by HZ. A RELATED
+   * ICMP error does not refresh its master, so it sees the master's timeout run down: 30 s set at the
+   * tick of 10.000 s (jiffy 2500, expiry jiffy 10000), the error 1.00399 s later at jiffy 2750 sees
+   * 7250 ticks = 29 s left (in nanoseconds it would be 28.996 s, 28). At HZ=1000 the error's tick is
+   * 11003: 28.997 s, 28.
+   */
+  @Test
+  void ctexpireCountsWholeTicks() throws Exception {
+    final String rules = String.join("\n",
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "-A INPUT -p icmp -m conntrack --ctstate RELATED --ctexpire 29",
+        "-A INPUT -p icmp -m conntrack --ctstate RELATED --ctexpire 28",
+        "COMMIT", "");
+    for (int hz : new int[] {250, 1000}) {
+      Engine e = engine(rules, hz);
+      var eth0 = e.host().byName("eth0");
+      final PacketView out = Packets.udp("192.0.2.1", 5000, "198.51.100.7", 53, 10);
+      assertThat(e.output(out, null, -1, -1, 10_000_000_000L, 0)).isEqualTo(Disposition.SENT);
+      final PacketView err = Packets.icmpError("198.51.100.7", "192.0.2.1", 3, 3,
+          Packets.udp("192.0.2.1", 5000, "198.51.100.7", 53, 10));
+      assertThat(e.arrive(err, eth0, 11_003_990_000L, 1)).isEqualTo(Disposition.DELIVERED);
+      final String c = counters(e);
+      assertThat(c).as("HZ=%d", hz).contains((hz == 250 ? "[1:56]" : "[0:0]")
+          + " -A INPUT -p icmp -m conntrack --ctstate RELATED --ctexpire 29");
+      assertThat(c).as("HZ=%d", hz).contains((hz == 250 ? "[0:0]" : "[1:56]")
+          + " -A INPUT -p icmp -m conntrack --ctstate RELATED --ctexpire 28");
+    }
+  }
+
   /**
    * nf_send_reset sends nothing for a packet whose route is broadcast or multicast (RTCF_BROADCAST,
    * RTCF_MULTICAST): a TCP segment to the subnet's broadcast address is rejected without a reset.

@@ -59,6 +59,19 @@ final class Packets {
     return finish(b, len);
   }
 
+  /** An ICMP error ({@code type}/{@code code}) quoting the IP header and first 8 bytes of {@code quoted}. */
+  static PacketView icmpError(String src, String dst, int type, int code, PacketView quoted) {
+    final int len = 20 + 8 + 28;
+    ByteBuffer b = ByteBuffer.allocate(len);
+    ipHeader(b, len, 1, src, dst, 0, 0);
+    b.put(20, (byte) type);
+    b.put(21, (byte) code);
+    for (int i = 0; i < 28; i++) {
+      b.put(28 + i, quoted.buffer().get(quoted.l3Offset() + i));
+    }
+    return finish(b, len);
+  }
+
   /** An IPv4 fragment: {@code payload} bytes of a UDP datagram starting at byte {@code offset}. */
   static PacketView fragment(String src, String dst, int id, int offset, boolean more, byte[] whole) {
     final int n = Math.min(whole.length - offset, more ? 1480 : whole.length - offset);

@@ -80,6 +80,13 @@ class HostDescriptionTest {
     Files.writeString(f, "{}");
     assertThatThrownBy(() -> HostModel.fromDescription(f)).isInstanceOf(InputException.class)
         .hasMessageContaining("interfaces");
+    for (String hz : new String[] {"\"1000\"", "0", "250.5", "20000"}) {
+      Files.writeString(f, "{\"interfaces\": [], \"configHz\": " + hz + "}");
+      assertThatThrownBy(() -> HostModel.fromDescription(f)).isInstanceOf(InputException.class)
+          .hasMessageContaining("h.json").hasMessageContaining("configHz");
+    }
+    Files.writeString(f, "{\"interfaces\": [], \"configHz\": 1000}");
+    org.assertj.core.api.Assertions.assertThat(HostModel.fromDescription(f).configHz()).isEqualTo(1000);
   }
 
   /** The routes implied by the example's addresses equal those the kernel creates for the same addresses. */
