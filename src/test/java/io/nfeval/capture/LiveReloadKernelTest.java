@@ -58,7 +58,7 @@ class LiveReloadKernelTest {
   }
 
   private static String awaitLine(Path err, Pattern p, Process live) throws Exception {
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 300; i++) { // up to 30 s: a loaded machine can take seconds to reload
       if (Files.exists(err)) {
         final Matcher m = p.matcher(Files.readString(err));
         if (m.find()) {
@@ -94,7 +94,7 @@ class LiveReloadKernelTest {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
         "-cp", System.getProperty("java.class.path"), "io.nfeval.cli.Main", "live",
         "--iface", "rv0", "--snapshot", snap.toString(), "--reload", "--every", "200ms",
-        "--timeout", "20", "--counters-out", counters.toString()));
+        "--timeout", "120", "--counters-out", counters.toString())); // a safety net: SIGTERM ends it
     final Process live = new ProcessBuilder(cmd).redirectOutput(out.toFile())
         .redirectError(err.toFile()).start();
     try {
