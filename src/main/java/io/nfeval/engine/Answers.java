@@ -31,8 +31,23 @@ final class Answers {
 
   private final HostModel host;
   private final RouteResult scratch = new RouteResult();
-  private final long rateNanos;
+  /**
+   * The host's ticks: the kernel keeps these buckets in jiffies (inet_peer rate_tokens/rate_last,
+   * ip_error's and ip_rt_send_redirect's), so a refill comes whole ticks at a time, as nfeval's rate
+   * matches count them ({@link Skb#jiffies}).
+   */
+  private final io.nfeval.rules.ext.Jiffies ticks;
+  private final long tickPhase;
+  /** msecs_to_jiffies(icmp_ratelimit). */
+  private final long rateJiffies;
   private final int rateMask;
+  /** ip_rt_error_cost (HZ), ip_rt_error_burst (5 * HZ), and inet_getpeer's backdating (60 * HZ). */
+  private final long errorCost;
+  private final long errorBurst;
+  private final long newPeerAge;
+  /** ip_rt_redirect_load (HZ / 50) and ip_rt_redirect_silence (load << (ip_rt_redirect_number + 1)). */
+  private final long redirectLoad;
+  private final long redirectSilence;
   /**
    * Per-destination token buckets (inet_peer rate_tokens and rate_last), by destination address:
    * primitive maps, so an answer allocates nothing (a boxed key and a capturing lambda did, per
@@ -44,8 +59,21 @@ final class Answers {
 
   Answers(HostModel host) {
     this.host = host;
-    this.rateNanos = host.icmpRatelimit() * 1_000_000L;
+    this.ticks = host.configHz() == HostModel.HZ_UNKNOWN ? io.nfeval.rules.ext.Jiffies.DEFAULT
+        : io.nfeval.rules.ext.Jiffies.of(host.configHz());
+    this.tickPhase = host.realtimeMinusMonotonic() == HostModel.CLOCK_UNKNOWN ? 0 : host.realtimeMinusMonotonic();
+    this.rateJiffies = ticks.fromMillis(Math.max(0, host.icmpRatelimit()));
     this.rateMask = host.icmpRatemask();
+    this.errorCost = ticks.hz;
+    this.errorBurst = 5L * ticks.hz;
+    this.newPeerAge = 60L * ticks.hz;
+    this.redirectLoad = ticks.hz / 50;
+    this.redirectSilence = redirectLoad << (REDIRECT_NUMBER + 1);
+  }
+
+  /** The kernel's jiffies at packet time {@code nowNanos}. */
+  private long jiffies(long nowNanos) {
+    return ticks.at(nowNanos, tickPhase);
   }
 
   /** nf_send_reset: a RST answering the TCP segment in {@code skb}; false when none is sent. */
@@ -167,47 +195,41 @@ final class Answers {
     return rt.ok() ? rt.prefsrc() : 0;
   }
 
-  /** ip_rt_error_cost and ip_rt_error_burst (net/ipv4/route.c): one error a second, bursts of five. */
-  private static final long ERROR_COST = 1_000_000_000L;
-  private static final long ERROR_BURST = 5 * ERROR_COST;
-  /** inet_getpeer backdates a new peer's rate_last by 60 s. */
-  private static final long NEW_PEER_AGE = 60 * ERROR_COST;
-
   /**
    * ip_error's token bucket per sender (net/ipv4/route.c): whether it lets the routing error's ICMP
    * message go. It is kept apart from {@link #allow}'s: on this kernel a fresh sender got four routing
    * errors 0.15 s apart with icmp_ratelimit=0 (kernel scenario forward-errors), which a bucket shared
    * with icmpv4_xrlim_allow (emptied by each error sent with a zero rate limit) would not allow.
    */
-  boolean ipErrorAllow(int src, long now) {
-    return takeToken(errorTokens, errorLast, src, now, ERROR_COST, ERROR_BURST);
+  boolean ipErrorAllow(int src, long nowNanos) {
+    // ip_rt_error_cost and ip_rt_error_burst (net/ipv4/route.c): one error a second, bursts of five
+    return takeToken(errorTokens, errorLast, src, jiffies(nowNanos), errorCost, errorBurst);
   }
 
-  /** ip_rt_redirect_number, ip_rt_redirect_load (HZ/50) and ip_rt_redirect_silence (load << 10). */
+  /** ip_rt_redirect_number. */
   private static final int REDIRECT_NUMBER = 9;
-  private static final long REDIRECT_LOAD = 20_000_000L;
-  private static final long REDIRECT_SILENCE = REDIRECT_LOAD << (REDIRECT_NUMBER + 1);
 
   /**
    * ip_rt_send_redirect's limit per sender: after 20 ms of silence the count restarts; then each
    * further redirect waits 20 ms &lt;&lt; (redirects sent so far), and after nine the sender gets no more
    * until it is silent for ~20 s. Whether this redirect is sent.
    */
-  boolean redirectAllow(int src, long now) {
+  boolean redirectAllow(int src, long nowNanos) {
+    final long now = jiffies(nowNanos);
     final long key = src & 0xffffffffL;
     long sent = redirectsSent.get(key);
     long last = redirectLast.get(key);
     if (sent == NO_PEER) {
       sent = 0;
-      last = now - NEW_PEER_AGE;
+      last = now - newPeerAge;
     }
-    if (now - last > REDIRECT_SILENCE) {
+    if (now - last > redirectSilence) {
       sent = 0;
     }
     boolean send = false;
     if (sent >= REDIRECT_NUMBER) {
       last = now;
-    } else if (sent == 0 || now - last > (REDIRECT_LOAD << sent)) {
+    } else if (sent == 0 || now - last > (redirectLoad << sent)) {
       send = true;
       last = now;
       sent++;
@@ -226,12 +248,12 @@ final class Answers {
    * icmpv4_xrlim_allow: per-peer token bucket; types outside icmp_ratemask, fragmentation needed
    * (icmpv4_mask_allow: "Don't limit PMTU discovery") and loopback are free.
    */
-  private boolean allow(int dst, int type, int code, long now) {
+  private boolean allow(int dst, int type, int code, long nowNanos) {
     if ((rateMask & (1 << type)) == 0 || (type == 3 && code == 4) || (dst >>> 24) == 127
         || host.isHostAddress(dst)) {
       return true;
     }
-    return takeToken(peerTokens, peerLast, dst, now, rateNanos, XRLIM_BURST_FACTOR * rateNanos);
+    return takeToken(peerTokens, peerLast, dst, jiffies(nowNanos), rateJiffies, XRLIM_BURST_FACTOR * rateJiffies);
   }
 
   /**

@@ -264,6 +264,31 @@ class EngineSemanticsTest {
   }
 
   /**
+   * icmpv4_xrlim_allow keeps its per-peer bucket in jiffies: a refill comes whole ticks at a time. Six
+   * rejections at 10.0039 s (jiffy 2500) empty the bucket (6 x 250 jiffies, icmp_ratelimit 1000 ms);
+   * at 11.0001 s (jiffy 2750) 250 jiffies have passed and a seventh error goes, though only 0.9962 s
+   * of packet time has.
+   */
+  @Test
+  void icmpRateLimitRefillsWholeTicks() throws Exception {
+    Engine e = engine(String.join("\n",
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "-A INPUT -p udp -j REJECT",
+        "-A OUTPUT -p icmp",
+        "COMMIT", ""));
+    var eth0 = e.host().byName("eth0");
+    for (int i = 0; i < 7; i++) {
+      e.arrive(Packets.udp("198.51.100.7", 4000 + i, "192.0.2.1", 53, 10), eth0, 10_003_900_000L, i);
+    }
+    assertThat(counters(e)).contains("[6:396] -A OUTPUT -p icmp");
+    e.arrive(Packets.udp("198.51.100.7", 4100, "192.0.2.1", 53, 10), eth0, 11_000_100_000L, 7);
+    assertThat(counters(e)).contains("[7:462] -A OUTPUT -p icmp");
+  }
+
+  /**
    * nf_send_reset sends nothing for a packet whose route is broadcast or multicast (RTCF_BROADCAST,
    * RTCF_MULTICAST): a TCP segment to the subnet's broadcast address is rejected without a reset.
    */

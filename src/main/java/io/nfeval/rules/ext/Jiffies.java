@@ -62,7 +62,7 @@ public final class Jiffies {
    * msecs_to_jiffies: rounds up. For HZ dividing 1000 the kernel divides by {@code 1000/HZ}, for
    * multiples of 1000 it multiplies; otherwise its 32-bit multiply-and-shift is ceil(ms * HZ / 1000).
    */
-  long fromMillis(long ms) {
+  public long fromMillis(long ms) {
     if (hz <= 1000 && 1000 % hz == 0) {
       final long per = 1000L / hz;
       return (ms + per - 1) / per;
