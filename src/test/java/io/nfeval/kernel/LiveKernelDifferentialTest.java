@@ -40,6 +40,7 @@ final class LiveKernelDifferentialTest {
   private static final List<String> leftForTime = new ArrayList<>();
   private static final List<String> timedOut = new ArrayList<>();
   private static final List<String> matchedOnSecondRun = new ArrayList<>();
+  private static final List<String> lostRecords = new ArrayList<>();
 
   static Stream<Path> scenarios() {
     List<Path> all = KernelScenarios.scenarioDefinitions();
@@ -59,6 +60,8 @@ final class LiveKernelDifferentialTest {
     System.out.println("[live kernel] ran " + ran.size() + " scenarios live"
         + (timedOut.isEmpty() ? "" : "; NO VERDICT, the harness outran the CI time budget " + timedOut.size()
             + ": " + String.join(" ", timedOut))
+        + (lostRecords.isEmpty() ? "" : "; NO VERDICT, the capture lost records in two runs " + lostRecords.size()
+            + ": " + String.join(" ", lostRecords))
         + (matchedOnSecondRun.isEmpty() ? "" : "; DIFFERED ONCE, matched on a second run "
             + matchedOnSecondRun.size() + ": " + String.join(" ", matchedOnSecondRun))
         + (leftForTime.isEmpty() ? "" : "; LEFT OUT for the CI time budget " + leftForTime.size() + ": "
@@ -81,6 +84,20 @@ final class LiveKernelDifferentialTest {
       assumeTrue(false, "CI time budget: " + left + " s left, a run takes up to " + longestRunSeconds + " s");
     }
     List<String> diff = runOnce(scenario, tmp.resolve("run1"), left);
+    if (diff == null) {
+      // The harness found its own capture short of what the kernel counted (nflog's socket buffer
+      // overran on a starved machine): no verdict about nfeval. Once more; twice is reported.
+      System.out.println("[live kernel] " + scenario.getFileName() + ": the capture lost records, running it"
+          + " once more");
+      left = TestDeadline.secondsLeft();
+      assumeTrue(left >= RESERVE_SECONDS + longestRunSeconds, "CI time budget: no time to run "
+          + scenario.getFileName() + " again after its capture lost records");
+      diff = runOnce(scenario, tmp.resolve("run1b"), left);
+      if (diff == null) {
+        lostRecords.add(scenario.getFileName().toString());
+        assumeTrue(false, "NO VERDICT: the capture of " + scenario.getFileName() + " lost records in two runs");
+      }
+    }
     if (!diff.isEmpty()) {
       // A live run is a new experiment: its timing is the machine's of the moment. Where a scenario's
       // outcome hangs on it (a rate limit's refill landing within a jiffy of a packet: nfeval cannot
@@ -90,13 +107,22 @@ final class LiveKernelDifferentialTest {
       left = TestDeadline.secondsLeft();
       assumeTrue(left >= RESERVE_SECONDS + longestRunSeconds, "CI time budget: no time to run "
           + scenario.getFileName() + " again after a difference: " + diff);
-      assertThat(runOnce(scenario, tmp.resolve("run2"), left)).as("counter differences for "
+      final List<String> again = runOnce(scenario, tmp.resolve("run2"), left);
+      if (again == null) {
+        lostRecords.add(scenario.getFileName().toString());
+        assumeTrue(false, "NO VERDICT: run 1 of " + scenario.getFileName() + " differed (" + diff
+            + ") and the capture of run 2 lost records");
+      }
+      assertThat(again).as("counter differences for "
           + scenario.getFileName() + " in two live runs (run 1: " + diff + ")").isEmpty();
       matchedOnSecondRun.add(scenario.getFileName().toString());
     }
   }
 
-  /** One live run of the harness into {@code dir}; the counter differences of nfeval's replay. */
+  /**
+   * One live run of the harness into {@code dir}; the counter differences of nfeval's replay, or null
+   * when the harness found its capture short of the kernel's raw counters ("CAPTURE INCONSISTENT").
+   */
   private static List<String> runOnce(Path scenario, Path dir, long left) throws IOException, InterruptedException {
     Files.createDirectories(dir);
     long started = System.nanoTime();
@@ -135,7 +161,18 @@ final class LiveKernelDifferentialTest {
       ran.add(scenario.getFileName().toString());
     }
     assertThat(finished).as("harness finished within " + timeout + " s").isTrue();
-    assertThat(p.exitValue()).as("harness exit code; log:\n" + Files.readString(log)).isZero();
+    final String harnessLog = Files.readString(log);
+    if (p.exitValue() != 0 && harnessLog.contains("CAPTURE INCONSISTENT")) {
+      final java.util.regex.Matcher kept = java.util.regex.Pattern.compile("work files kept in (/tmp/nfk-\\S+)")
+          .matcher(harnessLog);
+      if (kept.find()) {
+        new ProcessBuilder("rm", "-rf", kept.group(1)).start().waitFor(30, TimeUnit.SECONDS);
+      }
+      System.out.println("[live kernel] " + scenario.getFileName() + ": " + harnessLog.lines()
+          .filter(l -> l.contains("CAPTURE INCONSISTENT")).findFirst().orElse(""));
+      return null;
+    }
+    assertThat(p.exitValue()).as("harness exit code; log:\n" + harnessLog).isZero();
     return KernelDifferentialTest.replayAndCompare(out.resolve("snapshot"), out.resolve("capture.pcap"),
         out.resolve("expected.rules"), dir.resolve("counters.rules"));
   }
