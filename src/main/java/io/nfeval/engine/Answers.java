@@ -57,11 +57,11 @@ final class Answers {
   private final LongLongMap peerLast = new LongLongMap(NO_PEER);
   private static final long NO_PEER = Long.MIN_VALUE;
 
-  Answers(HostModel host) {
-    this.host = host;
-    this.ticks = host.configHz() == HostModel.HZ_UNKNOWN ? io.nfeval.rules.ext.Jiffies.DEFAULT
-        : io.nfeval.rules.ext.Jiffies.of(host.configHz());
-    this.tickPhase = host.realtimeMinusMonotonic() == HostModel.CLOCK_UNKNOWN ? 0 : host.realtimeMinusMonotonic();
+  /** Answers of the host {@code view} shows, counting its ticks. */
+  Answers(HostView view) {
+    this.host = view.host;
+    this.ticks = view.ticks;
+    this.tickPhase = view.tickPhase;
     this.rateJiffies = ticks.fromMillis(Math.max(0, host.icmpRatelimit()));
     this.rateMask = host.icmpRatemask();
     this.errorCost = ticks.hz;

@@ -161,7 +161,7 @@ public final class Engine {
     accountIfNeeded(ruleset);
     natCore = new NatCore(conntrack, options.natSeed);
     natCore.setPortHint(replyPorts);
-    answers = new Answers(host);
+    answers = new Answers(hostView);
     enableSynproxyAndSockets(ruleset);
     routes = new RouteCache(host, conntrack.slots());
     routeMemo = options.routeMemo;
@@ -549,7 +549,7 @@ public final class Engine {
     if (s.host != null) {
       host = s.host;
       hostView.use(s.host);
-      answers = new Answers(host);
+      answers = new Answers(hostView);
       routes = new RouteCache(host, conntrack.slots());
       flowRouting = host.routesByFlow();
       bridgeNf = host.sysctlInt("net.bridge.bridge-nf-call-iptables", 1) != 0;

@@ -11,6 +11,8 @@ final class HostView {
   HostModel host; // replaced (through use) when a RulesetSwap brings a new host model
   /** The host's tick rate (250 when its snapshot did not record it). */
   Jiffies ticks;
+  /** Where its ticks fall: CLOCK_REALTIME - CLOCK_MONOTONIC, 0 when its snapshot did not record it. */
+  long tickPhase;
   private final RouteResult scratch = new RouteResult();
 
   HostView(HostModel host) {
@@ -20,6 +22,7 @@ final class HostView {
   void use(HostModel h) {
     host = h;
     ticks = h.configHz() == HostModel.HZ_UNKNOWN ? Jiffies.DEFAULT : Jiffies.of(h.configHz());
+    tickPhase = h.realtimeMinusMonotonic() == HostModel.CLOCK_UNKNOWN ? 0 : h.realtimeMinusMonotonic();
   }
 
   int addrType(int addr, String limitDev) {

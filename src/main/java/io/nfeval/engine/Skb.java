@@ -2,7 +2,6 @@ package io.nfeval.engine;
 
 import io.nfeval.conntrack.Ct;
 import io.nfeval.conntrack.ConntrackTable;
-import io.nfeval.host.HostModel;
 import io.nfeval.host.NetInterface;
 import io.nfeval.packet.LinkType;
 import io.nfeval.packet.PacketView;
@@ -273,8 +272,7 @@ public final class Skb implements PacketContext {
 
   @Override
   public long jiffies() {
-    final long offset = host.host.realtimeMinusMonotonic();
-    return host.ticks.at(tsNanos, offset == HostModel.CLOCK_UNKNOWN ? 0 : offset);
+    return host.ticks.at(tsNanos, host.tickPhase);
   }
 
   @Override
@@ -436,9 +434,7 @@ public final class Skb implements PacketContext {
     }
     // nf_ct_expires() / HZ: max((s32)(ct->timeout - nfct_time_stamp), 0) / HZ, in whole ticks. The
     // timeout was set as jiffies + seconds * HZ, which is the tick of the expiry time here.
-    final long offset = host.host.realtimeMinusMonotonic();
-    final long off = offset == HostModel.CLOCK_UNKNOWN ? 0 : offset;
-    final long left = host.ticks.at(ct.expiresAt(ctHandle), off) - host.ticks.at(tsNanos, off);
+    final long left = host.ticks.at(ct.expiresAt(ctHandle), host.tickPhase) - jiffies();
     return left <= 0 ? 0 : left / host.ticks.hz;
   }
 

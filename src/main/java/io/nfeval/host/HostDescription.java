@@ -82,8 +82,7 @@ final class HostDescription {
     int hz = HostModel.HZ_UNKNOWN;
     if (root.has("configHz")) {
       final JsonNode h = root.get("configHz");
-      if (!h.canConvertToInt() || !h.isIntegralNumber() || h.asInt() < SnapshotReader.MIN_HZ
-          || h.asInt() > SnapshotReader.MAX_HZ) {
+      if (!h.canConvertToInt() || !h.isIntegralNumber() || !SnapshotReader.isTickRate(h.asInt())) {
         throw InputException.ofFile(file, "\"configHz\" is not a tick rate between " + SnapshotReader.MIN_HZ
             + " and " + SnapshotReader.MAX_HZ + ": " + h, null);
       }

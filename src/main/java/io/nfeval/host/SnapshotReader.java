@@ -29,6 +29,11 @@ final class SnapshotReader {
   static final int MIN_HZ = 10;
   static final int MAX_HZ = 10_000;
 
+  /** Whether {@code hz} is a CONFIG_HZ nfeval takes ({@link #MIN_HZ}..{@link #MAX_HZ}). */
+  static boolean isTickRate(long hz) {
+    return hz >= MIN_HZ && hz <= MAX_HZ;
+  }
+
   private SnapshotReader() {}
 
   static HostModel read(Path dir) {
@@ -94,7 +99,7 @@ final class SnapshotReader {
         } catch (NumberFormatException e) {
           // reported below
         }
-        if (n < MIN_HZ || n > MAX_HZ) {
+        if (!isTickRate(n)) {
           throw InputException.atLine(info, i + 1, HZ_KEY + " is not a tick rate between " + MIN_HZ + " and "
               + MAX_HZ + ": '" + v + "'");
         }
@@ -102,11 +107,6 @@ final class SnapshotReader {
       }
     }
     return new ClockInfo(offset, hz);
-  }
-
-  /** {@link #CLOCK_KEY} of snapshot-info.txt, or {@link HostModel#CLOCK_UNKNOWN} (no file, no line). */
-  static long clockOffset(Path info) {
-    return clockInfo(info).realtimeMinusMonotonic();
   }
 
   /** Table names to ids: local/main/default/numbers, and names from rt_tables given stable ids. */

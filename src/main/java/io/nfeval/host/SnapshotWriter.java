@@ -129,7 +129,7 @@ public final class SnapshotWriter {
   }
 
   private static int hzInRange(int hz) {
-    return hz >= SnapshotReader.MIN_HZ && hz <= SnapshotReader.MAX_HZ ? hz : HostModel.HZ_UNKNOWN;
+    return SnapshotReader.isTickRate(hz) ? hz : HostModel.HZ_UNKNOWN;
   }
 
   /** Two readings of {@code /proc/timer_list} {@code gapMillis} apart; HZ_UNKNOWN when unreadable or odd. */
