@@ -47,9 +47,12 @@ package io.nfeval.conntrack;
  * 1} is found by its replies in the default zone.
  *
  * <h2>Time</h2>
- * Time is the packet's timestamp. As in the kernel ({@code nf_ct_is_expired}: timeout - now &lt;= 0), an
- * expired entry is invisible to lookups and reaped when met ({@code nf_ct_gc_expired}); {@link #sweep}
- * is the bounded stand-in for gc_worker.
+ * Time is in packet-time nanoseconds. The kernel counts conntrack time in jiffies (nfct_time_stamp), so the
+ * engine passes the start of the packet's tick as "now" and every timeout set here lands on a tick
+ * ({@link #deadline} converts a timeout to whole ticks of {@link #countTicks}' rate): an entry then expires
+ * in the same tick as in the kernel, not up to a tick later. As in the kernel ({@code nf_ct_is_expired}:
+ * timeout - now &lt;= 0), an expired entry is invisible to lookups and reaped when met
+ * ({@code nf_ct_gc_expired}); {@link #sweep} is the bounded stand-in for gc_worker.
  *
  * <h2>Lifecycle</h2>
  * {@link #lookupOrCreate} attaches an entry to the packet; a new one is unconfirmed (not hashed) until
@@ -488,7 +491,7 @@ public final class ConntrackTable {
     public void refresh(int h, long nowNanos, long extraNanos) {
         final int b = h * STRIDE;
         if ((conn[b + O_STATUS] & Ct.IPS_FIXED_TIMEOUT) == 0) {
-            setTimeout(b, nowNanos + extraNanos);
+            setTimeout(b, deadline(nowNanos, extraNanos));
         }
     }
 
@@ -676,7 +679,7 @@ public final class ConntrackTable {
         final int b = e * STRIDE;
         final int st = c[b + O_STATUS];
         if ((st & Ct.IPS_CONFIRMED) == 0) {
-            final long ts = now + Ct.secs(2);
+            final long ts = deadline(now, Ct.secs(2)); // stream_ts = jiffies + 2 * HZ
             c[b + O_UDP_STREAM_TS] = (int) ts;
             c[b + O_UDP_STREAM_TS + 1] = (int) (ts >>> 32);
         }
@@ -823,6 +826,36 @@ public final class ConntrackTable {
     private HelperDestroy helperDestroy;
     /** The time of the last packet looked up or sweep run: "now" for what a kill does on its own. */
     private long clockNanos;
+    /** CONFIG_HZ and TICK_NSEC of the host whose ticks the table counts; see Time above. */
+    private int hz = 250;
+    private long tickNanos = 4_000_000L;
+    /** TICK_NSEC * HZ == 1 s: a timeout of whole seconds is then whole ticks already. */
+    private boolean evenTicks = true;
+
+    /** The host's tick rate (CONFIG_HZ) and tick length (TICK_NSEC), 250 and 4 ms until told. */
+    public void countTicks(int hz, long tickNanos) {
+        this.hz = hz;
+        this.tickNanos = tickNanos;
+        this.evenTicks = tickNanos * hz == 1_000_000_000L;
+    }
+
+    /**
+     * {@code now + extra} as the kernel's {@code nfct_time_stamp + timeout}: the timeout counted in whole
+     * ticks (seconds * HZ), each TICK_NSEC long. For HZ=300 a second is 300 ticks of 3,333,333 ns, 100 ns
+     * short of a second; for HZ dividing 10^9 it is plain addition.
+     */
+    long deadline(long now, long extra) {
+        return now + span(extra);
+    }
+
+    /** A duration in whole ticks (rounded down), as nanoseconds on the tick grid. */
+    long span(long extra) {
+        if (evenTicks) {
+            return extra;
+        }
+        final long ticks = extra / 1_000_000_000L * hz + extra % 1_000_000_000L * hz / 1_000_000_000L;
+        return ticks * tickNanos;
+    }
 
     /** The table's time: that of the last packet it tracked or of the last sweep. */
     public long clockNanos() {
@@ -1181,7 +1214,7 @@ public final class ConntrackTable {
     void refreshAcct(int e, int dir, int len, long now, long extra) {
         final int b = e * STRIDE;
         if ((conn[b + O_STATUS] & Ct.IPS_FIXED_TIMEOUT) == 0) {
-            setTimeout(b, now + extra);
+            setTimeout(b, deadline(now, extra));
         }
         if (acct != null) {
             final int a = 4 * e + 2 * dir;

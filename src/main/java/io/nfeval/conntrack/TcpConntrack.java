@@ -693,7 +693,7 @@ public final class TcpConntrack {
         if (old == CLOSE || (c[b + ConntrackTable.O_STATUS] & Ct.IPS_FIXED_TIMEOUT) != 0) {
             return;
         }
-        ct.setTimeout(b, now + ct.cfg.tcp[CLOSE]);
+        ct.setTimeout(b, ct.deadline(now, ct.cfg.tcp[CLOSE]));
     }
 
     /** nf_tcp_handle_invalid: shorten an ASSURED entry's timeout after out-of-window FIN/RST exchanges. */
@@ -707,10 +707,10 @@ public final class TcpConntrack {
         }
         if (lastDir(b) != dir && (lastIndex(b) == FIN_SET || lastIndex(b) == RST_SET)) {
             final long expires = ct.timeout(b) - now;
-            if (expires < Ct.secs(120)) {
+            if (expires < ct.span(Ct.secs(120))) {
                 return;
             }
-            final long unack = ct.cfg.tcp[UNACK];
+            final long unack = ct.span(ct.cfg.tcp[UNACK]);
             if (expires > unack) {
                 ct.setTimeout(b, now + unack);
             }

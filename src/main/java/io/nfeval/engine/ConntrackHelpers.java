@@ -109,7 +109,7 @@ final class ConntrackHelpers {
     final int dport = ct.tupleDport(h, Ct.DIR_REPLY);
     final boolean nat = (ct.status(h) & Ct.IPS_NAT_MASK) != 0;
     final int res = expectations.related(h, src, false, -1, dst, dport, Ct.IPPROTO_UDP, Ct.DIR_REPLY,
-        ct.tupleSport(h, Ct.DIR_ORIGINAL), nat, TFTP_EXPECT_TIMEOUT_NANOS, 1, skb.tsNanos);
+        ct.tupleSport(h, Ct.DIR_ORIGINAL), nat, TFTP_EXPECT_TIMEOUT_NANOS, 1, skb.ctNanos);
     return registered(skb, res, "tftp helper", false, src, dst, dport);
   }
 
@@ -180,7 +180,7 @@ final class ConntrackHelpers {
     }
     final int req = at + 12;
     final boolean nat = (ct.status(h) & Ct.IPS_NAT_MASK) != 0;
-    final long now = skb.tsNanos;
+    final long now = skb.ctNanos;
     final int sstate = ct.helperWord(h, W_SSTATE);
     final int cstate = ct.helperWord(h, W_CSTATE);
     if (Ct.dir(ctinfo) == Ct.DIR_ORIGINAL) {
@@ -430,7 +430,7 @@ final class ConntrackHelpers {
     if (mask == 0) {
       return;
     }
-    final long now = skb.tsNanos;
+    final long now = skb.ctNanos;
     // exp->tuple = the reply tuple with the helper's source port; mask: the subnet, the port exact
     expectations.related(h, ct.tupleSrc(h, Ct.DIR_REPLY), mask, helperPort, ct.tupleDst(h, Ct.DIR_REPLY),
         ct.tupleDport(h, Ct.DIR_REPLY), ct.proto(h), Ct.DIR_REPLY, 0, false, true, timeout, 1, now);
@@ -496,7 +496,7 @@ final class ConntrackHelpers {
     final int src = ct.tupleSrc(h, Ct.DIR_ORIGINAL);
     final int dst = ct.tupleDst(h, Ct.DIR_ORIGINAL);
     final int res = expectations.related(h, src, false, -1, dst, port, Ct.IPPROTO_TCP, Ct.DIR_ORIGINAL, port,
-        false, SANE_EXPECT_TIMEOUT_NANOS, 1, skb.tsNanos);
+        false, SANE_EXPECT_TIMEOUT_NANOS, 1, skb.ctNanos);
     return registered(skb, res, "sane helper", false, src, dst, port);
   }
 
@@ -528,7 +528,7 @@ final class ConntrackHelpers {
     if (Ct.dir(ctinfo) == Ct.DIR_ORIGINAL) {
       return XtVerdict.ACCEPT; // "Only look at packets from the Amanda server": the client's replies
     }
-    final long now = skb.tsNanos;
+    final long now = skb.ctNanos;
     ct.refresh(h, now, AMANDA_MASTER_TIMEOUT_NANOS);
     final PacketView v = skb.view;
     if (v.protocol() != PacketView.IPPROTO_UDP || !v.l4HeaderPresent() || v.l4Length() <= 8) {
@@ -708,7 +708,7 @@ final class ConntrackHelpers {
       return XtVerdict.ACCEPT;
     }
     final int expDst = ct.tupleDst(h, 1 - dir);
-    final long now = skb.tsNanos;
+    final long now = skb.ctNanos;
     if ((ct.status(h) & Ct.IPS_NAT_MASK) != 0) {
       // nf_nat_irc: the reply comes from the server, to the NAT address, on a free port
       final int port2 = natExpect(skb, h, 0, true, expDst, dccPort, 1 - dir, IRC_EXPECT_TIMEOUT_NANOS,
@@ -841,7 +841,7 @@ final class ConntrackHelpers {
       // the command names another host (not recorded without the helper's "loose" parameter)
       return XtVerdict.ACCEPT;
     }
-    final long now = skb.tsNanos;
+    final long now = skb.ctNanos;
     if ((ct.status(h) & Ct.IPS_NAT_MASK) != 0) {
       return natFtp(skb, h, dir, seq, expSrc, expDst, now);
     }

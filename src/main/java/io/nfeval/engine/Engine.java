@@ -158,6 +158,7 @@ public final class Engine {
     defragOn = conntrackOn || usesAny(ruleset, "socket", "TPROXY");
     conntrack = new ConntrackTable(shared != null ? 64 : ConntrackSettings.max(host, options.conntrackMax),
         ConntrackSettings.from(host));
+    conntrack.countTicks(hostView.ticks.hz, hostView.ticks.tickNanos());
     accountIfNeeded(ruleset);
     natCore = new NatCore(conntrack, options.natSeed);
     natCore.setPortHint(replyPorts);
@@ -549,6 +550,7 @@ public final class Engine {
     if (s.host != null) {
       host = s.host;
       hostView.use(s.host);
+      conntrack.countTicks(hostView.ticks.hz, hostView.ticks.tickNanos());
       answers = new Answers(hostView);
       routes = new RouteCache(host, conntrack.slots());
       flowRouting = host.routesByFlow();
@@ -863,6 +865,8 @@ public final class Engine {
   private void beginPacket(PacketView raw, long tsNanos, long index) {
     skb.load(raw);
     skb.tsNanos = tsNanos;
+    // nfct_time_stamp: conntrack keeps time in jiffies, so its clock is the start of the packet's tick
+    skb.ctNanos = hostView.ticks.tickStart(tsNanos, hostView.tickPhase);
     skb.index = index;
     skb.in = null;
     skb.out = null;
@@ -1216,7 +1220,7 @@ public final class Engine {
     if (closeOnRoute >= 0) {
       // nf_send_reset: ip_route_me_harder found the reset a route, then nf_ct_set_closing
       if (rt.ok()) {
-        conntrack.setClosing(closeOnRoute, skb.tsNanos);
+        conntrack.setClosing(closeOnRoute, skb.ctNanos);
       }
       closeOnRoute = -1;
     }
@@ -1413,7 +1417,7 @@ public final class Engine {
     info.ctInvalidReason = ctr.invalidReason;
     if (helpers != null && ctr.unconfirmed && ctr.handle >= 0
         && (conntrack.status(ctr.handle) & Ct.IPS_EXPECTED) != 0) {
-      helpers.expected(ctr.handle, skb.tsNanos); // the expectation's expectfn (nf_nat_follow_master)
+      helpers.expected(ctr.handle, skb.ctNanos); // the expectation's expectfn (nf_nat_follow_master)
     }
     return XtVerdict.ACCEPT;
   }
@@ -1427,7 +1431,7 @@ public final class Engine {
     p.dst = v.dstAddr();
     p.proto = v.protocol();
     p.ipLen = skb.len;
-    p.timeNanos = skb.tsNanos;
+    p.timeNanos = skb.ctNanos;
     p.hook = hook == Hook.OUTPUT.number() ? Ct.HOOK_LOCAL_OUT : Ct.HOOK_PRE_ROUTING;
     p.zone = skb.templateSet ? templateZone() : 0;
     p.helper = skb.templateHelperId;
@@ -1625,7 +1629,7 @@ public final class Engine {
     skb.ctInfo = Ct.dir(pCtInfo) == Ct.DIR_ORIGINAL ? Ct.CTINFO_RELATED_REPLY : Ct.CTINFO_RELATED;
     info.attached = true;
     if (v.protocol() == PacketView.IPPROTO_TCP) {
-      conntrack.setClosing(pCtHandle, skb.tsNanos); // nf_send_reset's nf_ct_set_closing
+      conntrack.setClosing(pCtHandle, skb.ctNanos); // nf_send_reset's nf_ct_set_closing
     }
     if (v.icmpType() == 5) {
       info.redirectStatus = pStatusAtForward; // the redirect left before the trigger's FORWARD
@@ -1645,7 +1649,7 @@ public final class Engine {
     if (skb.ctHandle < 0 || Ct.dir(skb.ctInfo) != Ct.DIR_ORIGINAL) {
       return XtVerdict.ACCEPT;
     }
-    if (!conntrack.confirm(skb.ctHandle, skb.tsNanos)) {
+    if (!conntrack.confirm(skb.ctHandle, skb.ctNanos)) {
       info.conntrackDrop = true;
       skb.ctHandle = -1;
       return XtVerdict.DROP;
@@ -1688,7 +1692,7 @@ public final class Engine {
         return v;
       }
       if (!natCore.isInitialized(h, manip)) {
-        natCore.nullBinding(h, hook, skb.tsNanos);
+        natCore.nullBinding(h, hook, skb.ctNanos);
       }
     }
     if (skb.out != null && natCore.oifChanged(h, ctinfo, hook, skb.out.index())) {
@@ -1711,7 +1715,7 @@ public final class Engine {
     if (h < 0) {
       return XtVerdict.ACCEPT;
     }
-    if (!natCore.setupInfo(h, range, manip, skb.tsNanos)) {
+    if (!natCore.setupInfo(h, range, manip, skb.ctNanos)) {
       return XtVerdict.DROP;
     }
     return XtVerdict.ACCEPT;
@@ -1729,7 +1733,7 @@ public final class Engine {
     if (src == 0) {
       return XtVerdict.DROP; // no address on the interface: the kernel drops
     }
-    return natCore.masquerade(h, range, src, skb.out.index(), skb.tsNanos) ? XtVerdict.ACCEPT : XtVerdict.DROP;
+    return natCore.masquerade(h, range, src, skb.out.index(), skb.ctNanos) ? XtVerdict.ACCEPT : XtVerdict.DROP;
   }
 
   /** REDIRECT: the primary address of the input device, 127.0.0.1 for local output. */
@@ -1747,7 +1751,7 @@ public final class Engine {
         return XtVerdict.DROP;
       }
     }
-    return natCore.redirect(h, range, skb.hook, dst, skb.tsNanos) ? XtVerdict.ACCEPT : XtVerdict.DROP;
+    return natCore.redirect(h, range, skb.hook, dst, skb.ctNanos) ? XtVerdict.ACCEPT : XtVerdict.DROP;
   }
 
   int netmap(NatRange range) {
@@ -1755,7 +1759,7 @@ public final class Engine {
     if (h < 0) {
       return XtVerdict.ACCEPT;
     }
-    return natCore.netmap(h, range, skb.hook, skb.saddr(), skb.daddr(), skb.tsNanos)
+    return natCore.netmap(h, range, skb.hook, skb.saddr(), skb.daddr(), skb.ctNanos)
         ? XtVerdict.ACCEPT : XtVerdict.DROP;
   }
 

@@ -40,6 +40,11 @@ public final class Skb implements PacketContext {
   int mark;
   int priority;
   long tsNanos;
+  /**
+   * Conntrack's "now" (nfct_time_stamp, jiffies): the start of the tick {@link #tsNanos} falls in, in
+   * packet-time nanoseconds. Every time conntrack, NAT and the helpers keep is on this grid.
+   */
+  long ctNanos;
   long index;
   long sourceMac;
   boolean hasSourceMac;
@@ -619,7 +624,7 @@ public final class Skb implements PacketContext {
     if (ct == null) {
       return CT_GONE;
     }
-    final int t = ct.find(origSrc, origDst, ports, proto, zone, tsNanos);
+    final int t = ct.find(origSrc, origDst, ports, proto, zone, ctNanos);
     if (t < 0 || (t & 1) != Ct.DIR_ORIGINAL) {
       return CT_GONE;
     }

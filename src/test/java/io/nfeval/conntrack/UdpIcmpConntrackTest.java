@@ -34,6 +34,22 @@ class UdpIcmpConntrackTest {
         assertThat(r2.handle).isNotEqualTo(-1);
     }
 
+    /**
+     * At HZ=300 a tick is TICK_NSEC = 3,333,333 ns and a timeout of N seconds is N * 300 ticks, 100 ns a
+     * second short of N seconds: 30 s is 29.999997 s (for a day's TCP timeout the difference is 8.64 ms,
+     * more than two ticks). The kernel's entry expires on that tick, so the table counts it so.
+     */
+    @Test
+    void timeoutsAreWholeTicksOfTheHostsTickRate() {
+        t.countTicks(300, 3_333_333L);
+        final int h = k.pass(k.udp(C, 5000, S, 53)).handle;
+        assertThat(t.expiresAt(h) - k.now).isEqualTo(30 * 300 * 3_333_333L);
+        t.countTicks(250, 4_000_000L);
+        k.at(1);
+        k.pass(k.udp(C, 5000, S, 53));
+        assertThat(t.expiresAt(h) - k.now).isEqualTo(30 * SEC);
+    }
+
     @Test
     void repliedUdpTakesStreamTimeoutAfterTwoSeconds() {
         final int h = k.pass(k.udp(C, 5000, S, 53)).handle;

@@ -264,6 +264,32 @@ class EngineSemanticsTest {
   }
 
   /**
+   * Conntrack counts in jiffies: an entry made in tick J with a 30 s timeout expires when tick J + 30 * HZ
+   * begins, not 30 s after the packet. At HZ=250 a packet at 10.0039 s is in tick 2500, which began at
+   * 10.000 s, so its entry is gone at 40.000 s: a packet of the same flow at 40.001 s (29.9971 s later)
+   * starts a new entry; one at 39.9999 s (tick 9999) still finds the old one.
+   */
+  @Test
+  void conntrackEntriesExpireInTheTickOfTheirTimeout() throws Exception {
+    Engine e = engine(String.join("\n",
+        "*filter",
+        ":INPUT ACCEPT [0:0]",
+        ":FORWARD ACCEPT [0:0]",
+        ":OUTPUT ACCEPT [0:0]",
+        "-A OUTPUT -p udp --sport 5001 -m conntrack --ctstatus CONFIRMED",
+        "-A OUTPUT -p udp --sport 5002 -m conntrack --ctstatus CONFIRMED",
+        "COMMIT", ""), 250);
+    final long t0 = 10_003_900_000L;
+    e.output(Packets.udp("192.0.2.1", 5001, "198.51.100.7", 53, 10), null, -1, -1, t0, 0);
+    e.output(Packets.udp("192.0.2.1", 5002, "198.51.100.7", 53, 10), null, -1, -1, t0, 1);
+    e.output(Packets.udp("192.0.2.1", 5001, "198.51.100.7", 53, 10), null, -1, -1, 40_001_000_000L, 2);
+    e.output(Packets.udp("192.0.2.1", 5002, "198.51.100.7", 53, 10), null, -1, -1, 39_999_900_000L, 3);
+    final String c = counters(e);
+    assertThat(c).contains("[0:0] -A OUTPUT -p udp -m udp --sport 5001 -m conntrack --ctstatus CONFIRMED");
+    assertThat(c).contains("[1:38] -A OUTPUT -p udp -m udp --sport 5002 -m conntrack --ctstatus CONFIRMED");
+  }
+
+  /**
    * icmpv4_xrlim_allow keeps its per-peer bucket in jiffies: a refill comes whole ticks at a time. Six
    * rejections at 10.0039 s (jiffy 2500) empty the bucket (6 x 250 jiffies, icmp_ratelimit 1000 ms);
    * at 11.0001 s (jiffy 2750) 250 jiffies have passed and a seventh error goes, though only 0.9962 s

@@ -59,6 +59,19 @@ public final class Jiffies {
   }
 
   /**
+   * Where the tick {@link #at} finds for {@code realtimeNanos} began, in CLOCK_REALTIME nanoseconds:
+   * {@code jiffies * TICK_NSEC} moved by the same phase.
+   */
+  public long tickStart(long realtimeNanos, long realtimeMinusMonotonic) {
+    return at(realtimeNanos, realtimeMinusMonotonic) * tickNanos + realtimeMinusMonotonic;
+  }
+
+  /** TICK_NSEC. */
+  public long tickNanos() {
+    return tickNanos;
+  }
+
+  /**
    * msecs_to_jiffies: rounds up. For HZ dividing 1000 the kernel divides by {@code 1000/HZ}, for
    * multiples of 1000 it multiplies; otherwise its 32-bit multiply-and-shift is ceil(ms * HZ / 1000).
    */
