@@ -21,11 +21,6 @@ final class HostView {
 
   void use(HostModel h) {
     host = h;
-    if (h == null) { // an Skb used without a host (unit tests of its rewrites): the defaults
-      ticks = Jiffies.DEFAULT;
-      tickPhase = 0;
-      return;
-    }
     ticks = h.configHz() == HostModel.HZ_UNKNOWN ? Jiffies.DEFAULT : Jiffies.of(h.configHz());
     tickPhase = h.realtimeMinusMonotonic() == HostModel.CLOCK_UNKNOWN ? 0 : h.realtimeMinusMonotonic();
   }

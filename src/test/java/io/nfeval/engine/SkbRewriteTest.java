@@ -40,7 +40,9 @@ class SkbRewriteTest {
   }
 
   private static Skb load(byte[] datagram) {
-    final Skb skb = new Skb(new HostView(null), true);
+    // a host with no interfaces or routes: the rewrites need none, and its ticks are the defaults
+    final Skb skb = new Skb(new HostView(new io.nfeval.host.HostModel(java.util.List.of(), java.util.List.of(),
+        null, null, java.util.Map.of())), true);
     final PacketView raw = new PacketView().wrap(ByteBuffer.wrap(datagram), 0, datagram.length,
         datagram.length, LinkType.IPV4);
     raw.decode();
