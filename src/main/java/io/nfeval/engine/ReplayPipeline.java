@@ -197,6 +197,8 @@ final class ReplayPipeline {
     long tail = 0;
     long headCache = 0;
     final int capacity = slots.length;
+    // A streamed reader's bytes last until its next call: each slot keeps its own copy.
+    final boolean copy = !reader.stableBytes();
     try {
       int idle = 0;
       while (!cancelled) {
@@ -221,6 +223,9 @@ final class ReplayPipeline {
           if (!reader.next(s.packet)) {
             more = false;
             break;
+          }
+          if (copy) {
+            s.keepBytes();
           }
           s.index = tail + filled;
           replayer.prepare(s);

@@ -164,6 +164,27 @@ public final class Replayer {
     /** With several evaluators and a trace: this packet's trace lines (see {@link SlotTraceStream}). */
     byte[] trace = new byte[1024];
     int traceLen;
+    /** The slot's own copy of its packet's bytes (see {@link #keepBytes}), or null. */
+    private java.nio.ByteBuffer bytes;
+
+    /**
+     * Copies the packet's bytes into the slot's own buffer and points the packet there: for a reader
+     * whose bytes are valid only until its next call ({@link CaptureReader#stableBytes()}), while the
+     * slot waits in the ring for its evaluator. The buffer is kept and grows to the largest packet.
+     */
+    void keepBytes() {
+      final CapturedPacket p = packet;
+      final int n = p.capLen();
+      java.nio.ByteBuffer b = bytes;
+      if (b == null || b.capacity() < n) {
+        b = java.nio.ByteBuffer.allocateDirect(Math.max(2048, Integer.highestOneBit(Math.max(1, n - 1)) << 1));
+        bytes = b;
+      }
+      final java.nio.ByteBuffer src = p.buffer();
+      b.order(src.order());
+      b.put(0, src, p.offset(), n);
+      p.rebase(b, 0);
+    }
   }
 
   /** Replays every packet of the reader on this thread. Returns the number of packets read. */

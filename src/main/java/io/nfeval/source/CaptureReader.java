@@ -30,6 +30,15 @@ public interface CaptureReader extends Closeable {
   /** The file read (the first one for a merging reader). */
   Path file();
 
+  /**
+   * Whether a packet's bytes stay valid after the next call to {@link #next}: true for the
+   * memory-mapped and libpcap readers, false for a streamed one ({@link CaptureReaders#open(Path,
+   * ReaderKind, int, boolean)}), whose callers copy what they keep.
+   */
+  default boolean stableBytes() {
+    return true;
+  }
+
   /** Bytes consumed so far (for progress); -1 if unknown. */
   long position();
 

@@ -21,6 +21,15 @@ public final class CaptureReaders {
    * a missing file, a file that is neither pcap nor pcapng, or a broken file header.
    */
   public static CaptureReader open(Path file, ReaderKind kind, int fileIndex) {
+    return open(file, kind, fileIndex, false);
+  }
+
+  /**
+   * {@link #open(Path, ReaderKind, int)}; with {@code streamed}, the pure-Java readers read the file
+   * through one buffer instead of mapping it ({@link StreamedFile}): several times faster to walk, but
+   * a packet's bytes are valid only until the next call ({@link CaptureReader#stableBytes()}).
+   */
+  public static CaptureReader open(Path file, ReaderKind kind, int fileIndex, boolean streamed) {
     if (!Files.isRegularFile(file)) {
       throw InputException.ofFile(file, "no such capture file", null);
     }
@@ -39,12 +48,12 @@ public final class CaptureReaders {
     }
     final int be = ((m[0] & 0xff) << 24) | ((m[1] & 0xff) << 16) | ((m[2] & 0xff) << 8) | (m[3] & 0xff);
     if (be == PcapngReader.SHB) {
-      return new PcapngReader(file, fileIndex);
+      return streamed ? PcapngReader.streamed(file, fileIndex) : new PcapngReader(file, fileIndex);
     }
     final int le = Integer.reverseBytes(be);
     if (be == PcapReader.MAGIC_USEC || be == PcapReader.MAGIC_NSEC
         || le == PcapReader.MAGIC_USEC || le == PcapReader.MAGIC_NSEC) {
-      return new PcapReader(file, fileIndex);
+      return streamed ? PcapReader.streamed(file, fileIndex) : new PcapReader(file, fileIndex);
     }
     throw InputException.atOffset(file, 0,
         String.format("not a pcap or pcapng file (magic 0x%08x)", be));

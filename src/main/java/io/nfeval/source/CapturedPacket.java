@@ -46,6 +46,13 @@ public final class CapturedPacket {
     return this;
   }
 
+  /** Points the packet at a copy of its bytes: {@code buffer[offset, offset+capLen)}. */
+  public CapturedPacket rebase(ByteBuffer buffer, int offset) {
+    this.buffer = buffer;
+    this.offset = offset;
+    return this;
+  }
+
   /** Copies every field (the bytes are shared, not copied). */
   public CapturedPacket copyFrom(CapturedPacket o) {
     return set(o.buffer, o.offset, o.capLen, o.wireLen, o.tsNanos, o.linkType, o.interfaceId,

@@ -4,11 +4,12 @@ import io.nfeval.InputException;
 import java.nio.file.Path;
 
 /**
- * What the two memory-mapped capture readers (pcap, pcapng) share: the mapped file, the read position,
- * and the error that ended the file (a reader stops at the first broken record and says where).
+ * What the two pure-Java capture readers (pcap, pcapng) share: the file's bytes (memory-mapped, or
+ * streamed through a buffer), the read position, and the error that ended the file (a reader stops at
+ * the first broken record and says where).
  */
 abstract class MappedCaptureReader implements CaptureReader {
-  final MappedFile mf;
+  final RecordWindow mf;
   final int fileIndex;
   /** Offset of the next record or block. */
   long pos;
@@ -18,8 +19,21 @@ abstract class MappedCaptureReader implements CaptureReader {
   InputException error;
 
   MappedCaptureReader(Path path, int fileIndex, long windowSize) {
-    this.mf = new MappedFile(path, windowSize);
+    this(new MappedFile(path, windowSize), fileIndex);
+  }
+
+  MappedCaptureReader(RecordWindow file, int fileIndex) {
+    this.mf = file;
     this.fileIndex = fileIndex;
+  }
+
+  /**
+   * Whether the bytes of a packet handed out stay valid after the next call: true over a memory map,
+   * false when the file is streamed through one buffer ({@link StreamedFile}).
+   */
+  @Override
+  public final boolean stableBytes() {
+    return mf instanceof MappedFile;
   }
 
   /** Ends the file with an error at {@code offset}; returns false (no packet) for the caller. */

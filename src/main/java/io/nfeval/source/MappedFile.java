@@ -16,7 +16,7 @@ import java.nio.file.StandardOpenOption;
  * windows stay valid while referenced (the mapping is released by GC), so packets handed out earlier
  * keep their bytes.
  */
-final class MappedFile implements AutoCloseable {
+final class MappedFile implements RecordWindow {
   static final long DEFAULT_WINDOW = 1L << 30;
 
   private final Path path;
@@ -45,28 +45,33 @@ final class MappedFile implements AutoCloseable {
     }
   }
 
-  long size() {
+  @Override
+  public long size() {
     return size;
   }
 
-  Path path() {
+  @Override
+  public Path path() {
     return path;
   }
 
   /** Byte order used for the window (the file's header byte order); packet bytes don't care. */
-  void order(ByteOrder o) {
+  @Override
+  public void order(ByteOrder o) {
     order = o;
     if (window != null) {
       window.order(o);
     }
   }
 
-  ByteBuffer window() {
+  @Override
+  public ByteBuffer window() {
     return window;
   }
 
   /** Offset of file position {@code pos} in {@link #window()} with {@code len} bytes readable, or -1 past EOF. */
-  int map(long pos, int len) {
+  @Override
+  public int map(long pos, int len) {
     if (pos < 0 || len < 0 || pos + len > size) {
       return -1;
     }

@@ -15,6 +15,11 @@ public final class MergingReader implements CaptureReader {
   private final CapturedPacket[] heads;
   private final boolean[] has;
   private boolean primed;
+  /**
+   * The input whose head was handed out last: it is advanced at the next call, not right away, so that
+   * a streamed input's bytes stay valid until then ({@link CaptureReader#stableBytes()}).
+   */
+  private int handedOut = -1;
 
   public MergingReader(List<? extends CaptureReader> readers) {
     this.inputs = readers.toArray(new CaptureReader[0]);
@@ -32,7 +37,10 @@ public final class MergingReader implements CaptureReader {
         has[i] = inputs[i].next(heads[i]);
       }
       primed = true;
+    } else if (handedOut >= 0) {
+      has[handedOut] = inputs[handedOut].next(heads[handedOut]);
     }
+    handedOut = -1;
     int best = -1;
     for (int i = 0; i < inputs.length; i++) {
       if (has[i] && (best < 0 || heads[i].tsNanos() < heads[best].tsNanos())) {
@@ -43,7 +51,17 @@ public final class MergingReader implements CaptureReader {
       return false;
     }
     into.copyFrom(heads[best]);
-    has[best] = inputs[best].next(heads[best]);
+    handedOut = best;
+    return true;
+  }
+
+  @Override
+  public boolean stableBytes() {
+    for (CaptureReader r : inputs) {
+      if (!r.stableBytes()) {
+        return false;
+      }
+    }
     return true;
   }
 

@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 /**
- * Pure-Java reader of classic pcap files (pcap-savefile(5)) over a memory map, mirroring libpcap's
+ * Pure-Java reader of classic pcap files (pcap-savefile(5)) over a memory map (or streamed, see
+ * {@link #streamed}), mirroring libpcap's
  * {@code sf-pcap.c}: both byte orders, microsecond (0xa1b2c3d4) and nanosecond (0xa1b23c4d) magic,
  * version 2.x with x &lt;= 4 (2.3 and older may have caplen/len swapped), a caplen above 256 KiB is an
  * error ("invalid packet capture length"), a caplen above the snaplen is clamped to the snaplen as
@@ -34,7 +35,20 @@ public final class PcapReader extends MappedCaptureReader {
   }
 
   PcapReader(Path path, int fileIndex, long windowSize) {
-    super(path, fileIndex, windowSize);
+    this(new MappedFile(path, windowSize), fileIndex);
+  }
+
+  /**
+   * A reader that streams the file through one buffer instead of mapping it: faster to read, but a
+   * packet's bytes are valid only until the next call ({@link #stableBytes()} is false).
+   */
+  public static PcapReader streamed(Path path, int fileIndex) {
+    return new PcapReader(new StreamedFile(path, StreamedFile.DEFAULT_BUFFER), fileIndex);
+  }
+
+  PcapReader(RecordWindow file, int fileIndex) {
+    super(file, fileIndex);
+    final Path path = file.path();
     try {
       int o = mf.map(0, 24);
       if (o < 0) {

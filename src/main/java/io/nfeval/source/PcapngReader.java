@@ -56,7 +56,17 @@ public final class PcapngReader extends MappedCaptureReader {
   }
 
   PcapngReader(Path path, int fileIndex, long windowSize) {
-    super(path, fileIndex, windowSize);
+    this(new MappedFile(path, windowSize), fileIndex);
+  }
+
+  /** A reader streaming the file through one buffer (see {@link PcapReader#streamed}). */
+  public static PcapngReader streamed(Path path, int fileIndex) {
+    return new PcapngReader(new StreamedFile(path, StreamedFile.DEFAULT_BUFFER), fileIndex);
+  }
+
+  PcapngReader(RecordWindow file, int fileIndex) {
+    super(file, fileIndex);
+    final Path path = file.path();
     try {
       final int o = mf.map(0, 12);
       if (o < 0 || mf.window().order(ByteOrder.BIG_ENDIAN).getInt(o) != SHB) {
