@@ -54,7 +54,8 @@ public final class SteadyReplay {
       final long cpu0 = mx.getCurrentThreadCpuTime();
       final long t0 = System.nanoTime();
       final long n;
-      try (CaptureReader r = CaptureReaders.open(pcap, ReaderKind.MMAP, 0)) {
+      // Read as replay reads: streamed when a pipeline copies the packets into its slots.
+      try (CaptureReader r = CaptureReaders.open(pcap, ReaderKind.MMAP, 0, threads > 1)) {
         n = replayer.run(r, null, threads);
       }
       final long t1 = System.nanoTime();

@@ -44,7 +44,8 @@ final class Replays {
     final List<Replayer.ScanHandle> scans = firstPasses(files, kind, List.of(engine), List.of(replayer));
     try {
       final InputException[] openError = new InputException[1];
-      try (MergingReader r = new MergingReader(openReaders(files, kind, openError))) {
+      // Streamed, as replay reads for its pipeline (which copies each packet into its ring slot).
+      try (MergingReader r = new MergingReader(openReaders(files, kind, openError, true))) {
         replayer.run(r, null, THREADS);
         return openError[0] != null ? openError[0] : r.error();
       }
@@ -69,11 +70,11 @@ final class Replays {
       final boolean owners = e.usesMatch("owner");
       final boolean snat = e.usesSourceNat();
       if (owners || e.hasBridges() || e.wantsListeners()) {
-        try (CaptureReader r = new MergingReader(open(files, kind, null))) {
+        try (CaptureReader r = new MergingReader(open(files, kind, null, false))) {
           replayers.get(i).prescan(r, owners, snat ? e.replyPortIndex() : null);
         }
       } else if (snat) {
-        scans.add(replayers.get(i).scanReplyPortsOnDemand(new MergingReader(open(files, kind, null)),
+        scans.add(replayers.get(i).scanReplyPortsOnDemand(new MergingReader(open(files, kind, null, false)),
             e.replyPortIndex()));
       }
     }
@@ -112,7 +113,7 @@ final class Replays {
     final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
     final Throwable[] failure = new Throwable[1]; // written before fed0's last store, read after its load
     final Thread other = new Thread(() -> {
-      try (MergingReader r = new MergingReader(open(files, kind, null))) {
+      try (MergingReader r = new MergingReader(open(files, kind, null, false))) {
         final CapturedPacket p = new CapturedPacket();
         long n = 0;
         while (!stop.get() && r.next(p)) {
@@ -132,7 +133,8 @@ final class Replays {
     other.setDaemon(true);
     try {
       final InputException[] openError = new InputException[1];
-      final List<CaptureReader> readers = openReaders(files, kind, openError);
+      // Mapped: the other thread evaluates the same packets while this one goes on reading.
+      final List<CaptureReader> readers = openReaders(files, kind, openError, false);
       other.start();
       try (MergingReader r = new MergingReader(readers)) {
         final CapturedPacket p = new CapturedPacket();
@@ -172,19 +174,21 @@ final class Replays {
    * The captures' readers; the first that cannot be opened is kept in {@code error} (the others still
    * replay), and thrown when none opens.
    */
-  static List<CaptureReader> openReaders(List<Path> files, ReaderKind kind, InputException[] error) {
-    final List<CaptureReader> readers = open(files, kind, error);
+  static List<CaptureReader> openReaders(List<Path> files, ReaderKind kind, InputException[] error,
+      boolean streamed) {
+    final List<CaptureReader> readers = open(files, kind, error, streamed);
     if (readers.isEmpty() && error[0] != null) {
       throw error[0];
     }
     return readers;
   }
 
-  private static List<CaptureReader> open(List<Path> files, ReaderKind kind, InputException[] error) {
+  private static List<CaptureReader> open(List<Path> files, ReaderKind kind, InputException[] error,
+      boolean streamed) {
     final List<CaptureReader> readers = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       try {
-        readers.add(CaptureReaders.open(files.get(i), kind, i));
+        readers.add(CaptureReaders.open(files.get(i), kind, i, streamed));
       } catch (InputException e) {
         if (error != null && error[0] == null) {
           error[0] = e;

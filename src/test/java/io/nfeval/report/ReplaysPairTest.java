@@ -79,7 +79,7 @@ class ReplaysPairTest {
     final long[] lockstep = new long[1];
     final List<Replayer.ScanHandle> scans = Replays.firstPasses(files, ReaderKind.MMAP,
         List.of(a0.engine, b0.engine), List.of(a0.replayer, b0.replayer));
-    try (MergingReader r = new MergingReader(Replays.openReaders(files, ReaderKind.MMAP, new InputException[1]))) {
+    try (MergingReader r = new MergingReader(Replays.openReaders(files, ReaderKind.MMAP, new InputException[1], false))) {
       final CapturedPacket p = new CapturedPacket();
       while (r.next(p)) {
         a0.index = lockstep[0];
