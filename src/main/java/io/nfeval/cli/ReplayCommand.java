@@ -68,8 +68,8 @@ final class ReplayCommand implements Callable<Integer> {
   int threads;
 
   @Option(names = "--reader", defaultValue = "mmap", description = "Capture reader: mmap|libpcap."
-      + " mmap is nfeval's own pcap/pcapng reader; with more than one thread (and --decode-only) it"
-      + " reads the file through a buffer instead of mapping it, which is faster.")
+      + " mmap is nfeval's own pcap/pcapng reader (replay reads the file through a buffer rather than"
+      + " mapping it, which is faster).")
   String reader;
 
   @Option(names = "--rules", description = "Use this ruleset instead of the snapshot's iptables.rules.")
@@ -115,10 +115,11 @@ final class ReplayCommand implements Callable<Integer> {
     final List<CaptureReader> readers = new ArrayList<>();
     for (int i = 0; i < files.size(); i++) {
       try {
-        // Streamed (read(2) through one buffer, several times faster than touching a mapping) where
-        // nothing keeps a packet's bytes past the next read: the decode summary, and the pipeline,
-        // which copies each packet into its ring slot. One thread evaluates straight from the map.
-        readers.add(CaptureReaders.open(files.get(i), kind, i, decodeOnly || threads > 1));
+        // Streamed (read(2) through one buffer, several times faster than touching a mapping): nothing
+        // keeps a packet's bytes past the next read. One thread decodes and evaluates each packet
+        // before reading the next (the engine copies what it keeps into its skb); the pipeline copies
+        // each packet into its ring slot.
+        readers.add(CaptureReaders.open(files.get(i), kind, i, true));
       } catch (InputException e) {
         if (openError == null) {
           openError = e;

@@ -58,6 +58,8 @@ class PipelineDeterminismTest {
       final Path snap = dir.resolve("snapshot");
       final Path pcap = dir.resolve("traffic.pcap");
       final String sequential = replay(snap, pcap, 0);
+      assertThat(replay(snap, pcap, 0, true, e -> { }, true))
+          .as("%s; one thread, streamed", String.join(" ", args)).isEqualTo(sequential);
       final int slots = new int[] {64, 128, 256, 1024}[ringChoice];
       final String pipelined = replay(snap, pcap, slots);
       assertThat(pipelined).as("%s; ring of %d slots", String.join(" ", args), slots)
@@ -161,6 +163,16 @@ class PipelineDeterminismTest {
 
   static String replay(Path snapDir, Path pcap, int slots, boolean routeMemo,
       java.util.function.Consumer<Engine> after) throws IOException {
+    return replay(snapDir, pcap, slots, routeMemo, after, slots != 0);
+  }
+
+  /**
+   * {@code streamed}: read as `replay` does, through one buffer (the pipeline copies each packet into
+   * its slot: the reader's bytes are overwritten long before a ring of 64+ slots is evaluated); else
+   * through the memory map.
+   */
+  static String replay(Path snapDir, Path pcap, int slots, boolean routeMemo,
+      java.util.function.Consumer<Engine> after, boolean streamed) throws IOException {
     final Snapshot snap = Snapshot.load(snapDir, null, ParseOptions.DEFAULT);
     final Engine.Options opts = new Engine.Options();
     opts.trace = true;
@@ -188,9 +200,7 @@ class PipelineDeterminismTest {
       }
     }
     final long n;
-    // The pipeline reads as `replay --threads 2` does: streamed, each packet copied into its slot
-    // (the bytes the reader hands out are overwritten long before a ring of 64+ slots is evaluated).
-    try (CaptureReader r = CaptureReaders.open(pcap, ReaderKind.MMAP, 0, slots != 0)) {
+    try (CaptureReader r = CaptureReaders.open(pcap, ReaderKind.MMAP, 0, streamed)) {
       n = slots == 0 ? replayer.run(r, null) : replayer.runPipelined(r, null, slots);
     } finally {
       if (scan != null) {
