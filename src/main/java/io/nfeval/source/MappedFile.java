@@ -3,11 +3,9 @@ package io.nfeval.source;
 import io.nfeval.InputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A read-only file mapped in windows, so files beyond 2 GiB (a MappedByteBuffer holds at most 2 GiB)
@@ -16,14 +14,10 @@ import java.nio.file.StandardOpenOption;
  * windows stay valid while referenced (the mapping is released by GC), so packets handed out earlier
  * keep their bytes.
  */
-final class MappedFile implements RecordWindow {
+final class MappedFile extends RecordWindow {
   static final long DEFAULT_WINDOW = 1L << 30;
 
-  private final Path path;
-  private final FileChannel channel;
-  private final long size;
   private final long windowSize;
-  private ByteOrder order = ByteOrder.BIG_ENDIAN;
   private MappedByteBuffer window;
   private long windowStart;
   private int windowLen;
@@ -35,43 +29,18 @@ final class MappedFile implements RecordWindow {
   private static final int RELEASE_CHUNK = 64 << 20;
 
   MappedFile(Path path, long windowSize) {
-    this.path = path;
+    super(path);
     this.windowSize = windowSize;
-    try {
-      this.channel = FileChannel.open(path, StandardOpenOption.READ);
-      this.size = channel.size();
-    } catch (IOException e) {
-      throw InputException.ofFile(path, "cannot read: " + e.getMessage(), e);
-    }
   }
 
   @Override
-  public long size() {
-    return size;
-  }
-
-  @Override
-  public Path path() {
-    return path;
-  }
-
-  /** Byte order used for the window (the file's header byte order); packet bytes don't care. */
-  @Override
-  public void order(ByteOrder o) {
-    order = o;
-    if (window != null) {
-      window.order(o);
-    }
-  }
-
-  @Override
-  public ByteBuffer window() {
+  ByteBuffer window() {
     return window;
   }
 
   /** Offset of file position {@code pos} in {@link #window()} with {@code len} bytes readable, or -1 past EOF. */
   @Override
-  public int map(long pos, int len) {
+  int map(long pos, int len) {
     if (pos < 0 || len < 0 || pos + len > size) {
       return -1;
     }
@@ -97,14 +66,5 @@ final class MappedFile implements RecordWindow {
     windowStart = pos;
     windowLen = (int) n;
     return 0;
-  }
-
-  @Override
-  public void close() {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      // read-only: nothing lost
-    }
   }
 }

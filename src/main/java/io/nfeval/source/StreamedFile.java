@@ -3,10 +3,7 @@ package io.nfeval.source;
 import io.nfeval.InputException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /**
  * A file read front to back with pread(2) into one reused direct buffer, as libpcap and {@code cat}
@@ -20,53 +17,27 @@ import java.nio.file.StandardOpenOption;
  * say so ({@link CaptureReader#stableBytes()}); whoever keeps packets longer copies them (the replay
  * pipeline copies each into its ring slot).
  */
-final class StreamedFile implements RecordWindow {
+final class StreamedFile extends RecordWindow {
   /** Large enough for one read to amortise the syscall, small enough to stay in the L2 cache. */
   static final int DEFAULT_BUFFER = 256 << 10;
 
-  private final Path path;
-  private final FileChannel channel;
-  private final long size;
-  private ByteOrder order = ByteOrder.BIG_ENDIAN;
   private ByteBuffer buf;
   /** File position of {@code buf[0]} and the number of file bytes in {@code buf}. */
   private long bufStart;
   private int bufLen;
 
   StreamedFile(Path path, int bufferSize) {
-    this.path = path;
-    try {
-      this.channel = FileChannel.open(path, StandardOpenOption.READ);
-      this.size = channel.size();
-    } catch (IOException e) {
-      throw InputException.ofFile(path, "cannot read: " + e.getMessage(), e);
-    }
+    super(path);
     this.buf = ByteBuffer.allocateDirect(Math.max(4096, bufferSize)).order(order);
   }
 
   @Override
-  public long size() {
-    return size;
-  }
-
-  @Override
-  public Path path() {
-    return path;
-  }
-
-  @Override
-  public void order(ByteOrder o) {
-    order = o;
-    buf.order(o);
-  }
-
-  @Override
-  public ByteBuffer window() {
+  ByteBuffer window() {
     return buf;
   }
 
   @Override
-  public int map(long pos, int len) {
+  int map(long pos, int len) {
     if (pos < 0 || len < 0 || pos + len > size) {
       return -1;
     }
@@ -110,15 +81,6 @@ final class StreamedFile implements RecordWindow {
     if (bufLen < len) {
       // The file shrank under us: size() said the bytes were there.
       throw InputException.atOffset(path, pos + bufLen, "file ended early (truncated while being read)");
-    }
-  }
-
-  @Override
-  public void close() {
-    try {
-      channel.close();
-    } catch (IOException e) {
-      // read-only: nothing lost
     }
   }
 }
