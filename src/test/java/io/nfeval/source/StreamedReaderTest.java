@@ -81,6 +81,34 @@ class StreamedReaderTest {
         }));
   }
 
+  /** Records larger than the buffer (up to libpcap's 256 KiB) make it grow; small ones follow. */
+  @org.junit.jupiter.api.Test
+  void recordsLargerThanTheBufferGrowIt(@org.junit.jupiter.api.io.TempDir Path dir) {
+    final CaptureFiles pcap = new CaptureFiles(java.nio.ByteOrder.LITTLE_ENDIAN)
+        .pcapHeader(true, 262144, 1);
+    final CaptureFiles ng = new CaptureFiles(java.nio.ByteOrder.BIG_ENDIAN).shb()
+        .idb(1, 262144, "eth0", -1);
+    final java.util.Random rnd = new java.util.Random(7);
+    for (int i = 0; i < 40; i++) {
+      final byte[] b = new byte[i % 5 == 0 ? 4000 + rnd.nextInt(258_000) : 14 + rnd.nextInt(1500)];
+      rnd.nextBytes(b);
+      pcap.pcapRecord(i, i, b, b.length);
+      ng.epb(0, i, b, b.length);
+    }
+    for (Path f : new Path[] {pcap.write(dir, "big.pcap"), ng.write(dir, "big.pcapng")}) {
+      final Result mapped = read(f, 0);
+      assertThat(mapped.error).isNull();
+      assertThat(mapped.packets).hasSize(40);
+      final Result streamed = read(f, 4096);
+      assertThat(streamed.error).isNull();
+      assertThat(streamed.packets).hasSize(40);
+      for (int i = 0; i < 40; i++) {
+        assertThat(streamed.packets.get(i).same(mapped.packets.get(i))).as("%s packet %d", f, i)
+            .isTrue();
+      }
+    }
+  }
+
   /**
    * Merging streamed inputs: a handed-out packet stays valid until the next call, so the merge must
    * not advance the input it came from before then (it did, and the refill overwrote the bytes).
