@@ -21,6 +21,9 @@
 # "rate" understates what the kernel forwards with the ruleset on real hardware, and "rate ceiling"
 # overstates it; the truth for a given NIC lies between.
 #
+# Meant for --stateless workloads (the kernel comparison): tcpreplay loops the capture, so with a
+# stateful ruleset conntrack would see every connection again, mid-stream and out of window.
+#
 # usage: bench/kernel-rate.sh WORKLOAD_DIR [--packets N] [--seconds S] [--runs N] [--senders N]
 #                                          [--backend legacy|nft|both]
 #   WORKLOAD_DIR  from io.nfeval.bench.Workload (snapshot/ and traffic.pcap), e.g.
@@ -42,7 +45,7 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift 2 ;;
     --senders) senders="$2"; shift 2 ;;
     --backend) backend="$2"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     -*) echo "kernel-rate.sh: unknown option $1" >&2; exit 2 ;;
     *) wl="$1"; shift ;;
   esac
