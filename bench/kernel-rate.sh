@@ -45,7 +45,7 @@ while [ $# -gt 0 ]; do
     --runs) runs="$2"; shift 2 ;;
     --senders) senders="$2"; shift 2 ;;
     --backend) backend="$2"; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     -*) echo "kernel-rate.sh: unknown option $1" >&2; exit 2 ;;
     *) wl="$1"; shift ;;
   esac
