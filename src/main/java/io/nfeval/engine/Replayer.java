@@ -177,7 +177,8 @@ public final class Replayer {
       final int n = p.capLen();
       java.nio.ByteBuffer b = bytes;
       if (b == null || b.capacity() < n) {
-        b = java.nio.ByteBuffer.allocateDirect(Math.max(2048, Integer.highestOneBit(Math.max(1, n - 1)) << 1));
+        final int size = Math.max(2048, Integer.highestOneBit(Math.max(1, n - 1)) << 1);
+        b = java.nio.ByteBuffer.allocateDirect(size);
         bytes = b;
       }
       final java.nio.ByteBuffer src = p.buffer();

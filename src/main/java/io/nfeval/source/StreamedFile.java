@@ -9,8 +9,9 @@ import java.nio.file.Path;
  * A file read front to back with pread(2) into one reused direct buffer, as libpcap and {@code cat}
  * read: the kernel copies page-cache pages into a buffer that stays in the CPU's cache, so the reader
  * never touches the file's pages through a mapping. On a 2-vCPU VM that is the difference between
- * 0.3 s and 1.8 s for walking the records of a cached 3.7 GB capture (the mapping pays a page-table
- * update per page and a memory-latency-bound first touch per record; see bench/README.md).
+ * 0.44 s and 2.3 s for walking the records of a cached 3.7 GB capture ({@code io.nfeval.bench.ReadWalk};
+ * the mapping pays a page-table update per page and a memory-latency-bound first touch per record; see
+ * bench/README.md).
  *
  * <p>The price is validity: {@link #map(long, int)} may move or overwrite what it handed out before,
  * so the bytes of a packet are good only until the reader's next call. Readers over a StreamedFile
