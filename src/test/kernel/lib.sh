@@ -82,7 +82,16 @@ TRAFFIC_PY="$NFK_HOME/traffic.py"
 # t ROLE ARGS...: run the traffic helper (traffic.py) inside ROLE, logging its outcome.
 t() { local r=$1; shift; echo "[$r] traffic.py $*" >>"$NFK_WORK/traffic.log"; inns "$r" "$PY" "$TRAFFIC_PY" "$@" >>"$NFK_WORK/traffic.log" 2>&1 || true; }
 # scapy ROLE <<'PY' ... PY: run a scapy snippet inside ROLE (stdin is the script).
-scapy() { local r=$1; echo "[$r] scapy snippet" >>"$NFK_WORK/traffic.log"; inns "$r" "$PY" -c 'import sys; from scapy.all import *; conf.verb=0; exec(sys.stdin.read())' >>"$NFK_WORK/traffic.log" 2>&1 || true; }
+# With NFK_CPU set, the snippet runs on that CPU only (taskset): packets it sends are then processed by
+# the kernel on that CPU too (veth delivers on the sender's CPU), as a replay evaluates them: on one CPU.
+# Scenarios whose outcome depends on the processing CPU set it (nf_conncount's find_or_evict keeps a
+# vanished connection counted when another CPU added it less than two jiffies ago).
+scapy() {
+  local r=$1 pin=()
+  [ -n "${NFK_CPU:-}" ] && pin=(taskset -c "$NFK_CPU")
+  echo "[$r] scapy snippet${NFK_CPU:+ on CPU $NFK_CPU}" >>"$NFK_WORK/traffic.log"
+  inns "$r" "${pin[@]}" "$PY" -c 'import sys; from scapy.all import *; conf.verb=0; exec(sys.stdin.read())' >>"$NFK_WORK/traffic.log" 2>&1 || true
+}
 # settle [SECONDS]: let in-flight packets and timers finish.
 settle() { sleep "${1:-0.3}"; }
 
