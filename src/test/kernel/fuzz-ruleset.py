@@ -27,7 +27,8 @@ import re
 import zlib
 
 TRAFFIC = r'''FWMACS="$(i=0; for v in @IFACES@; do echo -n "$i=$(mac fw $v) "; i=$((i+1)); done)"
-SEED=@SEED@ COUNT=@COUNT@ FWMACS="$FWMACS" POOLS="$SCEN/pools.py" scapy lan <<'PY'
+# One CPU sends (and so processes) every packet, as a replay evaluates them (lib.sh, NFK_CPU).
+NFK_CPU=0 SEED=@SEED@ COUNT=@COUNT@ FWMACS="$FWMACS" POOLS="$SCEN/pools.py" scapy lan <<'PY'
 import os, random, ipaddress
 exec(open(os.environ['POOLS']).read())
 IFX = [str(i) for i in range(len(IFACES))]
