@@ -18,10 +18,6 @@ abstract class MappedCaptureReader implements CaptureReader {
   boolean done;
   InputException error;
 
-  MappedCaptureReader(Path path, int fileIndex, long windowSize) {
-    this(new MappedFile(path, windowSize), fileIndex);
-  }
-
   MappedCaptureReader(RecordWindow file, int fileIndex) {
     this.mf = file;
     this.fileIndex = fileIndex;
