@@ -189,23 +189,14 @@ awk '/^\*/ {t=$0; print t; next} /^:(PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING
      /^COMMIT/ {print}' "$snap/iptables.rules" >"$WORK/empty.rules"
 rules=$(grep -c '^-A' "$snap/iptables.rules")
 
-load() { # backend file
-  ip netns exec "$RT" iptables-legacy-restore <"$WORK/empty.rules" 2>/dev/null || true
-  ip netns exec "$RT" iptables-legacy -t raw -F 2>/dev/null || true
-  ip netns exec "$RT" iptables-nft-restore <"$WORK/empty.rules" 2>/dev/null || true
-  # Only one backend may hold rules: the other's tables are emptied above, then removed.
+load() { # backend file: only that backend holds rules; the other's tables are removed or emptied
   if [ "$1" = legacy ]; then
     ip netns exec "$RT" nft list tables 2>/dev/null | awk '$2 == "ip" {print $3}' \
       | while read -r t; do ip netns exec "$RT" nft delete table ip "$t"; done
     ip netns exec "$RT" iptables-legacy-restore <"$2"
   else
-    for t in raw mangle nat filter security; do
-      ip netns exec "$RT" iptables-legacy -t "$t" -F 2>/dev/null || true
-      ip netns exec "$RT" iptables-legacy -t "$t" -X 2>/dev/null || true
-      for c in PREROUTING INPUT FORWARD OUTPUT POSTROUTING; do
-        ip netns exec "$RT" iptables-legacy -t "$t" -P "$c" ACCEPT 2>/dev/null || true
-      done
-    done
+    # Legacy tables cannot be removed from a namespace; restoring them without rules empties them.
+    ip netns exec "$RT" iptables-legacy-restore <"$WORK/empty.rules" 2>/dev/null || true
     ip netns exec "$RT" iptables-nft-restore <"$2"
   fi
 }
