@@ -12,15 +12,15 @@
 #   ... --trace-out FILE                      (evaluation + one JSON line per packet)
 # each RUNS times, and prints best and median wall time (ms resolution, date +%s%N around the command),
 # the ratios to tcpdump, packets/s (packets / median), median CPU seconds (user+sys: less disturbed by
-# other load than wall time) and peak RSS (GNU time %M).
+# other load than wall time) and peak RSS (GNU time %M, or python3's getrusage without it).
 #
 # usage: bench/replay-vs-tcpdump.sh [--packets N] [--flows N] [--rules N] [--stateless] [--seed N]
 #                                   [--runs N] [--no-trace] [--workdir DIR]
 # env:   NFEVAL=path/to/bin/nfeval (default: this tree's bin/nfeval)
 #        NFEVAL_JAVA_OPTS (passed to the JVM by bin/nfeval, e.g. -Xmx4g)
 #
-# Needs: bash, GNU time at /usr/bin/time (Debian package `time`), tcpdump, a JDK 17, Maven for the
-# first build. Caches cannot be dropped reliably on a shared machine: the file is read once before the
+# Needs: bash, tcpdump, a JDK 17, Maven for the first build, and GNU time at /usr/bin/time (Debian
+# package `time`) or else python3 (its resource.getrusage measures the same CPU and peak RSS). Caches cannot be dropped reliably on a shared machine: the file is read once before the
 # measurements (page cache warm), so every figure is for a cached file.
 set -euo pipefail
 
@@ -44,9 +44,35 @@ done
 
 nfeval="${NFEVAL:-$here/bin/nfeval}"
 jar="$(cd "$(dirname "$nfeval")/.." && pwd)/target/nfeval.jar"
-for tool in /usr/bin/time tcpdump java; do
-  command -v "$tool" >/dev/null || { echo "replay-vs-tcpdump: $tool is missing (apt-get install time tcpdump)" >&2; exit 2; }
+for tool in tcpdump java; do
+  command -v "$tool" >/dev/null || { echo "replay-vs-tcpdump: $tool is missing (apt-get install tcpdump)" >&2; exit 2; }
 done
+# timed FILE CMD...: runs CMD and writes "peak-RSS-KiB user-s sys-s" of it (and its children) to FILE
+if [ -x /usr/bin/time ]; then
+  timer="GNU time"
+  timed() { local f="$1"; shift; /usr/bin/time -f "%M %U %S" -o "$f" "$@"; }
+elif command -v python3 >/dev/null; then
+  # exec keeps the spawning mm's high-water mark (the kernel's setmax_mm_hiwater_rss), so peak RSS
+  # reads at least python's own (about 13 MB); nfeval's figures are far above that
+  timer="python3 wait4 (peak RSS has python's ~13 MB as its floor)"
+  # posix_spawn (no fork: the child does not start with python's pages) and wait4 (that child's usage,
+  # with its own children's); the wall time is taken here too, without python's start-up
+  timed() {
+    python3 -c 'import os, sys, time
+t0 = time.monotonic()
+try:
+    pid = os.posix_spawnp(sys.argv[2], sys.argv[2:], os.environ)
+except OSError as e:
+    sys.stderr.write("%s: %s\n" % (sys.argv[2], e)); sys.exit(127)
+_, status, u = os.wait4(pid, 0)
+wall = time.monotonic() - t0
+open(sys.argv[1], "w").write("%d %.2f %.2f %.3f\n" % (u.ru_maxrss, u.ru_utime, u.ru_stime, wall))
+sys.exit(os.waitstatus_to_exitcode(status))' "$@"
+  }
+else
+  echo "replay-vs-tcpdump: needs /usr/bin/time (apt-get install time) or python3 to measure CPU and RSS" >&2
+  exit 2
+fi
 if [ ! -f "$jar" ]; then
   echo "building $jar ..." >&2
   (cd "$(dirname "$jar")/.." && mvn -B -q -DskipTests package >&2)
@@ -68,7 +94,7 @@ size=$(stat -c %s "$pcap")
 echo "# workload $name: $(numfmt --to=iec "$size")B, $packets packets, $(grep -c '^-A' "$snap/iptables.rules") rules"
 echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -g | awk '/Mem:/{print $2}') GiB RAM, $(uname -r)"
 echo "# java: $(java -version 2>&1 | head -1); tcpdump: $(tcpdump --version 2>&1 | head -1)"
-echo "# page cache warmed by reading the file once; $runs runs each; wall seconds; peak RSS from GNU time"
+echo "# page cache warmed by reading the file once; $runs runs each; wall seconds; CPU and peak RSS from $timer"
 cat "$pcap" >/dev/null
 
 # run NAME CMD... : RUNS timed runs; collects "wall rss" lines into $tmp/NAME
@@ -78,13 +104,15 @@ run() {
   for ((i = 0; i < runs; i++)); do
     local t0 t1
     t0=$(date +%s%N)
-    if ! /usr/bin/time -f "%M %U %S" -o "$tmp/t" "$@" >"$tmp/out" 2>"$tmp/err"; then
+    if ! timed "$tmp/t" "$@" >"$tmp/out" 2>"$tmp/err"; then
       echo "$label FAILED: $(grep -v '^Command exited' "$tmp/err" | tail -1)" >> "$tmp/failed"
       echo "FAILED" > "$tmp/$label"
       return 0
     fi
     t1=$(date +%s%N)
-    echo "$(( (t1 - t0) / 1000000 )) $(tail -1 "$tmp/t")" | awk '{printf "%.3f %s %.2f\n", $1 / 1000, $2, $3 + $4}' >> "$tmp/$label"
+    # a fourth field is the wall time the timer took itself (python's, without its own start-up)
+    echo "$(( (t1 - t0) / 1000000 )) $(tail -1 "$tmp/t")" \
+      | awk '{printf "%.3f %s %.2f\n", (NF > 4 ? $5 : $1 / 1000), $2, $3 + $4}' >> "$tmp/$label"
   done
 }
 
