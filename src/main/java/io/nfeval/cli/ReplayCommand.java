@@ -60,11 +60,12 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--trace-out", description = "Write one JSON object per packet (JSON Lines).")
   Path traceOut;
 
-  @Option(names = "--threads", defaultValue = "2", description = "Threads: 1 reads, decodes and"
+  @Option(names = "--threads", defaultValue = "0", description = "Threads: 1 reads, decodes and"
       + " evaluates on one thread. With 2 or more, when no rule keeps state from one packet to the"
       + " next (no conntrack, limit, recent, quota... and no --trace-out), that many engines share the"
       + " packets out by source address; otherwise a second thread reads and decodes while one"
-      + " evaluates. Results are identical either way (default ${DEFAULT-VALUE}).")
+      + " evaluates. Results are identical either way (default 0: one per processor the JVM may use,"
+      + " at least 1).")
   int threads;
 
   @Option(names = "--reader", defaultValue = "mmap", description = "Capture reader: mmap|libpcap."
@@ -99,9 +100,12 @@ final class ReplayCommand implements Callable<Integer> {
     if (pcaps.isEmpty() && locals.isEmpty()) {
       throw InputException.usage("replay: give at least one --pcap or --local capture");
     }
-    if (threads < 1) {
-      throw InputException.usage("replay: --threads must be at least 1");
+    if (threads < 0) {
+      throw InputException.usage("replay: --threads must be 0 (one per processor) or more");
     }
+    // availableProcessors() honours the container's CPU quota and the affinity mask (taskset)
+    final int threads =
+        this.threads == 0 ? Math.max(1, Runtime.getRuntime().availableProcessors()) : this.threads;
     final PrintWriter out = spec.commandLine().getOut();
     final PrintWriter err = spec.commandLine().getErr();
     final Snapshot snap = snapshot == null || decodeOnly ? null

@@ -131,7 +131,10 @@ class ParallelEvaluationTest {
     assertThat(perShard[1]).as("... and none after").isLessThan(3000);
   }
 
-  /** Through the CLI: the summary and counters of --threads 1, 2 and 3 are the same. */
+  /**
+   * Through the CLI: the summary and counters of --threads 1, 2 and 3 are the same, and the default
+   * (0: one per processor) gives them too.
+   */
   @Test
   void cliThreadsGiveIdenticalSummaryAndCounters(@TempDir Path tmp) throws IOException {
     PipelineDeterminismTest.generate(new String[] {"--out", tmp.toString(), "--packets", "20000",
@@ -140,6 +143,13 @@ class ParallelEvaluationTest {
     assertThat(one).contains("Top rules by packets");
     assertThat(cli(tmp, 2)).isEqualTo(one);
     assertThat(cli(tmp, 3)).isEqualTo(one);
+    assertThat(cli(tmp, 0)).isEqualTo(one);
+    final StringWriter err = new StringWriter();
+    final int rc = io.nfeval.cli.Main.run(new PrintWriter(new StringWriter(), true),
+        new PrintWriter(err, true), new String[] {"replay", "--threads", "-1", "--snapshot",
+            tmp.resolve("snapshot").toString(), "--pcap", tmp.resolve("traffic.pcap").toString()});
+    assertThat(rc).isEqualTo(2);
+    assertThat(err.toString()).contains("--threads must be 0 (one per processor) or more");
   }
 
   private static String cli(Path dir, int threads) throws IOException {
