@@ -60,20 +60,12 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--trace-out", description = "Write one JSON object per packet (JSON Lines).")
   Path traceOut;
 
-  /**
-   * The default's ceiling: one decode stage feeds about six engines (the first engine's share of the
-   * packets, Replayer#firstShardEnd, reaches zero at seven), and each engine of a stateless replay keeps
-   * its own route caches and counters (about 23 MB more per engine on the 10M-packet, 10,000-rule
-   * workload: 182 MB peak RSS with 2, 275 MB with 6).
-   */
-  static final int MAX_DEFAULT_THREADS = 6;
-
   @Option(names = "--threads", defaultValue = "0", description = "Threads: 1 reads, decodes and"
       + " evaluates on one thread. With 2 or more, when no rule keeps state from one packet to the"
       + " next (no conntrack, limit, recent, quota... and no --trace-out), that many engines share the"
       + " packets out by source address; otherwise a second thread reads and decodes while one"
       + " evaluates. Results are identical either way (default 0: one per processor the JVM may use,"
-      + " at most " + ReplayCommand.MAX_DEFAULT_THREADS + ").")
+      + " at most " + Replayer.MAX_DEFAULT_THREADS + ").")
   int threads;
 
   @Option(names = "--reader", defaultValue = "mmap", description = "Capture reader: mmap|libpcap."
@@ -111,10 +103,7 @@ final class ReplayCommand implements Callable<Integer> {
     if (threads < 0) {
       throw InputException.usage("replay: --threads must be 0 (one per processor) or more");
     }
-    // availableProcessors() honours the container's CPU quota and the affinity mask (taskset)
-    final int threads = this.threads == 0
-        ? Math.max(1, Math.min(MAX_DEFAULT_THREADS, Runtime.getRuntime().availableProcessors()))
-        : this.threads;
+    final int threads = this.threads == 0 ? Replayer.defaultThreads() : this.threads;
     final PrintWriter out = spec.commandLine().getOut();
     final PrintWriter err = spec.commandLine().getErr();
     final Snapshot snap = snapshot == null || decodeOnly ? null

@@ -24,8 +24,6 @@ import java.util.List;
  * second reader only when a binding clashes.
  */
 final class Replays {
-  /** Threads of a single replayer's run: the decode stage and the evaluator, as replay's default. */
-  private static final int THREADS = 2;
 
   private Replays() {
   }
@@ -46,7 +44,7 @@ final class Replays {
       final InputException[] openError = new InputException[1];
       // Streamed, as replay reads for its pipeline (which copies each packet into its ring slot).
       try (MergingReader r = new MergingReader(openReaders(files, kind, openError, true))) {
-        replayer.run(r, null, THREADS);
+        replayer.run(r, null, Replayer.defaultThreads()); // as replay by default
         return openError[0] != null ? openError[0] : r.error();
       }
     } finally {
