@@ -76,19 +76,26 @@ public final class ConnlimitMatch implements Match {
   }
 
   /**
-   * connlimit_mt over nf_conncount_count_skb (the 6.18 stable code, with the "rework API to use
-   * sk_buff directly" backport): the key is the packet's masked source or destination address and
-   * the zone. A key seen for the first time gets a list holding the packet's connection (its original
-   * tuple; from the packet when it has no entry): count 1. For a known key, a packet whose connection
-   * is already confirmed adds nothing and gets the list's length (so later packets of a counted
-   * connection never count it twice, observed on the kernel: five back-to-back datagrams of one UDP
-   * flow stay under {@code --connlimit-above 1}). Otherwise (the first packet of a new connection: the
-   * connection being checked counts) __nf_conncount_add runs: unless a walk already ran in this
-   * jiffy (and fewer than 64 were added since), saved tuples whose connection is gone or closed (TCP
-   * TIME_WAIT/CLOSE) are dropped and a tuple already saved for a live connection is not added twice;
-   * then the tuple is appended. A replay runs on one CPU, so find_or_evict's "not found but maybe
-   * being confirmed on another CPU" case never arises. Only a saved tuple is allocated (once per
-   * counted connection, as the kernel allocates its nf_conncount_tuple).
+   * connlimit_mt over nf_conncount as this kernel (6.18 stable) behaves, measured packet by packet
+   * (src/test/kernel/scenarios/connlimit-walks): the key is the packet's masked source or destination
+   * address and the zone. A key seen for the first time gets a list holding the packet's connection
+   * (its original tuple; from the packet when it has no entry): count 1. For a known key:
+   * <ul>
+   *   <li>the first packet of a new (unconfirmed) connection runs __nf_conncount_add: unless a walk
+   *       already ran in this jiffy (and fewer than 64 were added since), the saved tuples are walked
+   *       from the oldest: those whose connection is gone or closed (TCP TIME_WAIT/CLOSE) are dropped,
+   *       and the walk ends at a live entry of the packet's own tuple (nothing is added); otherwise the
+   *       tuple is appended;</li>
+   *   <li>a packet of a confirmed connection adds nothing, whatever the jiffy (so the datagrams of one
+   *       UDP flow never count it twice), but walks the list the same way first, also in a jiffy that
+   *       already had a walk, and stops at its own tuple: gone or closed connections saved before it
+   *       stop counting, those saved after it still count. Neither a full nf_conncount_gc_list (which
+   *       would drop those after it too) nor no walk at all (which would keep those before it) matches
+   *       the kernel.</li>
+   * </ul>
+   * A replay runs on one CPU, so find_or_evict's "not found but maybe being confirmed on another
+   * CPU" case never arises. Only a saved tuple is allocated (once per counted connection, as the
+   * kernel allocates its nf_conncount_tuple).
    */
   @Override
   @SuppressWarnings("unchecked")
@@ -127,48 +134,20 @@ public final class ConnlimitMatch implements Match {
       list.conns.add(new Tuple(src, dst, proto, ports, zone));
       list.lastGc = now;
       lists.put(addr, zone, 0, list);
-    } else if (!confirmed) {
-      add(ctx, list, src, dst, proto, ports, zone, now);
     } else {
-      gcList(ctx, list, now); // count_tree: "-EEXIST means add was skipped, update the list"
+      add(ctx, list, src, dst, proto, ports, zone, now, confirmed);
     }
     return (list.conns.size() > limit) == above;
   }
 
   /**
-   * nf_conncount_gc_list for a packet of an already confirmed connection: unless a walk ran in this
-   * jiffy, saved tuples whose connection is gone or closed are dropped, so the count it returns is
-   * the live connections'. Found by fuzzing (nat-ranges-limits rules, seed 2222): without it a
-   * source's count kept connections the kernel had let go, and REJECTed 62 packets more.
+   * The walk and, for a new connection, the append (see {@link #matches}). A confirmed connection's
+   * packet walks even in a jiffy that had a walk and is never appended.
    */
-  private static void gcList(PacketContext ctx, ConnList list, long now) {
-    if (now == list.lastGc) {
-      return;
-    }
-    final java.util.ArrayList<Tuple> conns = list.conns;
-    int collected = 0;
-    int i = 0;
-    while (i < conns.size()) {
-      final Tuple c = conns.get(i);
-      final int st = ctx.ctLookup(c.src(), c.dst(), c.proto(), c.ports(), c.zone());
-      if (st == PacketContext.CT_GONE || st == PacketContext.CT_CLOSED) {
-        conns.remove(i);
-        collected++;
-        continue;
-      }
-      i++;
-      if (collected > GC_MAX_COLLECT) {
-        break;
-      }
-    }
-    list.lastGc = now;
-    list.lastGcCount = conns.size();
-  }
-
   private static void add(PacketContext ctx, ConnList list, int src, int dst, int proto, int ports,
-      int zone, long now) {
+      int zone, long now, boolean confirmed) {
     final java.util.ArrayList<Tuple> conns = list.conns;
-    if (!(now == list.lastGc && conns.size() - list.lastGcCount < GC_MAX_COLLECT)) {
+    if (confirmed || !(now == list.lastGc && conns.size() - list.lastGcCount < GC_MAX_COLLECT)) {
       int collect = 0;
       int i = 0;
       while (i < conns.size()) {
@@ -198,6 +177,8 @@ public final class ConnlimitMatch implements Match {
       list.lastGc = now;
       list.lastGcCount = conns.size();
     }
-    conns.add(new Tuple(src, dst, proto, ports, zone));
+    if (!confirmed) {
+      conns.add(new Tuple(src, dst, proto, ports, zone));
+    }
   }
 }
