@@ -410,6 +410,21 @@ public final class Skb implements PacketContext {
   }
 
   @Override
+  public int ctTupleSrc(int dir) {
+    return hasCt() ? ct.tupleSrc(ctHandle, dir) : 0;
+  }
+
+  @Override
+  public int ctTupleDst(int dir) {
+    return hasCt() ? ct.tupleDst(ctHandle, dir) : 0;
+  }
+
+  @Override
+  public int ctTuplePorts(int dir) {
+    return hasCt() ? ct.tuplePorts(ctHandle, dir) : 0;
+  }
+
+  @Override
   public int ctOrigSrcPort() {
     return hasCt() ? ct.tupleSport(ctHandle, Ct.DIR_ORIGINAL) : 0;
   }
@@ -624,8 +639,9 @@ public final class Skb implements PacketContext {
     if (ct == null) {
       return CT_GONE;
     }
+    // nf_conntrack_find_get: the tuple of either direction of a live entry
     final int t = ct.find(origSrc, origDst, ports, proto, zone, ctNanos);
-    if (t < 0 || (t & 1) != Ct.DIR_ORIGINAL) {
+    if (t < 0) {
       return CT_GONE;
     }
     final int h = t >> 1;

@@ -53,6 +53,10 @@ public final class ConnlimitMatch implements Match {
 
   // ---- evaluation (xt_connlimit.c connlimit_mt, nf_conncount.c) ---------------------------------
 
+  /** ip_conntrack_info of a reply-direction packet (IP_CT_ESTABLISHED_REPLY, IP_CT_RELATED_REPLY). */
+  private static final int CTINFO_ESTABLISHED_REPLY = 3;
+  private static final int CTINFO_RELATED_REPLY = 4;
+
   /** IPS_CONFIRMED. */
   private static final int IPS_CONFIRMED = 1 << 3;
 
@@ -78,24 +82,27 @@ public final class ConnlimitMatch implements Match {
   /**
    * connlimit_mt over nf_conncount as this kernel (6.18 stable) behaves, measured packet by packet
    * (src/test/kernel/scenarios/connlimit-walks): the key is the packet's masked source or destination
-   * address and the zone. A key seen for the first time gets a list holding the packet's connection
-   * (its original tuple; from the packet when it has no entry): count 1. For a known key:
+   * address and the zone; the tuple is the attached connection's tuple in the packet's direction (a
+   * reply counts by its reply tuple), or the packet's own without a connection. A key seen for the
+   * first time gets a list holding that tuple: count 1. For a known key:
    * <ul>
-   *   <li>the first packet of a new (unconfirmed) connection runs __nf_conncount_add: unless a walk
-   *       already ran in this jiffy (and fewer than 64 were added since), the saved tuples are walked
-   *       from the oldest: those whose connection is gone or closed (TCP TIME_WAIT/CLOSE) are dropped,
-   *       and the walk ends at a live entry of the packet's own tuple (nothing is added); otherwise the
-   *       tuple is appended;</li>
-   *   <li>a packet of a confirmed connection adds nothing, whatever the jiffy (so the datagrams of one
-   *       UDP flow never count it twice), but walks the list the same way first, also in a jiffy that
-   *       already had a walk, and stops at its own tuple: gone or closed connections saved before it
-   *       stop counting, those saved after it still count. Neither a full nf_conncount_gc_list (which
-   *       would drop those after it too) nor no walk at all (which would keep those before it) matches
-   *       the kernel.</li>
+   *   <li>a packet in the original direction of a confirmed connection that is open adds nothing,
+   *       whatever the jiffy (so the datagrams of one UDP flow never count it twice), but walks the
+   *       saved tuples from the oldest, also in a jiffy that already had a walk, and stops at its own:
+   *       gone or closed connections saved before it stop counting, those saved after it still count
+   *       (neither a full nf_conncount_gc_list nor no walk at all matches the kernel);</li>
+   *   <li>any other packet (a new connection's, a reply, one of a connection closed by a reset or
+   *       killed, one without a connection) runs __nf_conncount_add: unless a walk already ran in this
+   *       jiffy (and fewer than 64 were added since), the saved tuples are walked from the oldest:
+   *       those whose connection is gone or closed (TCP TIME_WAIT/CLOSE) are dropped, and the walk
+   *       ends at a live entry of the packet's own tuple (nothing is added); otherwise the tuple is
+   *       appended.</li>
    * </ul>
-   * A replay runs on one CPU, so find_or_evict's "not found but maybe being confirmed on another
-   * CPU" case never arises. Only a saved tuple is allocated (once per counted connection, as the
-   * kernel allocates its nf_conncount_tuple).
+   * A saved tuple's connection is looked up in either direction (nf_conntrack_find_get). A replay runs
+   * on one CPU, so find_or_evict's "not found but maybe being confirmed on another CPU" case never
+   * arises. Only a saved tuple is allocated (once per counted connection, as the kernel allocates its
+   * nf_conncount_tuple). Not matched yet: rules that see every packet (no --ctstate NEW) under random
+   * traffic still count fewer than the kernel in some runs (README.md, under connlimit).
    */
   @Override
   @SuppressWarnings("unchecked")
@@ -109,12 +116,15 @@ public final class ConnlimitMatch implements Match {
     final int ports;
     final int zone;
     final boolean confirmed;
+    final boolean reply = ctinfo == CTINFO_ESTABLISHED_REPLY || ctinfo == CTINFO_RELATED_REPLY;
     if (ctinfo >= 0 && ctinfo <= 4) {
+      // the connection's tuple in the packet's direction (connlimit_mt: tuplehash[CTINFO2DIR(ctinfo)])
+      final int dir = reply ? 1 : 0;
       zone = ctx.ctZone();
-      src = ctx.ctOrigSrc();
-      dst = ctx.ctOrigDst();
+      src = ctx.ctTupleSrc(dir);
+      dst = ctx.ctTupleDst(dir);
       proto = ctx.ctProto();
-      ports = (ctx.ctOrigSrcPort() << 16) | (ctx.ctOrigDstPort() & 0xffff);
+      ports = ctx.ctTuplePorts(dir);
       confirmed = (ctx.ctStatus() & IPS_CONFIRMED) != 0;
     } else {
       zone = 0;
@@ -135,14 +145,16 @@ public final class ConnlimitMatch implements Match {
       list.lastGc = now;
       lists.put(addr, zone, 0, list);
     } else {
-      add(ctx, list, src, dst, proto, ports, zone, now, confirmed);
+      // only an open confirmed connection's original-direction packet skips the append (see above)
+      add(ctx, list, src, dst, proto, ports, zone, now,
+          confirmed && !reply && ctx.ctLookup(src, dst, proto, ports, zone) == PacketContext.CT_OPEN);
     }
     return (list.conns.size() > limit) == above;
   }
 
   /**
-   * The walk and, for a new connection, the append (see {@link #matches}). A confirmed connection's
-   * packet walks even in a jiffy that had a walk and is never appended.
+   * The walk and the append (see {@link #matches}). With {@code confirmed} (an open confirmed
+   * connection's original-direction packet) it walks even in a jiffy that had a walk and never appends.
    */
   private static void add(PacketContext ctx, ConnList list, int src, int dst, int proto, int ports,
       int zone, long now, boolean confirmed) {

@@ -111,6 +111,24 @@ public interface PacketContext {
   /** Ports (or ICMP id) of the tuples; 0 where the protocol has none. */
   int ctOrigSrcPort();
 
+  /**
+   * The attached connection's tuple in direction {@code dir} (0 original, 1 reply): source address,
+   * destination address and ports as {@code sport << 16 | dport}; 0 without a connection.
+   */
+  default int ctTupleSrc(int dir) {
+    return dir == 0 ? ctOrigSrc() : 0;
+  }
+
+  /** See {@link #ctTupleSrc}. */
+  default int ctTupleDst(int dir) {
+    return dir == 0 ? ctOrigDst() : 0;
+  }
+
+  /** See {@link #ctTupleSrc}. */
+  default int ctTuplePorts(int dir) {
+    return dir == 0 ? ctOrigSrcPort() << 16 | (ctOrigDstPort() & 0xffff) : 0;
+  }
+
   int ctOrigDstPort();
 
   int ctReplSrcPort();
@@ -251,7 +269,7 @@ public interface PacketContext {
    */
   Object sharedState(String key, java.util.function.Supplier<Object> create);
 
-  /** {@link #ctLookup} answers: no live entry has that original tuple. */
+  /** {@link #ctLookup} answers: no live entry has that tuple (in either direction). */
   int CT_GONE = -1;
   /** {@link #ctLookup} answers: the entry lives but is closed (TCP TIME_WAIT or CLOSE). */
   int CT_CLOSED = 0;
