@@ -101,8 +101,7 @@ public final class ConnlimitMatch implements Match {
    * A saved tuple's connection is looked up in either direction (nf_conntrack_find_get). A replay runs
    * on one CPU, so find_or_evict's "not found but maybe being confirmed on another CPU" case never
    * arises. Only a saved tuple is allocated (once per counted connection, as the kernel allocates its
-   * nf_conncount_tuple). Not matched yet: rules that see every packet (no --ctstate NEW) under random
-   * traffic still count fewer than the kernel in some runs (README.md, under connlimit).
+   * nf_conncount_tuple).
    */
   @Override
   @SuppressWarnings("unchecked")
@@ -132,8 +131,9 @@ public final class ConnlimitMatch implements Match {
       dst = v.dstAddr();
       proto = v.protocol();
       ports = (Math.max(0, v.srcPort()) << 16) | Math.max(0, v.dstPort());
-      // get_ct_or_tuple_from_skb: a confirmed entry found for the packet's tuple
-      confirmed = ctx.ctLookup(src, dst, proto, ports, 0) != PacketContext.CT_GONE;
+      // no connection attached (INVALID, UNTRACKED): the packet's tuple is walked and appended like a
+      // new connection's, even when some live entry has that tuple (connlimit-walks' fuzz, seed 3151)
+      confirmed = false;
     }
     final int m = maskLen == 0 ? 0 : -1 << (32 - maskLen);
     final int addr = (daddr ? v.dstAddr() : v.srcAddr()) & m;
