@@ -86,17 +86,15 @@ public final class ConnlimitMatch implements Match {
    * reply counts by its reply tuple), or the packet's own without a connection. A key seen for the
    * first time gets a list holding that tuple: count 1. For a known key:
    * <ul>
-   *   <li>a packet in the original direction of a confirmed connection that is open adds nothing,
-   *       whatever the jiffy (so the datagrams of one UDP flow never count it twice), but walks the
-   *       saved tuples from the oldest, also in a jiffy that already had a walk, and stops at its own:
-   *       gone or closed connections saved before it stop counting, those saved after it still count
-   *       (neither a full nf_conncount_gc_list nor no walk at all matches the kernel);</li>
+   *   <li>a packet in the original direction of a confirmed connection that is open walks the saved
+   *       tuples from the oldest even in a jiffy that already had a walk (so the datagrams of one UDP
+   *       flow never count it twice): gone or closed connections are dropped, and the walk ends at its
+   *       own tuple, adding nothing (stale tuples saved after it still count; neither a full
+   *       nf_conncount_gc_list nor no walk matches the kernel); not found, its tuple is appended;</li>
    *   <li>any other packet (a new connection's, a reply, one of a connection closed by a reset or
-   *       killed, one without a connection) runs __nf_conncount_add: unless a walk already ran in this
-   *       jiffy (and fewer than 64 were added since), the saved tuples are walked from the oldest:
-   *       those whose connection is gone or closed (TCP TIME_WAIT/CLOSE) are dropped, and the walk
-   *       ends at a live entry of the packet's own tuple (nothing is added); otherwise the tuple is
-   *       appended.</li>
+   *       killed, one without a connection) runs __nf_conncount_add: the same walk and append, but no
+   *       walk in a jiffy that already had one (and fewer than 64 added since): then it is appended
+   *       at once.</li>
    * </ul>
    * A saved tuple's connection is looked up in either direction (nf_conntrack_find_get). A replay runs
    * on one CPU, so find_or_evict's "not found but maybe being confirmed on another CPU" case never
@@ -154,7 +152,7 @@ public final class ConnlimitMatch implements Match {
 
   /**
    * The walk and the append (see {@link #matches}). With {@code confirmed} (an open confirmed
-   * connection's original-direction packet) it walks even in a jiffy that had a walk and never appends.
+   * connection's original-direction packet) it walks even in a jiffy that had a walk.
    */
   private static void add(PacketContext ctx, ConnList list, int src, int dst, int proto, int ports,
       int zone, long now, boolean confirmed) {
@@ -189,8 +187,6 @@ public final class ConnlimitMatch implements Match {
       list.lastGc = now;
       list.lastGcCount = conns.size();
     }
-    if (!confirmed) {
-      conns.add(new Tuple(src, dst, proto, ports, zone));
-    }
+    conns.add(new Tuple(src, dst, proto, ports, zone));
   }
 }
