@@ -410,21 +410,6 @@ public final class Skb implements PacketContext {
   }
 
   @Override
-  public int ctTupleSrc(int dir) {
-    return hasCt() ? ct.tupleSrc(ctHandle, dir) : 0;
-  }
-
-  @Override
-  public int ctTupleDst(int dir) {
-    return hasCt() ? ct.tupleDst(ctHandle, dir) : 0;
-  }
-
-  @Override
-  public int ctTuplePorts(int dir) {
-    return hasCt() ? ct.tuplePorts(ctHandle, dir) : 0;
-  }
-
-  @Override
   public int ctOrigSrcPort() {
     return hasCt() ? ct.tupleSport(ctHandle, Ct.DIR_ORIGINAL) : 0;
   }

@@ -116,12 +116,12 @@ public final class ConnlimitMatch implements Match {
     final boolean reply = ctinfo == CTINFO_ESTABLISHED_REPLY || ctinfo == CTINFO_RELATED_REPLY;
     if (ctinfo >= 0 && ctinfo <= 4) {
       // the connection's tuple in the packet's direction (connlimit_mt: tuplehash[CTINFO2DIR(ctinfo)])
-      final int dir = reply ? 1 : 0;
       zone = ctx.ctZone();
-      src = ctx.ctTupleSrc(dir);
-      dst = ctx.ctTupleDst(dir);
+      src = reply ? ctx.ctReplSrc() : ctx.ctOrigSrc();
+      dst = reply ? ctx.ctReplDst() : ctx.ctOrigDst();
       proto = ctx.ctProto();
-      ports = ctx.ctTuplePorts(dir);
+      ports = reply ? ctx.ctReplSrcPort() << 16 | (ctx.ctReplDstPort() & 0xffff)
+          : ctx.ctOrigSrcPort() << 16 | (ctx.ctOrigDstPort() & 0xffff);
       confirmed = (ctx.ctStatus() & IPS_CONFIRMED) != 0;
     } else {
       zone = 0;

@@ -111,24 +111,6 @@ public interface PacketContext {
   /** Ports (or ICMP id) of the tuples; 0 where the protocol has none. */
   int ctOrigSrcPort();
 
-  /**
-   * The attached connection's tuple in direction {@code dir} (0 original, 1 reply): source address,
-   * destination address and ports as {@code sport << 16 | dport}; 0 without a connection.
-   */
-  default int ctTupleSrc(int dir) {
-    return dir == 0 ? ctOrigSrc() : 0;
-  }
-
-  /** See {@link #ctTupleSrc}. */
-  default int ctTupleDst(int dir) {
-    return dir == 0 ? ctOrigDst() : 0;
-  }
-
-  /** See {@link #ctTupleSrc}. */
-  default int ctTuplePorts(int dir) {
-    return dir == 0 ? ctOrigSrcPort() << 16 | (ctOrigDstPort() & 0xffff) : 0;
-  }
-
   int ctOrigDstPort();
 
   int ctReplSrcPort();
